@@ -1,0 +1,240 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+import { PaperboyError } from './errors.js';
+
+/** The validated, frozen settings of one paperboy process. */
+export interface Config {
+  databasePath: string;
+  smtpUrl: string | null;
+  from: { name: string; address: string; domain: string };
+  baseUrl: string;
+  /** null: generated once and kept in the data folder (see `resolveSecret`). */
+  secret: string | null;
+  source: { kind: 'hf' } | { kind: 'file'; path: string };
+  hfApiUrl: string;
+  papersPerDigest: number;
+  timezone: string;
+  schedule: string;
+  port: number;
+  archiveDir: string;
+  outboxDir: string;
+  listName: string;
+  listId: string;
+  unsubscribeMailto: string | null;
+  smtpPool: number;
+  smtpRetries: number;
+  retryDelayMs: number;
+  sourceTimeoutMs: number;
+  sourceRetries: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  samplesPath: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+const ADDRESS = /^[^\s@<>"(),;:]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)$/i;
+
+/** `Name <addr@domain>` or a bare address; the name never contains CR, LF, quotes or angle brackets. */
+export function parseFrom(value: string): Config['from'] | null {
+  const m = /^\s*(?:([^<>"\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
+  if (!m) return null;
+  const address = (m[2] ?? m[3] ?? '').trim();
+  const am = ADDRESS.exec(address);
+  if (!am?.[1]) return null;
+  return { name: (m[1] ?? '').trim(), address, domain: am[1].toLowerCase() };
+}
+
+function isTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    })
+    .describe(name);
+
+const httpUrl = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = v?.trim() || fallback;
+      try {
+        const u = new URL(s);
+        if (u.protocol === 'http:' || u.protocol === 'https:') return s.replace(/\/+$/, '');
+      } catch {}
+      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got "${s}"` });
+      return z.NEVER;
+    });
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || fallback);
+
+const schema = z.object({
+  PAPERBOY_DATABASE_URL: text('./data/paperboy.db').transform((v, ctx) => {
+    if (/^postgres(ql)?:\/\//.test(v)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'PostgreSQL is not supported by this version yet; use a SQLite file path such as ./data/paperboy.db',
+      });
+      return z.NEVER;
+    }
+    return v.replace(/^sqlite:(\/\/)?/, '');
+  }),
+  PAPERBOY_SMTP_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return null;
+      try {
+        const u = new URL(v.trim());
+        if ((u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname) return v.trim();
+      } catch {}
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected smtp://user:pass@host:port or smtps://user:pass@host:port (unset it to write to the outbox)',
+      });
+      return z.NEVER;
+    }),
+  PAPERBOY_FROM: text('Paperboy <paperboy@localhost>').transform((v, ctx) => {
+    const from = parseFrom(v);
+    if (from) return from;
+    ctx.addIssue({ code: 'custom', message: `expected "Name <address@domain>" or "address@domain", got "${v}"` });
+    return z.NEVER;
+  }),
+  PAPERBOY_BASE_URL: httpUrl('http://localhost:3000'),
+  PAPERBOY_SECRET: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return null;
+      if (v.length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at least 32 characters (got ${v.length}); generate one with: openssl rand -hex 32`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    }),
+  PAPERBOY_SOURCE: text('hf').transform((v, ctx): Config['source'] => {
+    if (v === 'hf') return { kind: 'hf' };
+    if (v.startsWith('file:') && v.length > 5) return { kind: 'file', path: path.resolve(v.slice(5)) };
+    ctx.addIssue({ code: 'custom', message: `expected "hf" or "file:PATH", got "${v}"` });
+    return z.NEVER;
+  }),
+  PAPERBOY_HF_API_URL: httpUrl('https://huggingface.co/api/daily_papers'),
+  PAPERBOY_PAPERS_PER_DIGEST: int('papers', 1, 100, 10),
+  PAPERBOY_TIMEZONE: text('UTC').refine(isTimezone, {
+    message: 'expected an IANA time zone such as UTC or Europe/Paris',
+  }),
+  PAPERBOY_SCHEDULE: text('0 7 * * *').refine((v) => validateCron(v), {
+    message: 'expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
+  }),
+  PAPERBOY_PORT: int('port', 0, 65535, 3000),
+  PAPERBOY_ARCHIVE_DIR: text('./digests'),
+  PAPERBOY_OUTBOX_DIR: text('./outbox'),
+  PAPERBOY_LIST_NAME: text('Daily Papers').refine((v) => !/[\r\n<>"]/.test(v) && v.length <= 60, {
+    message: 'expected a short name without line breaks, quotes or angle brackets',
+  }),
+  PAPERBOY_LIST_ID: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+$/i.test(v), {
+      message: 'expected a list id such as daily-papers.example.org (RFC 2919)',
+    }),
+  PAPERBOY_UNSUBSCRIBE_MAILTO: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
+  PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
+  PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
+  PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
+  PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
+  PAPERBOY_SOURCE_RETRIES: int('retries', 0, 10, 2),
+  PAPERBOY_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+});
+
+/**
+ * Reads `.env` (when present in `cwd`) under the process environment: a variable set in the
+ * environment wins over the file.
+ */
+export function readEnv(env: Env = process.env, cwd = process.cwd()): Env {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return env;
+  let fromFile: Env;
+  try {
+    fromFile = parseEnv(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PaperboyError('ECONFIG', `.env: cannot be read: ${(err as Error).message}`);
+  }
+  return { ...fromFile, ...env };
+}
+
+/** Validates every setting at once; throws one ECONFIG error listing each bad variable on its own line. */
+export function loadConfig(env: Env, cwd = process.cwd()): Config {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) picked[key] = env[key];
+  const result = schema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new PaperboyError('ECONFIG', lines.join('\n'), {
+      hint: 'set these variables in the environment or in .env (see .env.example)',
+    });
+  }
+  const e = result.data;
+  const at = (p: string) => path.resolve(cwd, p);
+  const slug = e.PAPERBOY_LIST_NAME.toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  return Object.freeze({
+    databasePath: e.PAPERBOY_DATABASE_URL === ':memory:' ? ':memory:' : at(e.PAPERBOY_DATABASE_URL),
+    smtpUrl: e.PAPERBOY_SMTP_URL,
+    from: e.PAPERBOY_FROM,
+    baseUrl: e.PAPERBOY_BASE_URL,
+    secret: e.PAPERBOY_SECRET,
+    source: e.PAPERBOY_SOURCE,
+    hfApiUrl: e.PAPERBOY_HF_API_URL,
+    papersPerDigest: e.PAPERBOY_PAPERS_PER_DIGEST,
+    timezone: e.PAPERBOY_TIMEZONE,
+    schedule: e.PAPERBOY_SCHEDULE,
+    port: e.PAPERBOY_PORT,
+    archiveDir: at(e.PAPERBOY_ARCHIVE_DIR),
+    outboxDir: at(e.PAPERBOY_OUTBOX_DIR),
+    listName: e.PAPERBOY_LIST_NAME,
+    listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
+    unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
+    smtpPool: e.PAPERBOY_SMTP_POOL,
+    smtpRetries: e.PAPERBOY_SMTP_RETRIES,
+    retryDelayMs: e.PAPERBOY_RETRY_DELAY_MS,
+    sourceTimeoutMs: e.PAPERBOY_SOURCE_TIMEOUT_MS,
+    sourceRetries: e.PAPERBOY_SOURCE_RETRIES,
+    logLevel: e.PAPERBOY_LOG_LEVEL ?? 'info',
+    samplesPath: path.resolve(import.meta.dirname, '..', 'samples', 'daily-papers.json'),
+  });
+}

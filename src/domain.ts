@@ -1,0 +1,35 @@
+/** The words of paperboy (see README → Glossary). */
+
+/** One research paper, as the pipeline sees it whatever the source. */
+export interface Paper {
+  /** arXiv id without version, e.g. `2509.04664`. */
+  id: string;
+  title: string;
+  /** The abstract, whitespace as the source gave it. */
+  summary: string;
+  authors: string[];
+  upvotes: number;
+  /** ISO 8601 time the paper was published. */
+  publishedAt: string;
+  githubRepo: string | null;
+  aiSummary: string | null;
+  aiKeywords: string[];
+  numComments: number;
+  thumbnail: string | null;
+}
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
+
+export interface Subscriber {
+  id: number;
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+
+/** A date of the newsletter, `YYYY-MM-DD`. */
+export type IsoDate = string;

@@ -1,0 +1,46 @@
+/**
+ * The one error class of paperboy. Every failure a person may see carries a code from this
+ * table, a one-line message naming the thing that is wrong, and where it helps, the fix.
+ */
+export const ERROR_CODES = {
+  ECONFIG: 'a setting is missing or invalid',
+  ESOURCE: 'the paper source could not be read',
+  ETEMPLATE: 'a template could not be compiled or rendered',
+  ENOPAPERS: 'there are no new papers for the date',
+  ECSV: 'a subscriber file could not be read',
+  ESTORE: 'the store could not be opened or migrated',
+  ETOKEN: 'a link token is invalid',
+  ENOTFOUND: 'the thing asked for does not exist',
+  EBUSY: 'a send for that date is already running',
+  EUSAGE: 'the command was called wrongly',
+  ESEND: 'a message could not be sent',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class PaperboyError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PaperboyError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** One line for a terminal: what is wrong, then how to fix it. */
+  toLine(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
+
+export function isPaperboyError(err: unknown, code?: ErrorCode): err is PaperboyError {
+  return err instanceof PaperboyError && (code === undefined || err.code === code);
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof PaperboyError) return err.toLine();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
