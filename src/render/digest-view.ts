@@ -1,0 +1,99 @@
+import { format, parseISO } from 'date-fns';
+import type { IsoDate, Paper } from '../domain.js';
+import { cutAtWord, oneLine, safeUrl, shortAbstract, shortAuthors } from './helpers.js';
+import { stripMarkers } from './personalize.js';
+
+export interface PaperView {
+  rank: number;
+  id: string;
+  title: string;
+  url: string;
+  absUrl: string;
+  pdfUrl: string;
+  codeUrl: string | null;
+  authors: string;
+  upvotes: number;
+  numComments: number;
+  abstract: string;
+}
+
+/** Everything the digest templates see. Built by a pure function from the papers and settings. */
+export interface DigestView {
+  listName: string;
+  date: IsoDate;
+  dateLong: string;
+  dateShort: string;
+  subject: string;
+  preheader: string;
+  count: number;
+  papers: PaperView[];
+  baseUrl: string;
+  webUrl: string;
+  /** True for the public web version: no personal values, a generic footer. */
+  web: boolean;
+}
+
+export interface ViewSettings {
+  listName: string;
+  baseUrl: string;
+  abstractChars?: number;
+}
+
+const SUBJECT_MAX = 120;
+
+/** `Daily Papers · 28 Nov 2026 · <top paper title>`, one line, at most 120 characters. */
+export function digestSubject(listName: string, date: IsoDate, topTitle: string): string {
+  const head = `${listName} · ${format(parseISO(date), 'd MMM yyyy')} · `;
+  return head + cutAtWord(oneLine(topTitle), Math.max(20, SUBJECT_MAX - head.length));
+}
+
+/** Absolute paper page on Hugging Face; arXiv abstract and PDF pages. */
+function paperLinks(id: string): Pick<PaperView, 'url' | 'absUrl' | 'pdfUrl'> {
+  const enc = encodeURIComponent(id).replace(/%2F/g, '/');
+  return {
+    url: `https://huggingface.co/papers/${enc}`,
+    absUrl: `https://arxiv.org/abs/${enc}`,
+    pdfUrl: `https://arxiv.org/pdf/${enc}`,
+  };
+}
+
+export function buildDigestView(
+  papers: readonly Paper[],
+  date: IsoDate,
+  settings: ViewSettings,
+  web: boolean,
+): DigestView {
+  const clean = (s: string) => stripMarkers(oneLine(s));
+  const views: PaperView[] = papers.map((p, i) => ({
+    rank: i + 1,
+    id: p.id,
+    title: clean(p.title),
+    ...paperLinks(p.id),
+    codeUrl: safeUrl(p.githubRepo),
+    authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),
+    upvotes: p.upvotes,
+    numComments: p.numComments,
+    abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
+  }));
+  const top = views[0];
+  const more = views.length - 1;
+  const preheader = top
+    ? cutAtWord(
+        `Today's most upvoted: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
+        140,
+      )
+    : '';
+  return {
+    listName: settings.listName,
+    date,
+    dateLong: format(parseISO(date), 'EEEE, d MMMM yyyy'),
+    dateShort: format(parseISO(date), 'd MMM yyyy'),
+    subject: digestSubject(settings.listName, date, top?.title ?? 'no papers'),
+    preheader,
+    count: views.length,
+    papers: views,
+    baseUrl: settings.baseUrl,
+    webUrl: `${settings.baseUrl}/digests/${date}`,
+    web,
+  };
+}

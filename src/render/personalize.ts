@@ -1,0 +1,29 @@
+import { escapeHtml } from './helpers.js';
+
+/**
+ * Per-recipient values are left in the compiled digest as markers and filled in per message, so
+ * MJML and Handlebars run once per digest. A marker starts with "=", which Handlebars escapes in
+ * every external string (`&#x3D;`), so paper data can never forge one in the HTML; `stripMarkers`
+ * removes them from data bound for the plain-text part.
+ */
+export const MARKERS = {
+  unsubscribeUrl: '=pb:unsubscribe_url=',
+  email: '=pb:email=',
+} as const;
+
+export type RecipientValues = Record<keyof typeof MARKERS, string>;
+
+const MARKER_RE = /=pb:(unsubscribe_url|email)=/g;
+const KEYS: Record<string, keyof typeof MARKERS> = { unsubscribe_url: 'unsubscribeUrl', email: 'email' };
+
+/** Fills the markers of a compiled part with one recipient's values (HTML-escaped for `html`). */
+export function personalize(compiled: string, values: RecipientValues, kind: 'html' | 'text'): string {
+  return compiled.replace(MARKER_RE, (_m, key: string) => {
+    const value = values[KEYS[key] ?? 'email'];
+    return kind === 'html' ? escapeHtml(value) : value;
+  });
+}
+
+export function stripMarkers(s: string): string {
+  return s.replace(/=pb:/g, '= pb:');
+}

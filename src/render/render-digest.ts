@@ -1,0 +1,65 @@
+import mjml2html from 'mjml';
+import type { IsoDate, Paper } from '../domain.js';
+import { PaperboyError } from '../errors.js';
+import { buildDigestView, type DigestView, type ViewSettings } from './digest-view.js';
+import type { DigestTemplates } from './templates.js';
+
+/** One digest, compiled once. `html` and `text` still hold the per-recipient markers. */
+export interface RenderedDigest {
+  date: IsoDate;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  /** The public web version: the same papers, no personal values. */
+  webHtml: string;
+  /** MJML's notes on the compiled source (strict validation has already thrown on errors). */
+  warnings: string[];
+}
+
+interface MjmlIssue {
+  line: number;
+  message: string;
+  tagName: string;
+}
+
+async function compileMjml(source: string, label: string): Promise<{ html: string; warnings: string[] }> {
+  try {
+    const out = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
+    return { html: out.html, warnings: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
+  } catch (err) {
+    const issues = (err as { errors?: MjmlIssue[] }).errors;
+    const first = issues?.[0];
+    const detail = first ? `line ${first.line} of the generated MJML: ${first.message}` : (err as Error).message;
+    const more = issues && issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new PaperboyError('ETEMPLATE', `${label}: MJML ${detail}${more}`, {
+      hint: 'fix the template; nothing was sent',
+      cause: err,
+    });
+  }
+}
+
+export async function renderView(templates: DigestTemplates, view: DigestView): Promise<{ html: string; warnings: string[] }> {
+  return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs');
+}
+
+/** Renders the email (HTML with markers, text with markers) and the web version of a digest. */
+export async function renderDigest(
+  templates: DigestTemplates,
+  papers: readonly Paper[],
+  date: IsoDate,
+  settings: ViewSettings,
+): Promise<RenderedDigest> {
+  const view = buildDigestView(papers, date, settings, false);
+  const webView = buildDigestView(papers, date, settings, true);
+  const [email, web] = await Promise.all([renderView(templates, view), renderView(templates, webView)]);
+  return {
+    date,
+    subject: view.subject,
+    preheader: view.preheader,
+    html: email.html,
+    text: templates.text(view),
+    webHtml: web.html,
+    warnings: email.warnings,
+  };
+}

@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { PaperboyError } from '../errors.js';
+import { wrap } from './helpers.js';
+import { MARKERS } from './personalize.js';
+
+export type TemplateFn = (data: object) => string;
+
+export interface DigestTemplates {
+  dir: string;
+  /** Handlebars → MJML source of the HTML part. */
+  mjml: TemplateFn;
+  /** Handlebars → plain-text part (no HTML escaping). */
+  text: TemplateFn;
+}
+
+/** "templates/digest.mjml.hbs line 12: Expecting 'ID', got 'EOF'" from a Handlebars error. */
+function templateError(file: string, err: unknown): PaperboyError {
+  const message = (err as Error).message ?? String(err);
+  const parse = /Parse error on line (\d+):[\s\S]*?\n(Expecting [^\n]*|.*)$/.exec(message);
+  const runtime = /^(.*?) - (\d+):(\d+)$/m.exec(message);
+  const detail = parse
+    ? `line ${parse[1]}: ${parse[2]}`
+    : runtime
+      ? `line ${runtime[2]}: ${runtime[1]}`
+      : message.split('\n')[0];
+  return new PaperboyError('ETEMPLATE', `${file} ${detail}`, {
+    hint: 'fix the template; nothing was sent',
+    cause: err,
+  });
+}
+
+function registerHelpers(hb: typeof Handlebars): void {
+  /** A per-recipient value, filled in after compilation (see personalize.ts). */
+  hb.registerHelper('recipient', (key: unknown) => {
+    const marker = key === 'unsubscribe_url' ? MARKERS.unsubscribeUrl : key === 'email' ? MARKERS.email : null;
+    if (!marker) throw new Error(`unknown recipient value "${String(key)}" (use unsubscribe_url or email)`);
+    return new hb.SafeString(marker);
+  });
+  hb.registerHelper('wrap', (text: unknown, width: unknown, indent: unknown) =>
+    wrap(String(text ?? ''), typeof width === 'number' ? width : 72, typeof indent === 'string' ? indent : ''),
+  );
+  hb.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (n === 1 ? one : many));
+}
+
+function compileFile(hb: typeof Handlebars, dir: string, file: string, noEscape: boolean): TemplateFn {
+  const full = path.join(dir, file);
+  const label = path.relative(process.cwd(), full) || full;
+  let source: string;
+  try {
+    source = readFileSync(full, 'utf8');
+  } catch (err) {
+    throw new PaperboyError('ETEMPLATE', `${label} cannot be read: ${(err as NodeJS.ErrnoException).code}`, {
+      hint: 'check PAPERBOY_TEMPLATES_DIR',
+    });
+  }
+  try {
+    hb.parse(source);
+  } catch (err) {
+    throw templateError(label, err);
+  }
+  const fn = hb.compile(source, { strict: true, noEscape });
+  return (data) => {
+    try {
+      return fn(data);
+    } catch (err) {
+      throw templateError(label, err);
+    }
+  };
+}
+
+/**
+ * Loads `digest.mjml.hbs`, `digest.txt.hbs` and every `partials/NAME.mjml.hbs` (as partial NAME)
+ * from `dir`, checking the syntax of each at once so that a broken template fails at start-up.
+ */
+export function loadTemplates(dir: string): DigestTemplates {
+  const hb = Handlebars.create();
+  registerHelpers(hb);
+  const partialsDir = path.join(dir, 'partials');
+  let partialFiles: string[] = [];
+  try {
+    partialFiles = readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'));
+  } catch {}
+  for (const file of partialFiles) {
+    const full = path.join(partialsDir, file);
+    const label = path.relative(process.cwd(), full) || full;
+    const source = readFileSync(full, 'utf8');
+    try {
+      hb.parse(source);
+    } catch (err) {
+      throw templateError(label, err);
+    }
+    hb.registerPartial(file.replace(/\.(mjml|txt)?\.?hbs$/, ''), source);
+  }
+  return {
+    dir,
+    mjml: compileFile(hb, dir, 'digest.mjml.hbs', false),
+    text: compileFile(hb, dir, 'digest.txt.hbs', true),
+  };
+}

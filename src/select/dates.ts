@@ -1,0 +1,22 @@
+import { isValid, parseISO } from 'date-fns';
+import type { IsoDate } from '../domain.js';
+
+/** The calendar date (`YYYY-MM-DD`) it is at `instant` in the IANA zone `timeZone`. */
+export function dateInZone(instant: Date, timeZone: string): IsoDate {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    instant,
+  );
+}
+
+/** True for a real calendar date written `YYYY-MM-DD` (2026-02-30 is not one). */
+export function isIsoDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = parseISO(value);
+  return isValid(d) && formatIso(d) === value;
+}
+
+/** Local-time `YYYY-MM-DD` of a date parsed by parseISO (which reads date-only strings as local midnight). */
+function formatIso(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}

@@ -1,0 +1,151 @@
+import type { DeliveryStatus } from '../domain.js';
+import { type Db, nowIso } from './db.js';
+
+/** A delivery claimed for sending, with the subscriber it goes to. */
+export interface ClaimedDelivery {
+  id: number;
+  subscriberId: number;
+  email: string;
+  name: string | null;
+  subscriberStatus: string;
+  messageId: string;
+  attempts: number;
+}
+
+export type DeliveryCounts = Record<DeliveryStatus, number>;
+
+/**
+ * Adds a pending ledger row for every active subscriber of `page` not yet in the digest's ledger.
+ * Rows already there (sent, failed, …) are left alone: that is what makes a re-run send nothing twice.
+ */
+export async function addToLedger(
+  db: Db,
+  digestId: number,
+  subscribers: readonly { id: number }[],
+  messageIdFor: (subscriberId: number) => string,
+): Promise<void> {
+  if (subscribers.length === 0) return;
+  const now = nowIso();
+  await db
+    .insertInto('deliveries')
+    .values(
+      subscribers.map((s) => ({
+        digest_id: digestId,
+        subscriber_id: s.id,
+        status: 'pending',
+        attempts: 0,
+        message_id: messageIdFor(s.id),
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['digest_id', 'subscriber_id']).doNothing())
+    .execute();
+}
+
+/** Deliveries left `sending` by a process that died: they go again, with the same Message-ID. */
+export async function requeueInFlight(db: Db, digestId: number): Promise<number> {
+  const res = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', updated_at: nowIso() })
+    .where('digest_id', '=', digestId)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/** Claims up to `limit` pending deliveries (lowest id first), marking them `sending`. */
+export async function claimBatch(db: Db, digestId: number, limit: number): Promise<ClaimedDelivery[]> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .select([
+        'deliveries.id',
+        'deliveries.subscriber_id',
+        'deliveries.message_id',
+        'deliveries.attempts',
+        'subscribers.email',
+        'subscribers.name',
+        'subscribers.status',
+      ])
+      .where('deliveries.digest_id', '=', digestId)
+      .where('deliveries.status', '=', 'pending')
+      .orderBy('deliveries.id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return [];
+    await trx
+      .updateTable('deliveries')
+      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      subscriberId: r.subscriber_id,
+      email: r.email,
+      name: r.name,
+      subscriberStatus: r.status,
+      messageId: r.message_id,
+      attempts: r.attempts + 1,
+    }));
+  });
+}
+
+export async function settleDelivery(
+  db: Db,
+  id: number,
+  status: Exclude<DeliveryStatus, 'pending' | 'sending'>,
+  error: string | null = null,
+): Promise<void> {
+  const now = nowIso();
+  await db
+    .updateTable('deliveries')
+    .set({ status, last_error: error, updated_at: now, sent_at: status === 'sent' ? now : null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Counts a further attempt of a delivery that is being retried within the run. */
+export async function recordAttempt(db: Db, id: number, error: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error, updated_at: nowIso() }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deliveryCounts(db: Db, digestId: number): Promise<DeliveryCounts> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['status', db.fn.countAll<number>().as('n')])
+    .where('digest_id', '=', digestId)
+    .groupBy('status')
+    .execute();
+  const counts: DeliveryCounts = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
+  for (const r of rows) counts[r.status as DeliveryStatus] = Number(r.n);
+  return counts;
+}
+
+export async function failedDeliveries(
+  db: Db,
+  digestId: number,
+  limit = 20,
+): Promise<{ email: string; error: string | null }[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+    .select(['subscribers.email', 'deliveries.last_error'])
+    .where('deliveries.digest_id', '=', digestId)
+    .where('deliveries.status', '=', 'failed')
+    .orderBy('deliveries.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ email: r.email, error: r.last_error }));
+}

@@ -1,0 +1,190 @@
+import type { Paper } from '../domain.js';
+import { type Db, nowIso } from './db.js';
+import { fromPaperRow } from './papers.js';
+
+export interface StoredDigest {
+  id: number;
+  date: string;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  webHtml: string;
+  status: 'ready' | 'sending' | 'sent';
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export interface NewDigest {
+  date: string;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  webHtml: string;
+  paperIds: readonly string[];
+}
+
+const columns = [
+  'id',
+  'date',
+  'subject',
+  'preheader',
+  'html',
+  'text',
+  'web_html',
+  'status',
+  'created_at',
+  'sent_at',
+] as const;
+
+type Row = {
+  id: number;
+  date: string;
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+  web_html: string;
+  status: string;
+  created_at: string;
+  sent_at: string | null;
+};
+
+function fromRow(r: Row): StoredDigest {
+  return {
+    id: r.id,
+    date: r.date,
+    subject: r.subject,
+    preheader: r.preheader,
+    html: r.html,
+    text: r.text,
+    webHtml: r.web_html,
+    status: r.status as StoredDigest['status'],
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+export async function findDigest(db: Db, date: string): Promise<StoredDigest | undefined> {
+  const row = await db.selectFrom('digests').select(columns).where('date', '=', date).executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function latestDigest(db: Db): Promise<StoredDigest | undefined> {
+  const row = await db.selectFrom('digests').select(columns).orderBy('date', 'desc').limit(1).executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function listDigests(db: Db, limit = 100): Promise<Pick<StoredDigest, 'date' | 'subject' | 'status'>[]> {
+  const rows = await db
+    .selectFrom('digests')
+    .select(['date', 'subject', 'status'])
+    .orderBy('date', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ date: r.date, subject: r.subject, status: r.status as StoredDigest['status'] }));
+}
+
+/**
+ * Stores a built digest with its papers. The date is unique: when another process stored the
+ * same date first, that digest is returned and this one dropped, so every reader gets one content.
+ */
+export async function insertDigest(db: Db, d: NewDigest): Promise<StoredDigest> {
+  await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('digests')
+      .values({
+        date: d.date,
+        subject: d.subject,
+        preheader: d.preheader,
+        html: d.html,
+        text: d.text,
+        web_html: d.webHtml,
+        status: 'ready',
+        created_at: nowIso(),
+        sent_at: null,
+        lock_owner: null,
+        lock_expires_at: null,
+      })
+      .onConflict((oc) => oc.column('date').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return;
+    if (d.paperIds.length > 0) {
+      await trx
+        .insertInto('digest_papers')
+        .values(d.paperIds.map((paper_id, position) => ({ digest_id: inserted.id, paper_id, position })))
+        .execute();
+    }
+  });
+  const stored = await findDigest(db, d.date);
+  if (!stored) throw new Error(`digest ${d.date} vanished after insert`);
+  return stored;
+}
+
+export async function digestPapers(db: Db, digestId: number): Promise<Paper[]> {
+  const rows = await db
+    .selectFrom('digest_papers')
+    .innerJoin('papers', 'papers.id', 'digest_papers.paper_id')
+    .selectAll('papers')
+    .where('digest_papers.digest_id', '=', digestId)
+    .orderBy('digest_papers.position')
+    .execute();
+  return rows.map(fromPaperRow);
+}
+
+export async function setDigestStatus(db: Db, id: number, status: StoredDigest['status']): Promise<void> {
+  await db
+    .updateTable('digests')
+    .set({ status, sent_at: status === 'sent' ? nowIso() : null })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Takes the digest's send lock for `owner` until `ttlMs` from now. Succeeds when the lock is free,
+ * expired, already ours, or held by `staleOwner` (a process known to be dead).
+ */
+export async function acquireDigestLock(
+  db: Db,
+  id: number,
+  owner: string,
+  ttlMs: number,
+  staleOwner?: string,
+): Promise<boolean> {
+  const now = Date.now();
+  const res = await db
+    .updateTable('digests')
+    .set({ lock_owner: owner, lock_expires_at: now + ttlMs })
+    .where('id', '=', id)
+    .where((eb) => {
+      const free = [
+        eb('lock_owner', 'is', null),
+        eb('lock_expires_at', '<', now),
+        eb('lock_owner', '=', owner),
+      ];
+      if (staleOwner) free.push(eb('lock_owner', '=', staleOwner));
+      return eb.or(free);
+    })
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+export async function digestLockOwner(db: Db, id: number): Promise<{ owner: string | null; expiresAt: number | null }> {
+  const row = await db
+    .selectFrom('digests')
+    .select(['lock_owner', 'lock_expires_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return { owner: row?.lock_owner ?? null, expiresAt: row?.lock_expires_at ?? null };
+}
+
+export async function releaseDigestLock(db: Db, id: number, owner: string): Promise<void> {
+  await db
+    .updateTable('digests')
+    .set({ lock_owner: null, lock_expires_at: null })
+    .where('id', '=', id)
+    .where('lock_owner', '=', owner)
+    .execute();
+}

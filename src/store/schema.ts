@@ -1,0 +1,73 @@
+import type { Generated } from 'kysely';
+
+/** Tables of the store, as Kysely sees them. Times are ISO 8601 strings (UTC). */
+export interface Database {
+  papers: PapersTable;
+  subscribers: SubscribersTable;
+  digests: DigestsTable;
+  digest_papers: DigestPapersTable;
+  deliveries: DeliveriesTable;
+}
+
+export interface PapersTable {
+  id: string;
+  title: string;
+  summary: string;
+  /** JSON array of names. */
+  authors: string;
+  upvotes: number;
+  published_at: string;
+  github_repo: string | null;
+  ai_summary: string | null;
+  /** JSON array of keywords. */
+  ai_keywords: string;
+  num_comments: number;
+  thumbnail: string | null;
+  updated_at: string;
+}
+
+export interface SubscribersTable {
+  id: Generated<number>;
+  email: string;
+  name: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DigestsTable {
+  id: Generated<number>;
+  date: string;
+  subject: string;
+  preheader: string;
+  /** Compiled HTML of the email, per-recipient values still as placeholders. */
+  html: string;
+  /** Plain-text part, per-recipient values still as placeholders. */
+  text: string;
+  /** The public web version (no personal values). */
+  web_html: string;
+  status: string;
+  created_at: string;
+  sent_at: string | null;
+  lock_owner: string | null;
+  lock_expires_at: number | null;
+}
+
+export interface DigestPapersTable {
+  digest_id: number;
+  paper_id: string;
+  position: number;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  digest_id: number;
+  subscriber_id: number;
+  status: string;
+  attempts: number;
+  message_id: string;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
