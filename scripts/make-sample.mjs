@@ -13,8 +13,42 @@ const lines = readFileSync(process.argv[2], 'utf8')
 const start = lines.findIndex((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l)) + 1;
 const body = lines.slice(start);
 
-const first = ['Ada', 'Alan', 'Grace', 'Edsger', 'Barbara', 'Donald', 'Frances', 'John', 'Radia', 'Leslie', 'Shafi', 'Yoshua', 'Fei-Fei', 'Jürgen', 'Daphne', 'Andrew'];
-const last = ['Lovelace', 'Turing', 'Hopper', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'McCarthy', 'Perlman', 'Lamport', 'Goldwasser', 'Bengio', 'Li', 'Schmidhuber', 'Koller', 'Ng'];
+const first = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Frances',
+  'John',
+  'Radia',
+  'Leslie',
+  'Shafi',
+  'Yoshua',
+  'Fei-Fei',
+  'Jürgen',
+  'Daphne',
+  'Andrew',
+];
+const last = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Allen',
+  'McCarthy',
+  'Perlman',
+  'Lamport',
+  'Goldwasser',
+  'Bengio',
+  'Li',
+  'Schmidhuber',
+  'Koller',
+  'Ng',
+];
 let seed = 20251128;
 const rand = () => {
   seed = (seed * 1103515245 + 12345) % 2147483648;

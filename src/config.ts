@@ -31,6 +31,7 @@ export interface Config {
   sourceRetries: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   samplesPath: string;
+  templatesDir: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -173,6 +174,7 @@ const schema = z.object({
   PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
   PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
   PAPERBOY_SOURCE_RETRIES: int('retries', 0, 10, 2),
+  PAPERBOY_TEMPLATES_DIR: text(path.resolve(import.meta.dirname, '..', 'templates')),
   PAPERBOY_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
@@ -236,5 +238,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     sourceRetries: e.PAPERBOY_SOURCE_RETRIES,
     logLevel: e.PAPERBOY_LOG_LEVEL ?? 'info',
     samplesPath: path.resolve(import.meta.dirname, '..', 'samples', 'daily-papers.json'),
+    templatesDir: at(e.PAPERBOY_TEMPLATES_DIR),
   });
 }

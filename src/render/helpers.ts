@@ -1,9 +1,7 @@
 /** Pure text helpers used by the templates and the view model. */
+import { oneLine } from '../text.js';
 
-/** Collapses every run of whitespace (including CR and LF) into one space. */
-export function oneLine(s: string): string {
-  return s.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
-}
+export { oneLine };
 
 /** "A, B, C et al." beyond `max` authors; "A, B and C" otherwise. */
 export function shortAuthors(authors: readonly string[], max = 3): string {
@@ -21,7 +19,7 @@ export function cutAtWord(text: string, max: number): string {
   return `${(space > max * 0.6 ? slice.slice(0, space) : slice).replace(/[\s,;:.-]+$/, '')}…`;
 }
 
-const SENTENCE_END = /(?<=[.!?])\s+(?=["'(\[]?[A-Z0-9])/;
+const SENTENCE_END = /(?<=[.!?])\s+(?=["'([]?[A-Z0-9])/;
 
 /**
  * The first sentences of an abstract that fit in `max` characters. When even the first sentence is

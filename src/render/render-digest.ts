@@ -13,6 +13,7 @@ export interface RenderedDigest {
   text: string;
   /** The public web version: the same papers, no personal values. */
   webHtml: string;
+  webText: string;
   /** MJML's notes on the compiled source (strict validation has already thrown on errors). */
   warnings: string[];
 }
@@ -39,7 +40,10 @@ async function compileMjml(source: string, label: string): Promise<{ html: strin
   }
 }
 
-export async function renderView(templates: DigestTemplates, view: DigestView): Promise<{ html: string; warnings: string[] }> {
+export async function renderView(
+  templates: DigestTemplates,
+  view: DigestView,
+): Promise<{ html: string; warnings: string[] }> {
   return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs');
 }
 
@@ -60,6 +64,7 @@ export async function renderDigest(
     html: email.html,
     text: templates.text(view),
     webHtml: web.html,
+    webText: templates.text(webView),
     warnings: email.warnings,
   };
 }

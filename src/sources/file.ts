@@ -8,7 +8,7 @@ export function fileSource(path: string): PaperSource {
   const name = `file ${path}`;
   return {
     name,
-    async fetchPapers(): Promise<SourceResult> {
+    async fetchPapers(_date): Promise<SourceResult> {
       let text: string;
       try {
         text = await readFile(path, 'utf8');

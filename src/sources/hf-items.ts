@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Paper } from '../domain.js';
+import { oneLine } from '../text.js';
 import type { SkippedItem, SourceResult } from './source.js';
 
 /** New-style (`2509.04664`, optional `v2`) and old-style (`hep-th/9901001`) arXiv ids. */
@@ -28,8 +29,6 @@ const itemSchema = z.looseObject({
   numComments: z.number().int().min(0).optional(),
   thumbnail: z.string().nullish(),
 });
-
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /**
  * Turns the Hugging Face daily papers answer (a JSON array of items) into papers. A malformed

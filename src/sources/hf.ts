@@ -1,6 +1,6 @@
 import type { IsoDate } from '../domain.js';
-import { type FetchPolicy, fetchJson } from './http.js';
 import { parseHfItems } from './hf-items.js';
+import { type FetchPolicy, fetchJson } from './http.js';
 import type { PaperSource, SourceResult } from './source.js';
 
 /** The Hugging Face daily papers API: `GET {apiUrl}?date=YYYY-MM-DD`. */

@@ -112,6 +112,15 @@ export async function settleDelivery(
     .execute();
 }
 
+/** Returns a claimed delivery to `pending`: it was not sent and goes in a later run. */
+export async function releaseDelivery(db: Db, id: number, error: string | null): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', last_error: error, updated_at: nowIso() })
+    .where('id', '=', id)
+    .execute();
+}
+
 /** Counts a further attempt of a delivery that is being retried within the run. */
 export async function recordAttempt(db: Db, id: number, error: string): Promise<void> {
   await db

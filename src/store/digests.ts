@@ -10,6 +10,7 @@ export interface StoredDigest {
   html: string;
   text: string;
   webHtml: string;
+  webText: string;
   status: 'ready' | 'sending' | 'sent';
   createdAt: string;
   sentAt: string | null;
@@ -22,6 +23,7 @@ export interface NewDigest {
   html: string;
   text: string;
   webHtml: string;
+  webText: string;
   paperIds: readonly string[];
 }
 
@@ -33,6 +35,7 @@ const columns = [
   'html',
   'text',
   'web_html',
+  'web_text',
   'status',
   'created_at',
   'sent_at',
@@ -46,6 +49,7 @@ type Row = {
   html: string;
   text: string;
   web_html: string;
+  web_text: string;
   status: string;
   created_at: string;
   sent_at: string | null;
@@ -60,6 +64,7 @@ function fromRow(r: Row): StoredDigest {
     html: r.html,
     text: r.text,
     webHtml: r.web_html,
+    webText: r.web_text,
     status: r.status as StoredDigest['status'],
     createdAt: r.created_at,
     sentAt: r.sent_at,
@@ -101,6 +106,7 @@ export async function insertDigest(db: Db, d: NewDigest): Promise<StoredDigest> 
         html: d.html,
         text: d.text,
         web_html: d.webHtml,
+        web_text: d.webText,
         status: 'ready',
         created_at: nowIso(),
         sent_at: null,
@@ -159,11 +165,7 @@ export async function acquireDigestLock(
     .set({ lock_owner: owner, lock_expires_at: now + ttlMs })
     .where('id', '=', id)
     .where((eb) => {
-      const free = [
-        eb('lock_owner', 'is', null),
-        eb('lock_expires_at', '<', now),
-        eb('lock_owner', '=', owner),
-      ];
+      const free = [eb('lock_owner', 'is', null), eb('lock_expires_at', '<', now), eb('lock_owner', '=', owner)];
       if (staleOwner) free.push(eb('lock_owner', '=', staleOwner));
       return eb.or(free);
     })

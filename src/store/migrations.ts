@@ -45,6 +45,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('html', 'text', (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
         .addColumn('web_html', 'text', (c) => c.notNull())
+        .addColumn('web_text', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ready', 'sending', 'sent')`))
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('sent_at', 'text')

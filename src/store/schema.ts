@@ -46,6 +46,8 @@ export interface DigestsTable {
   text: string;
   /** The public web version (no personal values). */
   web_html: string;
+  /** The public plain-text version. */
+  web_text: string;
   status: string;
   created_at: string;
   sent_at: string | null;

@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { registerPreview } from './cli/preview.js';
+import { EXIT } from './cli/run.js';
+import { registerSend } from './cli/send.js';
+import { registerServe } from './cli/serve.js';
+import { registerSubscribers } from './cli/subscribers.js';
+
+const program = new Command('paperboy')
+  .description("paperboy delivers the day's trending research papers by email")
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerSend(program);
+registerPreview(program);
+registerSubscribers(program);
+registerServe(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.error;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,35 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { PaperboyError } from '../errors.js';
+import { previewDigest } from '../pipeline/preview.js';
+import { withContext } from './run.js';
+import { parseDateOption } from './send.js';
+
+const FORMATS = ['html', 'text', 'eml'] as const;
+
+export function registerPreview(program: Command): void {
+  program
+    .command('preview')
+    .description('print the rendered email of a date (what was sent, or what would be sent) without sending it')
+    .option('--date <YYYY-MM-DD>', 'the digest date (default: today in PAPERBOY_TIMEZONE)')
+    .option('--format <html|text|eml>', 'html, text or the whole message as .eml', 'html')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (opts: { date?: string; format: string; out?: string }) => {
+      await withContext(async (ctx) => {
+        const format = opts.format as (typeof FORMATS)[number];
+        if (!FORMATS.includes(format)) {
+          throw new PaperboyError('EUSAGE', `--format: "${opts.format}" is not one of ${FORMATS.join(', ')}`);
+        }
+        const date = parseDateOption(opts.date, ctx.config.timezone);
+        const p = await previewDigest(ctx, date);
+        const body = format === 'html' ? p.html : format === 'text' ? p.text : p.eml;
+        if (opts.out) {
+          await writeFile(opts.out, body);
+          process.stderr.write(`${opts.out}: ${format} of ${date}${p.stored ? ' (as stored)' : ''} · "${p.subject}"\n`);
+        } else {
+          process.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+        }
+        return 0;
+      });
+    });
+}

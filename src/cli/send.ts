@@ -1,0 +1,72 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { isPaperboyError, PaperboyError } from '../errors.js';
+import { type RunReport, runDigest } from '../pipeline/run-digest.js';
+import { dateInZone, isIsoDate } from '../select/dates.js';
+import { EXIT, withContext } from './run.js';
+
+export function parseDateOption(value: string | undefined, timezone: string): string {
+  if (value === undefined) return dateInZone(new Date(), timezone);
+  if (!isIsoDate(value))
+    throw new PaperboyError('EUSAGE', `--date: "${value}" is not a date`, { hint: 'use YYYY-MM-DD' });
+  return value;
+}
+
+export function summaryLine(r: RunReport): string {
+  if (r.mode === 'dry-run') {
+    return `${r.date}: dry run, nothing sent · ${r.papers} papers · ${r.recipients} would receive it · "${r.subject}" (${Math.round(r.htmlBytes / 1024)} KB HTML)`;
+  }
+  if (r.mode === 'test') return `${r.date}: test copy sent · ${r.papers} papers · "${r.subject}"`;
+  const t = r.totals;
+  return (
+    `${r.date}: sent ${r.sent}, failed ${r.failed}, skipped ${r.skipped}` +
+    ` · for the date: ${t.sent} sent, ${t.failed} failed, ${t.skipped} skipped, ${t.pending} pending` +
+    ` · "${r.subject}"`
+  );
+}
+
+export function registerSend(program: Command): void {
+  program
+    .command('send')
+    .description("build the date's digest and send it to every active subscriber (only what is still pending)")
+    .option('--date <YYYY-MM-DD>', 'the digest date (default: today in PAPERBOY_TIMEZONE)')
+    .option('--dry-run', 'render and report; send and store nothing')
+    .option('--to <email>', 'send one test copy to this address only; no delivery is marked done')
+    .action(async (opts: { date?: string; dryRun?: boolean; to?: string }) => {
+      await withContext(async (ctx) => {
+        const date = parseDateOption(opts.date, ctx.config.timezone);
+        const bar = process.stdout.isTTY
+          ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
+          : null;
+        let report: RunReport;
+        try {
+          report = await runDigest(ctx, {
+            date,
+            dryRun: opts.dryRun,
+            to: opts.to,
+            onProgress: (done, total) => {
+              if (!bar || total === 0) return;
+              if (done === 0) bar.start(total, 0);
+              else bar.update(done);
+            },
+          });
+        } catch (err) {
+          if (isPaperboyError(err, 'ENOPAPERS')) {
+            process.stdout.write(`${err.message}\n`);
+            return EXIT.ok;
+          }
+          throw err;
+        } finally {
+          bar?.stop();
+        }
+        if (report.sourceNote) process.stdout.write(`note: ${report.sourceNote}\n`);
+        for (const s of report.skippedItems) {
+          process.stdout.write(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}: ${s.reason}\n`);
+        }
+        for (const f of report.failures) process.stdout.write(`failed: ${f.email}: ${f.error ?? 'unknown'}\n`);
+        process.stdout.write(`${summaryLine(report)}\n`);
+        if (report.archive) process.stdout.write(`archive: ${report.archive}\n`);
+        return report.failed > 0 ? EXIT.partial : EXIT.ok;
+      });
+    });
+}

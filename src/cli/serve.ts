@@ -1,0 +1,55 @@
+import { serve } from '@hono/node-server';
+import type { Command } from 'commander';
+import { runDigest } from '../pipeline/run-digest.js';
+import { startScheduler } from '../schedule/scheduler.js';
+import { createApp } from '../server/app.js';
+import { formatInTimeZone } from '../server/time.js';
+import { EXIT, withContext } from './run.js';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the daily scheduler and the web server (what `npm start` runs)')
+    .action(async () => {
+      await withContext(
+        async (ctx) => {
+          const { config, log } = ctx;
+          const scheduler = startScheduler({
+            expression: config.schedule,
+            timezone: config.timezone,
+            log,
+            run: (date) => runDigest(ctx, { date }),
+          });
+          const app = createApp({ db: ctx.db, secret: ctx.secret, config, nextRun: scheduler.nextRun });
+          const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+            const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s));
+            s.once('error', reject);
+          });
+          const address = server.address();
+          const port = typeof address === 'object' && address ? address.port : config.port;
+          const next = scheduler.nextRun();
+          const mail = config.smtpUrl
+            ? ctx.transport.description
+            : `outbox mode: messages are written to ${config.outboxDir}`;
+          process.stdout.write(
+            `paperboy is running on http://localhost:${port}\n` +
+              `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
+              `  mail: ${mail}\n` +
+              `  store: ${config.databasePath}\n` +
+              '  stop with Ctrl-C\n',
+          );
+          log.info({ event: 'serve.started', port, next_run: next?.toISOString() }, 'serving');
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
+          log.info({ event: 'serve.stopping' }, 'stopping');
+          await scheduler.stop();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          return EXIT.ok;
+        },
+        { defaultLogLevel: 'info' },
+      );
+    });
+}

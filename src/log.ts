@@ -1,0 +1,19 @@
+import { type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+/**
+ * Structured logs on stderr, so stdout stays for what a command prints: JSON lines (pino) when
+ * stderr is a file or a pipe, one readable line per event on a terminal.
+ */
+export function createLogger(level: string): Logger {
+  const options = { level, base: { app: 'paperboy' } };
+  if (process.stderr.isTTY) {
+    return pino(
+      options,
+      pretty({ destination: 2, sync: true, ignore: 'app,pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
+    );
+  }
+  return pino(options, pino.destination({ dest: 2, sync: true }));
+}

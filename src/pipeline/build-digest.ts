@@ -1,0 +1,63 @@
+import type { IsoDate, Paper } from '../domain.js';
+import { isPaperboyError, PaperboyError } from '../errors.js';
+import { type RenderedDigest, renderDigest } from '../render/render-digest.js';
+import { selectPapers } from '../select/select-papers.js';
+import { fileSource } from '../sources/file.js';
+import type { SkippedItem } from '../sources/source.js';
+import { papersInOtherDigests, upsertPapers } from '../store/papers.js';
+import type { AppContext } from './context.js';
+
+export interface BuiltDigest {
+  rendered: RenderedDigest;
+  papers: Paper[];
+  /** Items of the source's answer that were malformed and left out. */
+  skippedItems: SkippedItem[];
+  /** Set when the live source failed and the sample papers were used instead (outbox mode only). */
+  sourceNote: string | null;
+}
+
+/** Asks the configured source; in outbox mode only, falls back to the shipped sample when it cannot be reached. */
+async function fetchWithFallback(ctx: AppContext, date: IsoDate) {
+  try {
+    return { ...(await ctx.source.fetchPapers(date)), sourceNote: null };
+  } catch (err) {
+    if (!isPaperboyError(err, 'ESOURCE') || ctx.config.smtpUrl || ctx.config.source.kind !== 'hf') throw err;
+    const note = `${err.message}; outbox mode, so using the sample papers in samples/daily-papers.json instead`;
+    ctx.log.warn({ event: 'source.fallback', digest_date: date, reason: err.message }, note);
+    return { ...(await fileSource(ctx.config.samplesPath).fetchPapers(date)), sourceNote: note };
+  }
+}
+
+/**
+ * The day's papers, rendered: fetch, store the papers, leave out those that went out in another
+ * digest, take the top N, compile once. Throws ENOPAPERS when nothing new is left.
+ */
+export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<BuiltDigest> {
+  const fetched = await fetchWithFallback(ctx, date);
+  for (const s of fetched.skipped) {
+    ctx.log.warn(
+      { event: 'source.item.skipped', digest_date: date, index: s.index, paper_id: s.id, reason: s.reason },
+      `skipped item ${s.index}${s.id ? ` (${s.id})` : ''} of ${ctx.source.name}: ${s.reason}`,
+    );
+  }
+  await upsertPapers(ctx.db, fetched.papers);
+  const already = await papersInOtherDigests(
+    ctx.db,
+    fetched.papers.map((p) => p.id),
+    date,
+  );
+  const papers = selectPapers(fetched.papers, already, ctx.config.papersPerDigest);
+  if (papers.length === 0) {
+    const why =
+      fetched.papers.length === 0
+        ? `the source answered no papers${fetched.skipped.length ? ` (${fetched.skipped.length} malformed items skipped)` : ''}`
+        : `all ${fetched.papers.length} papers the source answered already went out in earlier digests`;
+    throw new PaperboyError('ENOPAPERS', `no new papers for ${date}: ${why}; nothing was sent`);
+  }
+  const rendered = await renderDigest(ctx.templates, papers, date, {
+    listName: ctx.config.listName,
+    baseUrl: ctx.config.baseUrl,
+  });
+  for (const w of rendered.warnings) ctx.log.warn({ event: 'render.mjml.warning', digest_date: date }, w);
+  return { rendered, papers, skippedItems: fetched.skipped, sourceNote: fetched.sourceNote };
+}

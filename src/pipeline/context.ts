@@ -1,0 +1,54 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { type DigestTemplates, loadTemplates } from '../render/templates.js';
+import { resolveSecret } from '../secret.js';
+import type { MessageSettings } from '../send/message.js';
+import { outboxTransport } from '../send/outbox.js';
+import { smtpTransport } from '../send/smtp.js';
+import type { Transport } from '../send/transport.js';
+import { createSource } from '../sources/create-source.js';
+import type { PaperSource } from '../sources/source.js';
+import { type Db, openStore } from '../store/db.js';
+
+/** What every door (CLI, server, scheduler) hands the pipeline: chosen once at start-up from the config. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  secret: string;
+  templates: DigestTemplates;
+  source: PaperSource;
+  transport: Transport;
+  messageSettings: MessageSettings;
+  close(): Promise<void>;
+}
+
+export async function createContext(config: Config, log: Logger): Promise<AppContext> {
+  const templates = loadTemplates(config.templatesDir);
+  const secret = resolveSecret(config, log);
+  const db = await openStore(config.databasePath);
+  const transport = config.smtpUrl
+    ? smtpTransport(config.smtpUrl, { pool: config.smtpPool })
+    : outboxTransport(config.outboxDir);
+  return {
+    config,
+    log,
+    db,
+    secret,
+    templates,
+    source: createSource(config),
+    transport,
+    messageSettings: {
+      from: config.from,
+      listId: config.listId,
+      listName: config.listName,
+      baseUrl: config.baseUrl,
+      unsubscribeMailto: config.unsubscribeMailto,
+      secret,
+    },
+    async close() {
+      await transport.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import { randomBytes } from 'node:crypto';
+import { writeArchive } from '../archive/archive.js';
+import type { IsoDate } from '../domain.js';
+import { PaperboyError } from '../errors.js';
+import { buildMessage, type DigestContent } from '../send/message.js';
+import { failureText } from '../send/retry.js';
+import { sendPending } from '../send/send-loop.js';
+import type { SkippedItem } from '../sources/source.js';
+import { addToLedger, deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
+import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
+import { findSubscriberByEmail, subscribersPage } from '../store/subscribers.js';
+import { normalizeEmail } from '../subscribers/email.js';
+import { deliveryMessageId } from '../subscribers/tokens.js';
+import { buildDigest } from './build-digest.js';
+import type { AppContext } from './context.js';
+import { lockDigest } from './digest-lock.js';
+
+export interface RunOptions {
+  date: IsoDate;
+  /** Render and report; store and send nothing. */
+  dryRun?: boolean;
+  /** Send one test copy to this address only; no delivery is marked done. */
+  to?: string;
+  /** Called as deliveries settle: `done` of `total` pending when the send started. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RunReport {
+  date: IsoDate;
+  mode: 'send' | 'dry-run' | 'test';
+  subject: string;
+  papers: number;
+  /** The digest was built by this run (false: it was stored by an earlier run and is sent as it was). */
+  built: boolean;
+  sourceNote: string | null;
+  skippedItems: SkippedItem[];
+  /** Deliveries settled by this run. */
+  sent: number;
+  failed: number;
+  skipped: number;
+  /** Deliveries of the date as a whole, after this run. */
+  totals: { sent: number; failed: number; skipped: number; pending: number };
+  /** dry-run: how many would get it. */
+  recipients: number;
+  failures: { email: string; error: string | null }[];
+  archive: string | null;
+  htmlBytes: number;
+}
+
+const LEDGER_PAGE = 1000;
+
+/** The content to send for a date: the stored digest, or (dry-run, test) a fresh render that is not stored. */
+async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
+  const stored = await findDigest(ctx.db, date);
+  if (stored) return { stored, built: null };
+  const built = await buildDigest(ctx, date);
+  if (!store) return { stored: null, built };
+  const r = built.rendered;
+  const digest = await insertDigest(ctx.db, {
+    date,
+    subject: r.subject,
+    preheader: r.preheader,
+    html: r.html,
+    text: r.text,
+    webHtml: r.webHtml,
+    webText: r.webText,
+    paperIds: built.papers.map((p) => p.id),
+  });
+  return { stored: digest, built };
+}
+
+async function addActiveSubscribersToLedger(ctx: AppContext, digest: StoredDigest): Promise<void> {
+  const { secret, config } = ctx;
+  for (let afterId = 0; ; ) {
+    const page = await subscribersPage(ctx.db, { afterId, limit: LEDGER_PAGE, status: 'active' });
+    if (page.length === 0) return;
+    await addToLedger(ctx.db, digest.id, page, (id) => deliveryMessageId(secret, digest.date, id, config.from.domain));
+    afterId = page.at(-1)?.id ?? afterId;
+  }
+}
+
+async function countActive(ctx: AppContext): Promise<number> {
+  let n = 0;
+  for (let afterId = 0; ; ) {
+    const page = await subscribersPage(ctx.db, { afterId, limit: LEDGER_PAGE, status: 'active' });
+    if (page.length === 0) return n;
+    n += page.length;
+    afterId = page.at(-1)?.id ?? afterId;
+  }
+}
+
+function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
+  return {
+    date,
+    mode,
+    subject: '',
+    papers: 0,
+    built: false,
+    sourceNote: null,
+    skippedItems: [],
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    totals: { sent: 0, failed: 0, skipped: 0, pending: 0 },
+    recipients: 0,
+    failures: [],
+    archive: null,
+    htmlBytes: 0,
+  };
+}
+
+/**
+ * The one orchestrator: source → store → select → render → send → archive for one date. The CLI,
+ * the scheduler and the HTTP server all call this. Re-running a date sends only what is pending.
+ */
+export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunReport> {
+  const mode: RunReport['mode'] = opts.dryRun ? 'dry-run' : opts.to ? 'test' : 'send';
+  const report = emptyReport(opts.date, mode);
+  const { stored, built } = await digestFor(ctx, opts.date, mode === 'send');
+  const content: DigestContent & { html: string } = stored ?? {
+    subject: built?.rendered.subject ?? '',
+    html: built?.rendered.html ?? '',
+    text: built?.rendered.text ?? '',
+  };
+  report.subject = content.subject;
+  report.htmlBytes = Buffer.byteLength(content.html);
+  report.built = built !== null;
+  report.sourceNote = built?.sourceNote ?? null;
+  report.skippedItems = built?.skippedItems ?? [];
+  report.papers = built ? built.papers.length : stored ? (await digestPapers(ctx.db, stored.id)).length : 0;
+
+  if (mode === 'dry-run') {
+    if (stored) {
+      const c = await deliveryCounts(ctx.db, stored.id);
+      report.totals = { sent: c.sent, failed: c.failed, skipped: c.skipped, pending: c.pending + c.sending };
+    }
+    report.recipients = stored ? await countUnsent(ctx, stored) : await countActive(ctx);
+    return report;
+  }
+
+  if (mode === 'test') {
+    await sendTestCopy(ctx, content, opts.to ?? '', opts.date);
+    report.sent = 1;
+    return report;
+  }
+
+  if (!stored) throw new Error('unreachable: a send always has a stored digest');
+  const lock = await lockDigest(ctx.db, stored.id, opts.date);
+  try {
+    const requeued = await requeueInFlight(ctx.db, stored.id);
+    if (requeued > 0) {
+      ctx.log.warn(
+        { event: 'digest.send.requeued', digest_date: opts.date, count: requeued },
+        `${requeued} deliveries were in flight when an earlier send stopped; they go again with the same Message-ID`,
+      );
+    }
+    await addActiveSubscribersToLedger(ctx, stored);
+    const before = await deliveryCounts(ctx.db, stored.id);
+    const total = before.pending;
+    if (total > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
+    ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: total }, 'send started');
+    let done = 0;
+    opts.onProgress?.(0, total);
+    const tally = await sendPending({
+      db: ctx.db,
+      digestId: stored.id,
+      digestDate: opts.date,
+      content: stored,
+      settings: ctx.messageSettings,
+      transport: ctx.transport,
+      log: ctx.log,
+      concurrency: ctx.config.smtpPool,
+      retries: ctx.config.smtpRetries,
+      retryDelayMs: ctx.config.retryDelayMs,
+      onProgress: () => opts.onProgress?.(++done, total),
+      shouldStop: () => !lock.isHeld(),
+    });
+    Object.assign(report, tally);
+  } finally {
+    await lock.release();
+    await finish(ctx, stored, report);
+  }
+  return report;
+}
+
+/** Totals, digest status and the archive, whatever way the send ended. */
+async function finish(ctx: AppContext, stored: StoredDigest, report: RunReport): Promise<void> {
+  const c = await deliveryCounts(ctx.db, stored.id);
+  report.totals = { sent: c.sent, failed: c.failed, skipped: c.skipped, pending: c.pending + c.sending };
+  report.failures = await failedDeliveries(ctx.db, stored.id);
+  if (report.totals.pending === 0) await setDigestStatus(ctx.db, stored.id, 'sent');
+  const digest = (await findDigest(ctx.db, stored.date)) ?? stored;
+  report.archive = await writeArchive(ctx.config.archiveDir, digest, await digestPapers(ctx.db, stored.id), c);
+  ctx.log.info(
+    { event: 'digest.send.finished', digest_date: stored.date, ...report.totals },
+    `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}`,
+  );
+}
+
+async function countUnsent(ctx: AppContext, digest: StoredDigest): Promise<number> {
+  const c = await deliveryCounts(ctx.db, digest.id);
+  const inLedger = c.pending + c.sending + c.sent + c.failed + c.skipped;
+  // Active subscribers not yet in the ledger would be added by the next send.
+  return c.pending + c.sending + Math.max(0, (await countActive(ctx)) - inLedger);
+}
+
+async function sendTestCopy(ctx: AppContext, content: DigestContent, to: string, date: IsoDate): Promise<void> {
+  const email = normalizeEmail(to);
+  if (!email) throw new PaperboyError('EUSAGE', `--to: "${to}" is not an email address`);
+  const subscriber = await findSubscriberByEmail(ctx.db, email);
+  const message = buildMessage(
+    { ...content, subject: `[Test] ${content.subject}` },
+    {
+      subscriberId: subscriber?.id ?? 0,
+      email,
+      name: subscriber?.name ?? null,
+      messageId: `<test.${date}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
+    },
+    ctx.messageSettings,
+  );
+  try {
+    await ctx.transport.send(message);
+  } catch (err) {
+    throw new PaperboyError('ESEND', `the test copy to ${email} was not sent: ${failureText(err as Error)}`, {
+      hint: `check PAPERBOY_SMTP_URL (${ctx.transport.description})`,
+    });
+  }
+  ctx.log.info({ event: 'digest.test.sent', digest_date: date, to: email }, `test copy sent to ${email}`);
+}

@@ -1,0 +1,52 @@
+import type { Config } from '../config.js';
+import { personalize } from '../render/personalize.js';
+import { cleanName } from '../subscribers/email.js';
+import { signToken } from '../subscribers/tokens.js';
+import type { OutgoingMessage } from './transport.js';
+
+export interface DigestContent {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Recipient {
+  subscriberId: number;
+  email: string;
+  name: string | null;
+  messageId: string;
+}
+
+export type MessageSettings = Pick<Config, 'from' | 'listId' | 'listName' | 'baseUrl' | 'unsubscribeMailto'> & {
+  secret: string;
+};
+
+export function unsubscribeUrl(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, subscriberId: number): string {
+  return `${s.baseUrl}/u/${signToken(s.secret, 'unsubscribe', subscriberId)}`;
+}
+
+/** `<https://…/u/TOKEN>` first (RFC 8058 one-click), then the mailto when one is configured. */
+export function listUnsubscribeHeader(url: string, mailto: string | null): string {
+  return mailto ? `<${url}>, <mailto:${mailto}?subject=unsubscribe>` : `<${url}>`;
+}
+
+/** One recipient's message of a digest: personal values filled in, list headers set. */
+export function buildMessage(digest: DigestContent, r: Recipient, s: MessageSettings): OutgoingMessage {
+  const url = unsubscribeUrl(s, r.subscriberId);
+  const values = { unsubscribeUrl: url, email: r.email };
+  const name = cleanName(r.name);
+  return {
+    from: { name: s.from.name, address: s.from.address },
+    to: name ? { name, address: r.email } : r.email,
+    // The subject was made one line when rendered; this keeps any stray CR/LF out of the header anyway.
+    subject: digest.subject.replace(/[\r\n]+/g, ' '),
+    messageId: r.messageId,
+    text: personalize(digest.text, values, 'text'),
+    html: personalize(digest.html, values, 'html'),
+    headers: {
+      'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': `${s.listName} <${s.listId}>`,
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { PaperboyError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import {
+  type ClaimedDelivery,
+  claimBatch,
+  recordAttempt,
+  releaseDelivery,
+  settleDelivery,
+} from '../store/deliveries.js';
+import { buildMessage, type DigestContent, type MessageSettings } from './message.js';
+import { backoffMs, classifyFailure, failureText } from './retry.js';
+import type { SmtpError, Transport } from './transport.js';
+
+export interface SendLoopOptions {
+  db: Db;
+  digestId: number;
+  digestDate: string;
+  content: DigestContent;
+  settings: MessageSettings;
+  transport: Transport;
+  log: Logger;
+  /** Messages in flight at once (the SMTP pool size). */
+  concurrency: number;
+  /** Retries of a 4xx or a dropped connection before the delivery is given up. */
+  retries: number;
+  retryDelayMs: number;
+  batchSize?: number;
+  /** Called after each settled delivery. */
+  onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
+  /** Checked between batches: returns true to stop (the lock was lost, the process is shutting down). */
+  shouldStop?: () => boolean;
+}
+
+export interface LoopTally {
+  sent: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
+ * Sends every pending delivery of a digest, batch by batch, from the ledger. The ledger, not this
+ * loop, says what is done: a delivery is marked `sending` before it is handed to the transport and
+ * `sent` right after the server accepted it, so a crash leaves at most the in-flight ones to go again
+ * (with the same Message-ID).
+ */
+export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
+  const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
+  const settle = async (d: ClaimedDelivery, outcome: 'sent' | 'failed' | 'skipped', error: string | null) => {
+    await settleDelivery(o.db, d.id, outcome, error);
+    tally[outcome]++;
+    o.onProgress?.(outcome);
+  };
+
+  let relayDown: PaperboyError | null = null;
+  const sendOne = async (d: ClaimedDelivery): Promise<void> => {
+    if (d.subscriberStatus !== 'active') {
+      await settle(d, 'skipped', `subscriber is ${d.subscriberStatus}`);
+      return;
+    }
+    const message = buildMessage(
+      o.content,
+      { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId },
+      o.settings,
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await o.transport.send(message);
+        await settle(d, 'sent', null);
+        o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
+        return;
+      } catch (e) {
+        const err = e as SmtpError;
+        const kind = classifyFailure(err);
+        const text = failureText(err);
+        if (kind === 'permanent') {
+          await settle(d, 'failed', text);
+          o.log.warn({ event: 'delivery.failed', digest_date: o.digestDate, to: d.email, reply: text }, 'refused');
+          return;
+        }
+        if (attempt > o.retries) {
+          if (kind === 'temporary') {
+            await settle(d, 'failed', `${text} (after ${attempt} attempts)`);
+            o.log.warn({ event: 'delivery.failed', digest_date: o.digestDate, to: d.email, reply: text }, 'gave up');
+            return;
+          }
+          // The relay itself is unreachable: nothing is wrong with this address. Leave it pending for the next run.
+          await releaseDelivery(o.db, d.id, text);
+          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} is unreachable: ${text}`, {
+            hint: 'deliveries not yet sent stay pending; run the send again when the server is back',
+          });
+          return;
+        }
+        await recordAttempt(o.db, d.id, text);
+        o.log.info({ event: 'delivery.retry', digest_date: o.digestDate, to: d.email, reply: text, attempt }, 'retry');
+        await sleep(backoffMs(attempt, o.retryDelayMs));
+      }
+    }
+  };
+
+  const batchSize = o.batchSize ?? 200;
+  while (!relayDown && !o.shouldStop?.()) {
+    const batch = await claimBatch(o.db, o.digestId, batchSize);
+    if (batch.length === 0) break;
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const d = batch[next++];
+        if (!d) break;
+        if (relayDown) {
+          await releaseDelivery(o.db, d.id, null);
+          continue;
+        }
+        await sendOne(d);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, batch.length) }, worker));
+  }
+  if (relayDown) throw relayDown;
+  return tally;
+}

@@ -1,0 +1,47 @@
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { SmtpError, Transport } from './transport.js';
+
+/**
+ * nodemailer's pooled SMTP transport from `smtp://user:pass@host:port` or `smtps://…`.
+ * Query parameters `?requireTLS=true`, `?ignoreTLS=true`, `?rejectUnauthorized=false` are honoured.
+ */
+export function smtpTransport(url: string, opts: { pool: number }): Transport {
+  const u = new URL(url);
+  const secure = u.protocol === 'smtps:';
+  const q = u.searchParams;
+  const options: SMTPPool.Options = {
+    pool: true,
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    maxConnections: opts.pool,
+    maxMessages: 100,
+    requireTLS: q.get('requireTLS') === 'true',
+    ignoreTLS: q.get('ignoreTLS') === 'true',
+    tls: { rejectUnauthorized: q.get('rejectUnauthorized') !== 'false' },
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 60_000,
+  };
+  if (u.username) options.auth = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+  const transporter = nodemailer.createTransport(options);
+  return {
+    kind: 'smtp',
+    description: `SMTP ${u.hostname}:${options.port}`,
+    async send(message) {
+      const info = await transporter.sendMail(message);
+      // With one recipient a rejection throws; a partial reject comes back here without a throw.
+      if (info.rejected.length > 0) {
+        const first = (info as { rejectedErrors?: SmtpError[] }).rejectedErrors?.[0];
+        const err: SmtpError = new Error(first?.response ?? `recipient rejected: ${String(info.rejected[0])}`);
+        if (first?.responseCode !== undefined) err.responseCode = first.responseCode;
+        throw err;
+      }
+      return { response: info.response };
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}

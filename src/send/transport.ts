@@ -1,0 +1,25 @@
+import type Mail from 'nodemailer/lib/mailer/index.js';
+
+export type OutgoingMessage = Mail.Options;
+
+export interface TransportResult {
+  /** The server's reply (SMTP) or where the message was written (outbox). */
+  response: string;
+}
+
+/**
+ * Where messages go. The send loop knows only this: SMTP and the outbox folder are adapters.
+ * A failed send throws an Error with `responseCode` (the SMTP reply code) when the server gave one.
+ */
+export interface Transport {
+  readonly kind: 'smtp' | 'outbox';
+  readonly description: string;
+  send(message: OutgoingMessage): Promise<TransportResult>;
+  close(): Promise<void>;
+}
+
+export interface SmtpError extends Error {
+  responseCode?: number;
+  response?: string;
+  code?: string;
+}

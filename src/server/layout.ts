@@ -1,0 +1,34 @@
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** The frame of paperboy's own pages. `html` escapes every interpolated value. */
+export function page(title: string, body: Content): Content {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${title}</title>
+<style>
+  body { font: 16px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+         max-width: 40rem; margin: 3rem auto; padding: 0 1.25rem; color: #1f2933; background: #f3f4f6; }
+  main { background: #fff; border-radius: 10px; padding: 1.75rem 2rem; }
+  h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 .75rem; }
+  a { color: #0b3d91; }
+  button { font: inherit; font-weight: 600; padding: .6rem 1.2rem; border: 0; border-radius: 6px;
+           background: #0b3d91; color: #fff; cursor: pointer; }
+  table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+  td, th { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+  .muted { color: #52606d; font-size: .9rem; }
+  @media (prefers-color-scheme: dark) {
+    body { background: #111418; color: #e4e7eb; } main { background: #1b1f24; } a { color: #8ab4f8; }
+    td, th { border-color: #323a44; } .muted { color: #9aa5b1; }
+  }
+</style>
+</head>
+<body><main>${body}</main></body>
+</html>`;
+}
