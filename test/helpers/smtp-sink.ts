@@ -1,0 +1,97 @@
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+export interface Received {
+  /** MAIL FROM and RCPT TO as the server saw them. */
+  mailFrom: string;
+  rcptTo: string[];
+  raw: string;
+  mail: ParsedMail;
+}
+
+type RcptRule = (address: string, attempt: number) => { code: number; message: string } | null;
+
+export interface SmtpSink {
+  url: string;
+  port: number;
+  received: Received[];
+  /** RCPT TO attempts per address (accepted or not). */
+  rcptAttempts: Map<string, number>;
+  /** Connections opened so far. */
+  connections: () => number;
+  to(address: string): Received[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real SMTP server (smtp-server) on 127.0.0.1 and a free port, keeping every message it accepts,
+ * parsed with mailparser. `rcpt` may answer a given address with a 4xx or 5xx code.
+ */
+export async function startSmtpSink(rcpt: RcptRule = () => null): Promise<SmtpSink> {
+  const received: Received[] = [];
+  const rcptAttempts = new Map<string, number>();
+  let connections = 0;
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: true,
+    logger: false,
+    onConnect(_session, cb) {
+      connections++;
+      cb();
+    },
+    onRcptTo(address, _session, cb) {
+      const addr = address.address.toLowerCase();
+      const attempt = (rcptAttempts.get(addr) ?? 0) + 1;
+      rcptAttempts.set(addr, attempt);
+      const rule = rcpt(addr, attempt);
+      if (rule) {
+        const err = new Error(rule.message) as Error & { responseCode: number };
+        err.responseCode = rule.code;
+        cb(err);
+        return;
+      }
+      cb();
+    },
+    onData(stream, session: SMTPServerSession, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw)
+          .then((mail) => {
+            received.push({
+              mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              rcptTo: session.envelope.rcptTo.map((r) => r.address),
+              raw: raw.toString('utf8'),
+              mail,
+            });
+            cb();
+          })
+          .catch(cb);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    received,
+    rcptAttempts,
+    connections: () => connections,
+    to: (address) => received.filter((r) => r.rcptTo.includes(address)),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Every value of header `name` in a raw message, unfolded, exactly as sent. */
+export function rawHeaders(raw: string, name: string): string[] {
+  const head = raw.split(/\r?\n\r?\n/)[0] ?? '';
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const prefix = `${name.toLowerCase()}:`;
+  return unfolded
+    .split(/\r?\n/)
+    .filter((l) => l.toLowerCase().startsWith(prefix))
+    .map((l) => l.slice(prefix.length).trim());
+}

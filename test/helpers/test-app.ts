@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { type Config, type Env, loadConfig } from '../../src/config.js';
+import { type AppContext, createContext } from '../../src/pipeline/context.js';
+import { upsertSubscriber } from '../../src/store/subscribers.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const SAMPLE = path.join(ROOT, 'samples', 'daily-papers.json');
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+/** A fresh folder for one test's store, outbox and archive. */
+export function tempDir(prefix = 'paperboy-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The environment of a test run: everything in `dir`, the sample papers, fast retries. */
+export function testEnv(dir: string, extra: Env = {}): Env {
+  return {
+    PAPERBOY_DATABASE_URL: path.join(dir, 'data', 'paperboy.db'),
+    PAPERBOY_ARCHIVE_DIR: path.join(dir, 'digests'),
+    PAPERBOY_OUTBOX_DIR: path.join(dir, 'outbox'),
+    PAPERBOY_SOURCE: `file:${SAMPLE}`,
+    PAPERBOY_SECRET: TEST_SECRET,
+    PAPERBOY_FROM: 'Daily Papers <digest@papers.example.org>',
+    PAPERBOY_BASE_URL: 'https://papers.example.org',
+    PAPERBOY_RETRY_DELAY_MS: '20',
+    PAPERBOY_SOURCE_TIMEOUT_MS: '2000',
+    PAPERBOY_LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+export interface TestApp {
+  ctx: AppContext;
+  config: Config;
+  dir: string;
+  /** The same store and folders in a new context (as after a restart), with other settings. */
+  restart(extra?: Env): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app context (real SQLite file, real transport) on a temp folder. `extra` may be a
+ * function of that folder, to place files in it.
+ */
+export async function startTestApp(extra: Env | ((dir: string) => Env) = {}): Promise<TestApp> {
+  const { dir, cleanup } = tempDir();
+  const open = async (env: Env) => {
+    const config = loadConfig(testEnv(dir, env), dir);
+    return { config, ctx: await createContext(config, pino({ level: 'silent' })) };
+  };
+  const first = await open(typeof extra === 'function' ? extra(dir) : extra);
+  const app: TestApp = {
+    ...first,
+    dir,
+    async restart(env: Env = {}) {
+      await app.ctx.close();
+      Object.assign(app, await open(env));
+    },
+    async close() {
+      await app.ctx.close();
+      cleanup();
+    },
+  };
+  return app;
+}
+
+export async function addActive(app: TestApp, ...emails: string[]): Promise<void> {
+  for (const email of emails) await upsertSubscriber(app.ctx.db, { email, name: null, status: 'active' });
+}
+
+/** Writes a JSON array of HF items to a file in `dir` and returns `file:PATH` for PAPERBOY_SOURCE. */
+export function sourceFile(dir: string, items: unknown, name = 'papers.json'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof items === 'string' ? items : JSON.stringify(items));
+  return `file:${file}`;
+}
+
+/** A minimal valid HF daily papers item. */
+export function hfItem(id: string, title: string, upvotes: number, extra: Record<string, unknown> = {}): object {
+  return {
+    paper: {
+      id,
+      title,
+      summary: `Abstract of ${title}. It has two sentences.`,
+      authors: [{ name: 'Ada Lovelace' }, { name: 'Alan Turing' }],
+      upvotes,
+      publishedAt: '2026-11-27T10:00:00.000Z',
+      ...extra,
+    },
+    title,
+    summary: `Abstract of ${title}. It has two sentences.`,
+    publishedAt: '2026-11-27T10:00:00.000Z',
+    numComments: 1,
+  };
+}

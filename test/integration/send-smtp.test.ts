@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runDigest } from '../../src/pipeline/run-digest.js';
+import { parseHfItems } from '../../src/sources/hf-items.js';
+import { deliveryCounts } from '../../src/store/deliveries.js';
+import { findDigest } from '../../src/store/digests.js';
+import { findSubscriberByEmail, setSubscriberStatus, upsertSubscriber } from '../../src/store/subscribers.js';
+import { signToken } from '../../src/subscribers/tokens.js';
+import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { addActive, hfItem, SAMPLE, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+
+const DATE = '2026-11-28';
+let app: TestApp | undefined;
+let sink: SmtpSink | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  await sink?.close();
+  app = undefined;
+  sink = undefined;
+});
+
+/** The titles of the top 10 sample papers, the order the digest must have. */
+function expectedTitles(): string[] {
+  const { papers } = parseHfItems(JSON.parse(readFileSync(SAMPLE, 'utf8')));
+  return papers
+    .sort((a, b) => b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
+    .slice(0, 10)
+    .map((p) => p.title);
+}
+
+describe('send over SMTP', () => {
+  it('gives every active subscriber exactly one message with the standard headers, and nobody else any', async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    await addActive(app, 'ada@example.com', 'bob@example.com', 'carol@example.net');
+    await upsertSubscriber(app.ctx.db, { email: 'pending@example.com', name: null, status: 'pending' });
+    await upsertSubscriber(app.ctx.db, { email: 'gone@example.com', name: null, status: 'unsubscribed' });
+
+    const report = await runDigest(app.ctx, { date: DATE });
+
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: 3,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(sink.received.map((r) => r.rcptTo).sort()).toEqual([
+      ['ada@example.com'],
+      ['bob@example.com'],
+      ['carol@example.net'],
+    ]);
+
+    const titles = expectedTitles();
+    const messageIds = new Set<string>();
+    for (const r of sink.received) {
+      const { mail } = r;
+      for (const h of [
+        'from',
+        'to',
+        'subject',
+        'date',
+        'message-id',
+        'list-unsubscribe',
+        'list-unsubscribe-post',
+        'list-id',
+      ]) {
+        expect(rawHeaders(r.raw, h), h).toHaveLength(1);
+      }
+      expect(mail.from?.value).toEqual([{ name: 'Daily Papers', address: 'digest@papers.example.org' }]);
+      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]}`);
+      expect(rawHeaders(r.raw, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe=One-Click']);
+      expect(rawHeaders(r.raw, 'list-id')).toEqual(['Daily Papers <daily-papers.papers.example.org>']);
+      const sub = await findSubscriberByEmail(app.ctx.db, r.rcptTo[0] ?? '');
+      const token = signToken(TEST_SECRET, 'unsubscribe', sub?.id ?? 0);
+      const unsubscribe = { url: `https://papers.example.org/u/${token}` };
+      expect(rawHeaders(r.raw, 'list-unsubscribe')).toEqual([`<${unsubscribe.url}>`]);
+      expect(mail.messageId).toMatch(new RegExp(`^<${DATE}\\.${sub?.id}\\.[0-9a-f]{16}@papers\\.example\\.org>$`));
+      messageIds.add(mail.messageId ?? '');
+
+      // The plain-text part: every title, every link, the unsubscribe URL, no tags, no preheader.
+      const text = mail.text ?? '';
+      const flat = text.replace(/\s+/g, ' ');
+      for (const t of titles) expect(flat).toContain(t);
+      expect(text).toContain(`Unsubscribe: ${unsubscribe.url}`);
+      expect(text).toContain(`You get this email because ${r.rcptTo[0]} subscribed to Daily Papers.`);
+      expect(text).not.toMatch(/<[a-z][^>]*>/i);
+      expect(text).not.toContain("Today's most upvoted");
+      // The HTML part: the same reader's values, no marker left.
+      expect(mail.html).toContain(`href="${unsubscribe.url}"`);
+      expect(mail.html).not.toContain('=pb:');
+      expect(mail.html).toContain('Today&#x27;s most upvoted: ');
+    }
+    expect(messageIds.size).toBe(3);
+
+    const digest = await findDigest(app.ctx.db, DATE);
+    expect(digest?.status).toBe('sent');
+  });
+
+  it('sends nothing twice when the same date is sent again, and only newcomers get it', async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: DATE });
+    expect(sink.received).toHaveLength(2);
+
+    const again = await runDigest(app.ctx, { date: DATE });
+    expect(again.sent).toBe(0);
+    expect(sink.received).toHaveLength(2);
+
+    await addActive(app, 'dave@example.com');
+    const third = await runDigest(app.ctx, { date: DATE });
+    expect(third.sent).toBe(1);
+    expect(sink.received.map((r) => r.rcptTo[0])).toEqual(['ada@example.com', 'bob@example.com', 'dave@example.com']);
+    // Everyone got the same digest, the newcomer included.
+    expect(new Set(sink.received.map((r) => r.mail.subject)).size).toBe(1);
+  });
+
+  it('retries a 451 and delivers once; a 550 fails that delivery and the rest go on', async () => {
+    sink = await startSmtpSink((address, attempt) => {
+      if (address === 'later@example.com' && attempt === 1) return { code: 451, message: '4.3.0 Try again later' };
+      if (address === 'nobody@example.com') return { code: 550, message: '5.1.1 No such user' };
+      return null;
+    });
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    await addActive(app, 'ada@example.com', 'later@example.com', 'nobody@example.com', 'bob@example.com');
+
+    const report = await runDigest(app.ctx, { date: DATE });
+
+    expect({ sent: report.sent, failed: report.failed }).toEqual({ sent: 3, failed: 1 });
+    expect(sink.to('later@example.com')).toHaveLength(1);
+    expect(sink.rcptAttempts.get('later@example.com')).toBe(2);
+    expect(sink.rcptAttempts.get('nobody@example.com')).toBe(1);
+    expect(sink.to('nobody@example.com')).toHaveLength(0);
+    expect(report.failures).toEqual([{ email: 'nobody@example.com', error: '550 5.1.1 No such user' }]);
+    const digest = await findDigest(app.ctx.db, DATE);
+    expect(await deliveryCounts(app.ctx.db, digest?.id ?? 0)).toEqual({
+      pending: 0,
+      sending: 0,
+      sent: 3,
+      failed: 1,
+      skipped: 0,
+    });
+    // A failed delivery is final: a re-run does not knock again.
+    await runDigest(app.ctx, { date: DATE });
+    expect(sink.rcptAttempts.get('nobody@example.com')).toBe(1);
+  });
+
+  it('gives up on a 4xx after the configured retries and marks the delivery failed', async () => {
+    sink = await startSmtpSink((address) =>
+      address === 'full@example.com' ? { code: 452, message: '4.2.2 Mailbox full' } : null,
+    );
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '2' });
+    await addActive(app, 'full@example.com', 'ada@example.com');
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect(sink.rcptAttempts.get('full@example.com')).toBe(3);
+    expect(report.failures).toEqual([
+      { email: 'full@example.com', error: '452 4.2.2 Mailbox full (after 3 attempts)' },
+    ]);
+    expect(sink.to('ada@example.com')).toHaveLength(1);
+  });
+
+  it('keeps a hostile paper title out of the headers and escapes it in the HTML', async () => {
+    sink = await startSmtpSink();
+    const hostile = '<script>alert(1)</script>\r\nBcc: x@evil.example';
+    const smtpUrl = sink.url;
+    app = await startTestApp((dir) => ({
+      PAPERBOY_SMTP_URL: smtpUrl,
+      PAPERBOY_SOURCE: sourceFile(dir, [
+        hfItem('2511.00001', hostile, 99, { githubRepo: 'javascript:alert(document.cookie)' }),
+        hfItem('2511.00002', 'A calm second paper', 5),
+      ]),
+    }));
+    await addActive(app, 'ada@example.com');
+
+    await runDigest(app.ctx, { date: DATE });
+
+    expect(sink.received).toHaveLength(1);
+    const [r] = sink.received;
+    if (!r) throw new Error('no message');
+    expect(r.rcptTo).toEqual(['ada@example.com']);
+    expect(r.mail.bcc).toBeUndefined();
+    const head = r.raw.split('\r\n\r\n')[0] ?? '';
+    expect(head).not.toMatch(/^bcc:/im);
+    expect(head.match(/^subject:/gim)).toHaveLength(1);
+    expect(r.mail.subject).toBe('Daily Papers · 28 Nov 2026 · <script>alert(1)</script> Bcc: x@evil.example');
+    expect(r.mail.html).not.toContain('<script>');
+    expect(r.mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Bcc: x@evil.example');
+    expect(r.mail.html).not.toContain('javascript:');
+    expect(r.mail.text).not.toContain('javascript:');
+  });
+
+  it('leaves deliveries pending when the relay is down, and the next send delivers them and honours an unsubscribe', async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '1' });
+    await addActive(app, 'ada@example.com', 'bob@example.com', 'carol@example.com');
+    await sink.close();
+
+    await expect(runDigest(app.ctx, { date: DATE })).rejects.toMatchObject({ code: 'ESEND' });
+    const digest = await findDigest(app.ctx.db, DATE);
+    expect(await deliveryCounts(app.ctx.db, digest?.id ?? 0)).toEqual({
+      pending: 3,
+      sending: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+    });
+
+    const bob = await findSubscriberByEmail(app.ctx.db, 'bob@example.com');
+    await setSubscriberStatus(app.ctx.db, bob?.id ?? 0, 'unsubscribed');
+    sink = await startSmtpSink();
+    await app.restart({ PAPERBOY_SMTP_URL: sink.url });
+
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: 2,
+      failed: 0,
+      skipped: 1,
+    });
+    expect(sink.received.map((r) => r.rcptTo[0]).sort()).toEqual(['ada@example.com', 'carol@example.com']);
+  });
+});
