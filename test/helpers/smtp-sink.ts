@@ -28,7 +28,7 @@ export interface SmtpSink {
  * A real SMTP server (smtp-server) on 127.0.0.1 and a free port, keeping every message it accepts,
  * parsed with mailparser. `rcpt` may answer a given address with a 4xx or 5xx code.
  */
-export async function startSmtpSink(rcpt: RcptRule = () => null): Promise<SmtpSink> {
+export async function startSmtpSink(rcpt: RcptRule = () => null, opts: { delayMs?: number } = {}): Promise<SmtpSink> {
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   let connections = 0;
@@ -66,7 +66,8 @@ export async function startSmtpSink(rcpt: RcptRule = () => null): Promise<SmtpSi
               raw: raw.toString('utf8'),
               mail,
             });
-            cb();
+            if (opts.delayMs) setTimeout(cb, opts.delayMs);
+            else cb();
           })
           .catch(cb);
       });

@@ -1,0 +1,117 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runDigest } from '../../src/pipeline/run-digest.js';
+import { createApp } from '../../src/server/app.js';
+import { spawnCli } from '../helpers/cli.js';
+import { listen } from '../helpers/http-server.js';
+import { addActive, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
+
+let app: TestApp | undefined;
+let http: { url: string; close: () => Promise<void> } | undefined;
+afterEach(async () => {
+  await http?.close();
+  await app?.close();
+  app = http = undefined;
+});
+
+async function serveApp(t: TestApp, nextRun: Date | null = null) {
+  http = await listen(createApp({ db: t.ctx.db, secret: t.ctx.secret, config: t.config, nextRun: () => nextRun }));
+  return http.url;
+}
+
+describe('HTTP server', () => {
+  it('GET / says what this is and when the first digest goes out, then shows the latest digest', async () => {
+    app = await startTestApp({ PAPERBOY_TIMEZONE: 'Europe/Paris' });
+    const base = await serveApp(app, new Date('2026-11-29T06:00:00Z'));
+    const before = await fetch(`${base}/`);
+    expect(before.status).toBe(200);
+    const page = await before.text();
+    expect(page).toContain('<h1>Daily Papers</h1>');
+    expect(page).toContain('The first digest goes out on Sunday, 29 November 2026 at 07:00 (Europe/Paris).');
+
+    await addActive(app, 'ada@example.com');
+    const report = await runDigest(app.ctx, { date: '2026-11-28' });
+    const after = await fetch(`${base}/`);
+    expect(after.status).toBe(200);
+    const web = await after.text();
+    expect(web).toContain('WEB VERSION · Daily Papers');
+    expect(web).toContain('Saturday, 28 November 2026');
+    // The web version carries nothing personal.
+    expect(web).not.toContain('ada@example.com');
+    expect(web).not.toContain('/u/');
+    expect(report.subject).toMatch(/^Daily Papers · 28 Nov 2026 · /);
+  });
+
+  it('serves /digests/:date and a 404 page for a date without a digest', async () => {
+    app = await startTestApp();
+    await addActive(app, 'ada@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const base = await serveApp(app);
+    const ok = await fetch(`${base}/digests/2026-11-28`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('Saturday, 28 November 2026');
+    const missing = await fetch(`${base}/digests/2026-11-27`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('No digest for 2026-11-27');
+    const bogus = await fetch(`${base}/digests/..%2F..%2Fetc`);
+    expect(bogus.status).toBe(404);
+    const list = await (await fetch(`${base}/digests`)).text();
+    expect(list).toContain('<a href="/digests/2026-11-28">2026-11-28</a>');
+  });
+
+  it('lists the outbox and shows each message as HTML, text and raw', async () => {
+    app = await startTestApp();
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const base = await serveApp(app);
+    const files = readdirSync(path.join(app.dir, 'outbox'));
+    expect(files).toHaveLength(2);
+
+    const list = await (await fetch(`${base}/outbox`)).text();
+    expect(list).toContain('2 messages');
+    for (const f of files) expect(list).toContain(`<a href="/outbox/${f}">Daily Papers · 28 Nov 2026 · `);
+    expect(list).toContain('ada@example.com');
+
+    const html = await fetch(`${base}/outbox/${files[0]}`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await html.text()).toContain('Saturday, 28 November 2026');
+    const text = await (await fetch(`${base}/outbox/${files[0]}/text`)).text();
+    expect(text).toMatch(/^Daily Papers — Saturday, 28 November 2026\n/);
+    const raw = await (await fetch(`${base}/outbox/${files[0]}/raw`)).text();
+    expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
+    expect((await fetch(`${base}/outbox/..%2Fdata%2Fsecret`)).status).toBe(404);
+  });
+
+  it('`paperboy serve` (npm start) comes up on embedded defaults, answers GET /, and stops on SIGTERM', async () => {
+    const { dir, cleanup } = tempDir('paperboy-serve-');
+    try {
+      const env = { ...testEnv(dir, { PAPERBOY_PORT: '0' }), PAPERBOY_SECRET: '' };
+      const child = spawnCli(['serve'], env, dir);
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /running on (http:\/\/localhost:\d+)/.exec(out);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/next digest: \w+day, \d+ \w+ \d{4} at 07:00 \(UTC\)/);
+      expect(out).toContain(`mail: outbox mode: messages are written to ${path.join(dir, 'outbox')}`);
+      const res = await fetch(`${url}/`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('The first digest goes out on');
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('exit', resolve);
+        child.kill('SIGTERM');
+      });
+      expect(code).toBe(0);
+      // The signing key was generated once and kept in the data folder.
+      expect(readdirSync(path.join(dir, 'data'))).toContain('secret');
+    } finally {
+      cleanup();
+    }
+  });
+});
