@@ -48,6 +48,11 @@ export function parseFrom(value: string): Config['from'] | null {
   return { name: (m[1] ?? '').trim(), address, domain: am[1].toLowerCase() };
 }
 
+/** A value echoed in an error: quoted, escaped (never a raw line break), at most 80 characters. */
+function quote(v: string): string {
+  return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+}
+
 function isTimezone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -65,7 +70,7 @@ const int = (name: string, min: number, max: number, fallback: number) =>
       if (v === undefined || v.trim() === '') return fallback;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got ${quote(v)}` });
         return z.NEVER;
       }
       return n;
@@ -82,7 +87,7 @@ const httpUrl = (fallback: string) =>
         const u = new URL(s);
         if (u.protocol === 'http:' || u.protocol === 'https:') return s.replace(/\/+$/, '');
       } catch {}
-      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got "${s}"` });
+      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${quote(s)}` });
       return z.NEVER;
     });
 
@@ -121,7 +126,7 @@ const schema = z.object({
   PAPERBOY_FROM: text('Paperboy <paperboy@localhost>').transform((v, ctx) => {
     const from = parseFrom(v);
     if (from) return from;
-    ctx.addIssue({ code: 'custom', message: `expected "Name <address@domain>" or "address@domain", got "${v}"` });
+    ctx.addIssue({ code: 'custom', message: `expected "Name <address@domain>" or "address@domain", got ${quote(v)}` });
     return z.NEVER;
   }),
   PAPERBOY_BASE_URL: httpUrl('http://localhost:3000'),
@@ -142,7 +147,7 @@ const schema = z.object({
   PAPERBOY_SOURCE: text('hf').transform((v, ctx): Config['source'] => {
     if (v === 'hf') return { kind: 'hf' };
     if (v.startsWith('file:') && v.length > 5) return { kind: 'file', path: path.resolve(v.slice(5)) };
-    ctx.addIssue({ code: 'custom', message: `expected "hf" or "file:PATH", got "${v}"` });
+    ctx.addIssue({ code: 'custom', message: `expected "hf" or "file:PATH", got ${quote(v)}` });
     return z.NEVER;
   }),
   PAPERBOY_HF_API_URL: httpUrl('https://huggingface.co/api/daily_papers'),

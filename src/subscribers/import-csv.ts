@@ -26,7 +26,7 @@ export function checkRow(record: Record<string, string | undefined>, line: numbe
   const raw = record.email?.trim() ?? '';
   if (!raw) return { line, reason: 'email is empty' };
   const email = normalizeEmail(raw);
-  if (!email) return { line, reason: `"${raw.slice(0, 80)}" is not an email address` };
+  if (!email) return { line, reason: `${JSON.stringify(raw.slice(0, 80))} is not an email address` };
   return { email, name: cleanName(record.name), line };
 }
 

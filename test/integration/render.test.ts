@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Paper } from '../../src/domain.js';
+import { renderDigest } from '../../src/render/render-digest.js';
+import { loadTemplates } from '../../src/render/templates.js';
+import { ROOT } from '../helpers/test-app.js';
+
+const templates = loadTemplates(path.join(ROOT, 'templates'));
+const settings = { listName: 'Daily Papers', baseUrl: 'https://papers.example.org' };
+
+const paper = (i: number, over: Partial<Paper> = {}): Paper => ({
+  id: `2511.${String(10000 + i)}`,
+  title: `Paper number ${i}`,
+  summary: `We study thing ${i}. It works well.`,
+  authors: ['Ada Lovelace', 'Alan Turing'],
+  upvotes: 100 - i,
+  publishedAt: '2026-11-27T10:00:00.000Z',
+  githubRepo: i % 2 ? `https://github.com/example/p${i}` : null,
+  aiSummary: null,
+  aiKeywords: [],
+  numComments: 0,
+  thumbnail: null,
+  ...over,
+});
+
+describe('digest templates', () => {
+  it('compile with MJML strict validation and meet the email standards', async () => {
+    const papers = Array.from({ length: 10 }, (_, i) => paper(i + 1));
+    const r = await renderDigest(templates, papers, '2026-11-28', settings);
+    expect(r.warnings).toEqual([]);
+    expect(r.subject).toBe('Daily Papers · 28 Nov 2026 · Paper number 1');
+    expect(r.preheader).toBe("Today's most upvoted: Paper number 1 — and 9 more papers");
+    // Preheader in the HTML, not in the text part.
+    expect(r.html).toContain('Today&#x27;s most upvoted: Paper number 1 — and 9 more papers');
+    expect(r.text).not.toContain('most upvoted:');
+    expect(r.html).toMatch(/<html lang="en" dir="ltr"/);
+    expect(r.html).toContain('<meta name="color-scheme" content="light dark"');
+    expect(r.html).toContain('<meta name="supported-color-schemes" content="light dark"');
+    expect(r.html).toContain('@media (prefers-color-scheme: dark)');
+    expect(r.html).toContain('<!--[if mso | IE]>');
+    expect(r.html).toContain('role="presentation"');
+    expect(r.html).not.toMatch(/%7B%7B|\{\{/);
+    // The per-recipient markers are there to be filled, once each in the footer.
+    expect(r.html.match(/=pb:unsubscribe_url=/g)).toHaveLength(1);
+    expect(r.text.match(/=pb:unsubscribe_url=/g)).toHaveLength(1);
+    // Every paper: title linked to its page, paper, PDF, and code when there is a repository.
+    for (const p of papers) {
+      expect(r.html).toContain(`<a href="https://huggingface.co/papers/${p.id}"`);
+      expect(r.html).toContain(`<a href="https://arxiv.org/pdf/${p.id}"`);
+      expect(r.text).toContain(`   PDF:   https://arxiv.org/pdf/${p.id}\n`);
+    }
+    expect(r.html.match(/>Code<\/a>/g)).toHaveLength(5);
+    // The web version: no markers, no unsubscribe link.
+    expect(r.webHtml).not.toContain('=pb:');
+    expect(r.webText).not.toContain('=pb:');
+    expect(r.webText).toContain('This is the web version of Daily Papers for Saturday, 28 November 2026.');
+  });
+
+  it('keeps a heavy day under the 90 KB clipping budget', async () => {
+    const papers = Array.from({ length: 10 }, (_, i) =>
+      paper(i, {
+        title: `${'A very long title about sparse attention in transformers '.repeat(4)}${i}`,
+        summary: 'This abstract goes on and on without mercy. '.repeat(120),
+        authors: Array.from({ length: 60 }, (_, k) => `Author Number${k} With-A-Long-Name`),
+        githubRepo: 'https://github.com/example/a-repository-with-a-long-name',
+      }),
+    );
+    const r = await renderDigest(templates, papers, '2026-11-28', settings);
+    expect(Buffer.byteLength(r.html)).toBeLessThan(90 * 1024);
+    expect(r.text).toContain(
+      'Author Number0 With-A-Long-Name, Author Number1 With-A-Long-Name, Author Number2 With-A-Long-Name et al.',
+    );
+  });
+
+  it('escapes paper data, MJML and Handlebars syntax included', async () => {
+    const r = await renderDigest(
+      templates,
+      [
+        paper(1, {
+          title: '<mj-raw><script>alert(1)</script></mj-raw> {{secret}} =pb:email=',
+          authors: ['"><img src=x onerror=alert(1)>'],
+          githubRepo: 'javascript:alert(1)',
+        }),
+      ],
+      '2026-11-28',
+      settings,
+    );
+    expect(r.html).not.toMatch(/<script|<img src=x|javascript:/);
+    expect(r.html).toContain('&lt;mj-raw&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;/mj-raw&gt; {{secret}}');
+    // A marker in paper data is not a marker: it is never filled with a reader's address.
+    expect(r.html.match(/=pb:email=/g)).toHaveLength(1);
+    expect(r.text.match(/=pb:email=/g)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseFrom, readEnv } from '../../src/config.js';
+
+describe('config', () => {
+  it('has working defaults for every setting', () => {
+    const c = loadConfig({}, '/srv/paperboy');
+    expect({ ...c, samplesPath: undefined, templatesDir: undefined }).toEqual({
+      databasePath: '/srv/paperboy/data/paperboy.db',
+      smtpUrl: null,
+      from: { name: 'Paperboy', address: 'paperboy@localhost', domain: 'localhost' },
+      baseUrl: 'http://localhost:3000',
+      secret: null,
+      source: { kind: 'hf' },
+      hfApiUrl: 'https://huggingface.co/api/daily_papers',
+      papersPerDigest: 10,
+      timezone: 'UTC',
+      schedule: '0 7 * * *',
+      port: 3000,
+      archiveDir: '/srv/paperboy/digests',
+      outboxDir: '/srv/paperboy/outbox',
+      listName: 'Daily Papers',
+      listId: 'daily-papers.localhost',
+      unsubscribeMailto: null,
+      smtpPool: 5,
+      smtpRetries: 3,
+      retryDelayMs: 2000,
+      sourceTimeoutMs: 15000,
+      sourceRetries: 2,
+      logLevel: 'info',
+      samplesPath: undefined,
+      templatesDir: undefined,
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the documented forms of each setting', () => {
+    const c = loadConfig(
+      {
+        PAPERBOY_DATABASE_URL: 'sqlite:///var/lib/paperboy/db.sqlite',
+        PAPERBOY_SMTP_URL: 'smtps://user:p%40ss@mail.example.org:465',
+        PAPERBOY_FROM: 'Research Digest <digest@Papers.Example.org>',
+        PAPERBOY_BASE_URL: 'https://papers.example.org/',
+        PAPERBOY_SOURCE: 'file:./samples/daily-papers.json',
+        PAPERBOY_TIMEZONE: 'Europe/Paris',
+        PAPERBOY_SCHEDULE: '30 6 * * 1-5',
+      },
+      '/srv',
+    );
+    expect(c.databasePath).toBe('/var/lib/paperboy/db.sqlite');
+    expect(c.smtpUrl).toBe('smtps://user:p%40ss@mail.example.org:465');
+    expect(c.from).toEqual({
+      name: 'Research Digest',
+      address: 'digest@Papers.Example.org',
+      domain: 'papers.example.org',
+    });
+    expect(c.baseUrl).toBe('https://papers.example.org');
+    expect(c.source).toEqual({ kind: 'file', path: path.resolve('./samples/daily-papers.json') });
+    expect(c.listId).toBe('daily-papers.papers.example.org');
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(() =>
+      loadConfig({
+        PAPERBOY_FROM: 'Evil\r\nBcc: x <a@b.c>',
+        PAPERBOY_BASE_URL: 'javascript:alert(1)',
+        PAPERBOY_SECRET: 'short',
+        PAPERBOY_SOURCE: 'ftp://x',
+        PAPERBOY_SCHEDULE: 'every morning',
+        PAPERBOY_DATABASE_URL: 'postgres://localhost/paperboy',
+      }),
+    ).toThrowError(
+      [
+        'PAPERBOY_DATABASE_URL: PostgreSQL is not supported by this version yet; use a SQLite file path such as ./data/paperboy.db',
+        'PAPERBOY_FROM: expected "Name <address@domain>" or "address@domain", got "Evil\\r\\nBcc: x <a@b.c>"',
+        'PAPERBOY_BASE_URL: expected an http:// or https:// URL, got "javascript:alert(1)"',
+        'PAPERBOY_SECRET: expected at least 32 characters (got 5); generate one with: openssl rand -hex 32',
+        'PAPERBOY_SOURCE: expected "hf" or "file:PATH", got "ftp://x"',
+        'PAPERBOY_SCHEDULE: expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
+      ].join('\n'),
+    );
+  });
+
+  it('parses From addresses', () => {
+    expect(parseFrom('a@b.org')).toEqual({ name: '', address: 'a@b.org', domain: 'b.org' });
+    expect(parseFrom('"Quoted" <a@b.org>')).toBeNull();
+    expect(parseFrom('no address')).toBeNull();
+  });
+
+  it('takes .env under the environment', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'paperboy-env-'));
+    writeFileSync(path.join(dir, '.env'), 'PAPERBOY_PORT=4000\nPAPERBOY_LIST_NAME="From File"\n');
+    const env = readEnv({ PAPERBOY_PORT: '5000' }, dir);
+    expect(env.PAPERBOY_PORT).toBe('5000');
+    expect(env.PAPERBOY_LIST_NAME).toBe('From File');
+    expect(readEnv({ A: '1' }, tmpdir())).toEqual({ A: '1' });
+  });
+});

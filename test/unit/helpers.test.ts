@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { digestSubject } from '../../src/render/digest-view.js';
+import { cutAtWord, escapeHtml, safeUrl, shortAbstract, shortAuthors, wrap } from '../../src/render/helpers.js';
+import { personalize } from '../../src/render/personalize.js';
+import { oneLine } from '../../src/text.js';
+
+describe('text helpers', () => {
+  it('shortens author lists', () => {
+    expect(shortAuthors([])).toBe('');
+    expect(shortAuthors(['A'])).toBe('A');
+    expect(shortAuthors(['A', 'B'])).toBe('A and B');
+    expect(shortAuthors(['A', 'B', 'C'])).toBe('A, B and C');
+    expect(shortAuthors(['A', 'B', 'C', 'D'])).toBe('A, B, C et al.');
+  });
+
+  it('cuts an abstract at a sentence boundary within the limit', () => {
+    const text = 'First sentence here. Second one, e.g. with an example, is longer.\nThird sentence never fits.';
+    expect(shortAbstract(text, 70)).toBe('First sentence here. Second one, e.g. with an example, is longer.');
+    expect(shortAbstract(text, 30)).toBe('First sentence here.');
+    expect(shortAbstract('Short.', 30)).toBe('Short.');
+    expect(shortAbstract('One very long sentence without any end in sight at all', 30)).toBe('One very long sentence…');
+  });
+
+  it('cuts at a word boundary with an ellipsis', () => {
+    expect(cutAtWord('abc def ghi', 20)).toBe('abc def ghi');
+    expect(cutAtWord('abcdef ghijkl mnopqr', 15)).toBe('abcdef ghijkl…');
+  });
+
+  it('lets only absolute http(s) links through', () => {
+    expect(safeUrl('https://github.com/a/b')).toBe('https://github.com/a/b');
+    expect(safeUrl('http://x.example/')).toBe('http://x.example/');
+    expect(safeUrl('javascript:alert(1)')).toBeNull();
+    expect(safeUrl('JaVaScRiPt:alert(1)')).toBeNull();
+    expect(safeUrl('data:text/html,<b>x</b>')).toBeNull();
+    expect(safeUrl('/relative')).toBeNull();
+    expect(safeUrl(null)).toBeNull();
+  });
+
+  it('collapses CR, LF, tabs and control characters into single spaces', () => {
+    expect(oneLine(' a\r\nBcc: x\t\u0000y  ')).toBe('a Bcc: x y');
+  });
+
+  it('wraps text for the plain-text part', () => {
+    expect(wrap('aaa bbb ccc ddd', 8, '  ')).toBe('aaa\n  bbb\n  ccc\n  ddd');
+  });
+
+  it('escapes HTML like Handlebars does', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&=\``)).toBe(
+      '&lt;a href&#x3D;&quot;x&quot; onclick&#x3D;&#x27;y&#x27;&gt;&amp;&#x3D;&#x60;',
+    );
+  });
+
+  it('builds a one-line subject of at most 120 characters', () => {
+    expect(digestSubject('Daily Papers', '2026-11-28', 'Why Language Models Hallucinate')).toBe(
+      'Daily Papers · 28 Nov 2026 · Why Language Models Hallucinate',
+    );
+    const long = digestSubject('Daily Papers', '2026-11-28', `A\r\nBcc: evil@example.com ${'word '.repeat(60)}`);
+    expect(long).not.toMatch(/[\r\n]/);
+    expect(long.length).toBeLessThanOrEqual(120);
+    expect(long.startsWith('Daily Papers · 28 Nov 2026 · A Bcc: evil@example.com word word')).toBe(true);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('fills per-recipient markers, escaping them in HTML only', () => {
+    const values = { unsubscribeUrl: 'https://x.example/u/1.abc?a=1&b=2', email: "o'neil@example.com" };
+    expect(personalize('<a href="=pb:unsubscribe_url=">=pb:email=</a>', values, 'html')).toBe(
+      '<a href="https://x.example/u/1.abc?a&#x3D;1&amp;b&#x3D;2">o&#x27;neil@example.com</a>',
+    );
+    expect(personalize('Unsubscribe: =pb:unsubscribe_url= (=pb:email=)', values, 'text')).toBe(
+      "Unsubscribe: https://x.example/u/1.abc?a=1&b=2 (o'neil@example.com)",
+    );
+  });
+});
