@@ -14,11 +14,22 @@ export function registerServe(program: Command): void {
       await withContext(
         async (ctx) => {
           const { config, log } = ctx;
+          // On SIGTERM a send in progress finishes the messages in flight; the rest stay pending.
+          const stopping = new AbortController();
+          const running = new Set<Promise<unknown>>();
           const scheduler = startScheduler({
             expression: config.schedule,
             timezone: config.timezone,
             log,
-            run: (date) => runDigest(ctx, { date }),
+            run: async (date) => {
+              const run = runDigest(ctx, { date, signal: stopping.signal });
+              running.add(run);
+              try {
+                return await run;
+              } finally {
+                running.delete(run);
+              }
+            },
           });
           const app = createApp({ db: ctx.db, secret: ctx.secret, config, nextRun: scheduler.nextRun });
           const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -44,8 +55,10 @@ export function registerServe(program: Command): void {
             process.once('SIGINT', stop);
             process.once('SIGTERM', stop);
           });
-          log.info({ event: 'serve.stopping' }, 'stopping');
+          log.info({ event: 'serve.stopping', sends_running: running.size }, 'stopping');
+          stopping.abort();
           await scheduler.stop();
+          await Promise.allSettled([...running]);
           await new Promise<void>((resolve) => server.close(() => resolve()));
           return EXIT.ok;
         },

@@ -4,7 +4,7 @@ import { type RenderedDigest, renderDigest } from '../render/render-digest.js';
 import { selectPapers } from '../select/select-papers.js';
 import { fileSource } from '../sources/file.js';
 import type { SkippedItem } from '../sources/source.js';
-import { papersInOtherDigests, upsertPapers } from '../store/papers.js';
+import { papersInOtherDigests } from '../store/papers.js';
 import type { AppContext } from './context.js';
 
 export interface BuiltDigest {
@@ -29,8 +29,9 @@ async function fetchWithFallback(ctx: AppContext, date: IsoDate) {
 }
 
 /**
- * The day's papers, rendered: fetch, store the papers, leave out those that went out in another
- * digest, take the top N, compile once. Throws ENOPAPERS when nothing new is left.
+ * The day's papers, rendered: fetch, leave out those that went out in another digest, take the
+ * top N, compile once. Writes nothing (the caller stores what it keeps). Throws ENOPAPERS when
+ * nothing new is left.
  */
 export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<BuiltDigest> {
   const fetched = await fetchWithFallback(ctx, date);
@@ -40,7 +41,6 @@ export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<Built
       `skipped item ${s.index}${s.id ? ` (${s.id})` : ''} of ${ctx.source.name}: ${s.reason}`,
     );
   }
-  await upsertPapers(ctx.db, fetched.papers);
   const already = await papersInOtherDigests(
     ctx.db,
     fetched.papers.map((p) => p.id),

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { writeArchive } from '../archive/archive.js';
 import type { IsoDate } from '../domain.js';
 import { PaperboyError } from '../errors.js';
-import { buildMessage, type DigestContent } from '../send/message.js';
+import { buildMessage, type MessageContent } from '../send/message.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem } from '../sources/source.js';
 import { addToLedger, deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
 import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
+import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, subscribersPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
@@ -23,6 +24,8 @@ export interface RunOptions {
   to?: string;
   /** Called as deliveries settle: `done` of `total` pending when the send started. */
   onProgress?: (done: number, total: number) => void;
+  /** Aborted: stop after the messages in flight (the rest stay pending for the next send). */
+  signal?: AbortSignal;
 }
 
 export interface RunReport {
@@ -55,17 +58,9 @@ async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
   if (stored) return { stored, built: null };
   const built = await buildDigest(ctx, date);
   if (!store) return { stored: null, built };
-  const r = built.rendered;
-  const digest = await insertDigest(ctx.db, {
-    date,
-    subject: r.subject,
-    preheader: r.preheader,
-    html: r.html,
-    text: r.text,
-    webHtml: r.webHtml,
-    webText: r.webText,
-    paperIds: built.papers.map((p) => p.id),
-  });
+  const { warnings: _, ...content } = built.rendered;
+  await upsertPapers(ctx.db, built.papers);
+  const digest = await insertDigest(ctx.db, { ...content, paperIds: built.papers.map((p) => p.id) });
   return { stored: digest, built };
 }
 
@@ -117,7 +112,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
   const mode: RunReport['mode'] = opts.dryRun ? 'dry-run' : opts.to ? 'test' : 'send';
   const report = emptyReport(opts.date, mode);
   const { stored, built } = await digestFor(ctx, opts.date, mode === 'send');
-  const content: DigestContent & { html: string } = stored ?? {
+  const content: MessageContent = stored ?? {
     subject: built?.rendered.subject ?? '',
     html: built?.rendered.html ?? '',
     text: built?.rendered.text ?? '',
@@ -173,7 +168,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       retries: ctx.config.smtpRetries,
       retryDelayMs: ctx.config.retryDelayMs,
       onProgress: () => opts.onProgress?.(++done, total),
-      shouldStop: () => !lock.isHeld(),
+      shouldStop: () => !lock.isHeld() || opts.signal?.aborted === true,
     });
     Object.assign(report, tally);
   } finally {
@@ -204,7 +199,7 @@ async function countUnsent(ctx: AppContext, digest: StoredDigest): Promise<numbe
   return c.pending + c.sending + Math.max(0, (await countActive(ctx)) - inLedger);
 }
 
-async function sendTestCopy(ctx: AppContext, content: DigestContent, to: string, date: IsoDate): Promise<void> {
+async function sendTestCopy(ctx: AppContext, content: MessageContent, to: string, date: IsoDate): Promise<void> {
   const email = normalizeEmail(to);
   if (!email) throw new PaperboyError('EUSAGE', `--to: "${to}" is not an email address`);
   const subscriber = await findSubscriberByEmail(ctx.db, email);

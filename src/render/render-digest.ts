@@ -1,19 +1,12 @@
 import mjml2html from 'mjml';
 import type { IsoDate, Paper } from '../domain.js';
 import { PaperboyError } from '../errors.js';
+import type { DigestContent } from '../store/digests.js';
 import { buildDigestView, type DigestView, type ViewSettings } from './digest-view.js';
 import type { DigestTemplates } from './templates.js';
 
-/** One digest, compiled once. `html` and `text` still hold the per-recipient markers. */
-export interface RenderedDigest {
-  date: IsoDate;
-  subject: string;
-  preheader: string;
-  html: string;
-  text: string;
-  /** The public web version: the same papers, no personal values. */
-  webHtml: string;
-  webText: string;
+/** One digest, compiled once: the stored content plus MJML's notes. */
+export interface RenderedDigest extends DigestContent {
   /** MJML's notes on the compiled source (strict validation has already thrown on errors). */
   warnings: string[];
 }

@@ -4,7 +4,7 @@ import { cleanName } from '../subscribers/email.js';
 import { signToken } from '../subscribers/tokens.js';
 import type { OutgoingMessage } from './transport.js';
 
-export interface DigestContent {
+export interface MessageContent {
   subject: string;
   html: string;
   text: string;
@@ -31,7 +31,7 @@ export function listUnsubscribeHeader(url: string, mailto: string | null): strin
 }
 
 /** One recipient's message of a digest: personal values filled in, list headers set. */
-export function buildMessage(digest: DigestContent, r: Recipient, s: MessageSettings): OutgoingMessage {
+export function buildMessage(digest: MessageContent, r: Recipient, s: MessageSettings): OutgoingMessage {
   const url = unsubscribeUrl(s, r.subscriberId);
   const values = { unsubscribeUrl: url, email: r.email };
   const name = cleanName(r.name);

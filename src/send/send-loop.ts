@@ -9,7 +9,7 @@ import {
   releaseDelivery,
   settleDelivery,
 } from '../store/deliveries.js';
-import { buildMessage, type DigestContent, type MessageSettings } from './message.js';
+import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { backoffMs, classifyFailure, failureText } from './retry.js';
 import type { SmtpError, Transport } from './transport.js';
 
@@ -17,7 +17,7 @@ export interface SendLoopOptions {
   db: Db;
   digestId: number;
   digestDate: string;
-  content: DigestContent;
+  content: MessageContent;
   settings: MessageSettings;
   transport: Transport;
   log: Logger;
@@ -29,7 +29,7 @@ export interface SendLoopOptions {
   batchSize?: number;
   /** Called after each settled delivery. */
   onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
-  /** Checked between batches: returns true to stop (the lock was lost, the process is shutting down). */
+  /** Checked before each message: true stops the loop, leaving the rest pending (lock lost, shutting down). */
   shouldStop?: () => boolean;
 }
 
@@ -108,7 +108,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       while (next < batch.length) {
         const d = batch[next++];
         if (!d) break;
-        if (relayDown) {
+        if (relayDown || o.shouldStop?.()) {
           await releaseDelivery(o.db, d.id, null);
           continue;
         }

@@ -30,11 +30,16 @@ export function unsubscribeRoutes(app: Hono, deps: { db: Db; secret: string; lis
         <p>It unsubscribes nobody. In a real ${deps.listName} email this link unsubscribes its reader.</p>`,
     );
 
+  /** The subscriber a valid token was signed for; undefined for a bad token or an unknown id. */
+  const lookup = async (token: string) => {
+    const id = verifyToken(deps.secret, 'unsubscribe', token);
+    return id === null ? undefined : findSubscriber(deps.db, id);
+  };
+
   app.get('/u/:token', async (c) => {
     const token = c.req.param('token');
     if (isSampleToken(token)) return c.html(sample());
-    const id = verifyToken(deps.secret, 'unsubscribe', token);
-    const subscriber = id === null ? undefined : await findSubscriber(deps.db, id);
+    const subscriber = await lookup(token);
     if (!subscriber) return c.html(invalid(), 400);
     if (subscriber.status === 'unsubscribed') {
       return c.html(
@@ -57,8 +62,7 @@ export function unsubscribeRoutes(app: Hono, deps: { db: Db; secret: string; lis
   app.post('/u/:token', async (c) => {
     const token = c.req.param('token');
     if (isSampleToken(token)) return c.html(sample());
-    const id = verifyToken(deps.secret, 'unsubscribe', token);
-    const subscriber = id === null ? undefined : await findSubscriber(deps.db, id);
+    const subscriber = await lookup(token);
     if (!subscriber) return c.html(invalid(), 400);
     if (subscriber.status !== 'unsubscribed') await setSubscriberStatus(deps.db, subscriber.id, 'unsubscribed');
     return c.html(

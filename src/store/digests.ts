@@ -1,29 +1,30 @@
+import type { Selectable } from 'kysely';
 import type { Paper } from '../domain.js';
 import { type Db, nowIso } from './db.js';
 import { fromPaperRow } from './papers.js';
+import type { DigestsTable } from './schema.js';
 
-export interface StoredDigest {
-  id: number;
+/** The content of a digest: what every reader of its date gets. */
+export interface DigestContent {
   date: string;
   subject: string;
   preheader: string;
+  /** Compiled HTML and text of the email, per-recipient values still as markers. */
   html: string;
   text: string;
+  /** The public web version. */
   webHtml: string;
   webText: string;
+}
+
+export interface StoredDigest extends DigestContent {
+  id: number;
   status: 'ready' | 'sending' | 'sent';
   createdAt: string;
   sentAt: string | null;
 }
 
-export interface NewDigest {
-  date: string;
-  subject: string;
-  preheader: string;
-  html: string;
-  text: string;
-  webHtml: string;
-  webText: string;
+export interface NewDigest extends DigestContent {
   paperIds: readonly string[];
 }
 
@@ -41,19 +42,7 @@ const columns = [
   'sent_at',
 ] as const;
 
-type Row = {
-  id: number;
-  date: string;
-  subject: string;
-  preheader: string;
-  html: string;
-  text: string;
-  web_html: string;
-  web_text: string;
-  status: string;
-  created_at: string;
-  sent_at: string | null;
-};
+type Row = Pick<Selectable<DigestsTable>, (typeof columns)[number]>;
 
 function fromRow(r: Row): StoredDigest {
   return {
