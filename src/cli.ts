@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerPreview } from './cli/preview.js';
 import { EXIT } from './cli/run.js';
@@ -5,8 +6,13 @@ import { registerSend } from './cli/send.js';
 import { registerServe } from './cli/serve.js';
 import { registerSubscribers } from './cli/subscribers.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command('paperboy')
   .description("paperboy delivers the day's trending research papers by email")
+  .version(version)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PaperboyError } from '../errors.js';
-import { previewDigest } from '../pipeline/preview.js';
 import { withContext } from './run.js';
 import { parseDateOption } from './send.js';
 
@@ -21,6 +20,7 @@ export function registerPreview(program: Command): void {
           throw new PaperboyError('EUSAGE', `--format: "${opts.format}" is not one of ${FORMATS.join(', ')}`);
         }
         const date = parseDateOption(opts.date, ctx.config.timezone);
+        const { previewDigest } = await import('../pipeline/preview.js');
         const p = await previewDigest(ctx, date);
         const body = format === 'html' ? p.html : format === 'text' ? p.text : p.eml;
         if (opts.out) {

@@ -1,7 +1,7 @@
 import { type Config, loadConfig, readEnv } from '../config.js';
 import { errorMessage, isPaperboyError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { type AppContext, createContext } from '../pipeline/context.js';
+import type { AppContext } from '../pipeline/context.js';
 
 /** Exit statuses of every command (see README → CLI). */
 export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
@@ -36,6 +36,8 @@ export async function withContext(
     const config = loadCliConfig();
     const level = process.env.PAPERBOY_LOG_LEVEL ? config.logLevel : (opts.defaultLogLevel ?? 'warn');
     const log: Logger = createLogger(level);
+    // Loaded here, not at the top: `paperboy --help` should not pay for the whole pipeline.
+    const { createContext } = await import('../pipeline/context.js');
     ctx = await createContext(config, log);
     code = (await body(ctx)) ?? EXIT.ok;
   } catch (err) {

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isPaperboyError, PaperboyError } from '../errors.js';
-import { type RunReport, runDigest } from '../pipeline/run-digest.js';
+import type { RunReport } from '../pipeline/run-digest.js';
 import { dateInZone, isIsoDate } from '../select/dates.js';
 import { EXIT, withContext } from './run.js';
 
@@ -38,6 +38,7 @@ export function registerSend(program: Command): void {
         const bar = process.stdout.isTTY
           ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
           : null;
+        const { runDigest } = await import('../pipeline/run-digest.js');
         let report: RunReport;
         try {
           report = await runDigest(ctx, {

@@ -1,9 +1,4 @@
-import { serve } from '@hono/node-server';
 import type { Command } from 'commander';
-import { runDigest } from '../pipeline/run-digest.js';
-import { startScheduler } from '../schedule/scheduler.js';
-import { createApp } from '../server/app.js';
-import { formatInTimeZone } from '../server/time.js';
 import { EXIT, withContext } from './run.js';
 
 export function registerServe(program: Command): void {
@@ -14,6 +9,15 @@ export function registerServe(program: Command): void {
       await withContext(
         async (ctx) => {
           const { config, log } = ctx;
+          const [{ serve }, { runDigest }, { startScheduler }, { createApp }, { formatInTimeZone }] = await Promise.all(
+            [
+              import('@hono/node-server'),
+              import('../pipeline/run-digest.js'),
+              import('../schedule/scheduler.js'),
+              import('../server/app.js'),
+              import('../server/time.js'),
+            ],
+          );
           // On SIGTERM a send in progress finishes the messages in flight; the rest stay pending.
           const stopping = new AbortController();
           const running = new Set<Promise<unknown>>();

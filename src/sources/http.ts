@@ -25,8 +25,11 @@ export async function fetchJson(url: string, what: string, policy: FetchPolicy):
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      last = e.name === 'TimeoutError' ? `no answer within ${policy.timeoutMs} ms` : (e.cause?.code ?? e.message);
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      last =
+        e.name === 'TimeoutError'
+          ? `no answer within ${policy.timeoutMs} ms`
+          : (e.cause?.code ?? e.cause?.message ?? e.message);
       continue;
     }
     if (res.ok) {
