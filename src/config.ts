@@ -32,6 +32,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   samplesPath: string;
   templatesDir: string;
+  /** Soft bounces in a row that make an address bounced. */
+  softBounceLimit: number;
+  /** Days a pending sign-up waits for its confirmation before it is deleted. */
+  confirmTtlDays: number;
+  /** Maildir folder of bounce reports (RFC 3464), or null. */
+  bounceMaildir: string | null;
+  /** Domain of the VERP envelope sender `bounce+TOKEN@domain`, or null (envelope sender = From). */
+  bounceDomain: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -179,6 +187,19 @@ const schema = z.object({
   PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
   PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
   PAPERBOY_SOURCE_RETRIES: int('retries', 0, 10, 2),
+  PAPERBOY_SOFT_BOUNCE_LIMIT: int('limit', 1, 100, 3),
+  PAPERBOY_CONFIRM_TTL_DAYS: int('days', 1, 365, 7),
+  PAPERBOY_BOUNCE_MAILDIR: z
+    .string()
+    .optional()
+    .transform((v) => (v?.trim() ? v.trim() : null)),
+  PAPERBOY_BOUNCE_DOMAIN: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), {
+      message: 'expected a domain name such as bounces.example.org',
+    })
+    .transform((v) => (v ? v.toLowerCase() : null)),
   PAPERBOY_TEMPLATES_DIR: text(path.resolve(import.meta.dirname, '..', 'templates')),
   PAPERBOY_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -244,5 +265,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     logLevel: e.PAPERBOY_LOG_LEVEL ?? 'info',
     samplesPath: path.resolve(import.meta.dirname, '..', 'samples', 'daily-papers.json'),
     templatesDir: at(e.PAPERBOY_TEMPLATES_DIR),
+    softBounceLimit: e.PAPERBOY_SOFT_BOUNCE_LIMIT,
+    confirmTtlDays: e.PAPERBOY_CONFIRM_TTL_DAYS,
+    bounceMaildir: e.PAPERBOY_BOUNCE_MAILDIR ? at(e.PAPERBOY_BOUNCE_MAILDIR) : null,
+    bounceDomain: e.PAPERBOY_BOUNCE_DOMAIN,
   });
 }

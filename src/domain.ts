@@ -20,11 +20,21 @@ export interface Paper {
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 
+/** Why an address is suppressed (unsubscribed or bounced): import never brings it back on its own. */
+export type StatusReason = 'unsubscribed' | 'removed' | 'hard-bounce' | 'soft-bounces' | 'imported';
+
 export interface Subscriber {
   id: number;
   email: string;
   name: string | null;
   status: SubscriberStatus;
+  statusReason: StatusReason | null;
+  topics: string[];
+  /** No digest until this time (ISO), when set. */
+  pausedUntil: string | null;
+  softBounces: number;
+  confirmedAt: string | null;
+  confirmSentAt: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
               }
             },
           });
-          const app = createApp({ db: ctx.db, secret: ctx.secret, config, nextRun: scheduler.nextRun });
+          const app = createApp(ctx, { nextRun: scheduler.nextRun });
           const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
             const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s));
             s.once('error', reject);

@@ -44,6 +44,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
       listName: config.listName,
       baseUrl: config.baseUrl,
       unsubscribeMailto: config.unsubscribeMailto,
+      bounceDomain: config.bounceDomain,
       secret,
     },
     async close() {

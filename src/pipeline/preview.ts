@@ -27,13 +27,17 @@ export async function previewDigest(ctx: AppContext, date: IsoDate): Promise<Pre
   const content = stored ?? (await buildDigest(ctx, date)).rendered;
   const message = buildMessage(
     content,
-    { ...PREVIEW_RECIPIENT, messageId: `<preview.${date}@${ctx.config.from.domain}>` },
+    { ...PREVIEW_RECIPIENT, messageId: `<preview.${date}@${ctx.config.from.domain}>`, deliveryId: null },
     ctx.messageSettings,
   );
   const composed = await nodemailer
     .createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
     .sendMail(message);
-  const values = { email: PREVIEW_RECIPIENT.email, unsubscribeUrl: `${ctx.config.baseUrl}/u/preview` };
+  const values = {
+    email: PREVIEW_RECIPIENT.email,
+    unsubscribeUrl: `${ctx.config.baseUrl}/u/preview`,
+    preferencesUrl: `${ctx.config.baseUrl}/p/preview`,
+  };
   return {
     date,
     stored: stored !== undefined,

@@ -9,7 +9,7 @@ import type { SkippedItem } from '../sources/source.js';
 import { addToLedger, deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
 import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
 import { upsertPapers } from '../store/papers.js';
-import { findSubscriberByEmail, subscribersPage } from '../store/subscribers.js';
+import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
 import { buildDigest } from './build-digest.js';
@@ -67,7 +67,7 @@ async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
 async function addActiveSubscribersToLedger(ctx: AppContext, digest: StoredDigest): Promise<void> {
   const { secret, config } = ctx;
   for (let afterId = 0; ; ) {
-    const page = await subscribersPage(ctx.db, { afterId, limit: LEDGER_PAGE, status: 'active' });
+    const page = await receivingPage(ctx.db, { afterId, limit: LEDGER_PAGE, now: new Date().toISOString() });
     if (page.length === 0) return;
     await addToLedger(ctx.db, digest.id, page, (id) => deliveryMessageId(secret, digest.date, id, config.from.domain));
     afterId = page.at(-1)?.id ?? afterId;
@@ -77,7 +77,7 @@ async function addActiveSubscribersToLedger(ctx: AppContext, digest: StoredDiges
 async function countActive(ctx: AppContext): Promise<number> {
   let n = 0;
   for (let afterId = 0; ; ) {
-    const page = await subscribersPage(ctx.db, { afterId, limit: LEDGER_PAGE, status: 'active' });
+    const page = await receivingPage(ctx.db, { afterId, limit: LEDGER_PAGE, now: new Date().toISOString() });
     if (page.length === 0) return n;
     n += page.length;
     afterId = page.at(-1)?.id ?? afterId;
@@ -167,6 +167,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       concurrency: ctx.config.smtpPool,
       retries: ctx.config.smtpRetries,
       retryDelayMs: ctx.config.retryDelayMs,
+      softBounceLimit: ctx.config.softBounceLimit,
       onProgress: () => opts.onProgress?.(++done, total),
       shouldStop: () => !lock.isHeld() || opts.signal?.aborted === true,
     });
@@ -210,6 +211,7 @@ async function sendTestCopy(ctx: AppContext, content: MessageContent, to: string
       email,
       name: subscriber?.name ?? null,
       messageId: `<test.${date}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
+      deliveryId: null,
     },
     ctx.messageSettings,
   );

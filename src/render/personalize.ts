@@ -8,18 +8,27 @@ import { escapeHtml } from './helpers.js';
  */
 export const MARKERS = {
   unsubscribeUrl: '=pb:unsubscribe_url=',
+  preferencesUrl: '=pb:preferences_url=',
+  confirmUrl: '=pb:confirm_url=',
   email: '=pb:email=',
 } as const;
 
-export type RecipientValues = Record<keyof typeof MARKERS, string>;
+/** The values one message fills in; a template uses only some of them. */
+export type RecipientValues = Partial<Record<keyof typeof MARKERS, string>>;
 
-const MARKER_RE = /=pb:(unsubscribe_url|email)=/g;
-const KEYS: Record<string, keyof typeof MARKERS> = { unsubscribe_url: 'unsubscribeUrl', email: 'email' };
+const MARKER_RE = /=pb:(unsubscribe_url|preferences_url|confirm_url|email)=/g;
+const KEYS: Record<string, keyof typeof MARKERS> = {
+  unsubscribe_url: 'unsubscribeUrl',
+  preferences_url: 'preferencesUrl',
+  confirm_url: 'confirmUrl',
+  email: 'email',
+};
 
 /** Fills the markers of a compiled part with one recipient's values (HTML-escaped for `html`). */
 export function personalize(compiled: string, values: RecipientValues, kind: 'html' | 'text'): string {
   return compiled.replace(MARKER_RE, (_m, key: string) => {
     const value = values[KEYS[key] ?? 'email'];
+    if (value === undefined) throw new Error(`no value for the marker ${key}: the message builder must supply it`);
     return kind === 'html' ? escapeHtml(value) : value;
   });
 }

@@ -13,6 +13,9 @@ export interface DigestTemplates {
   mjml: TemplateFn;
   /** Handlebars → plain-text part (no HTML escaping). */
   text: TemplateFn;
+  /** The double opt-in email: MJML source and plain text. */
+  confirmMjml: TemplateFn;
+  confirmText: TemplateFn;
 }
 
 /** "templates/digest.mjml.hbs line 12: Expecting 'ID', got 'EOF'" from a Handlebars error. */
@@ -33,9 +36,17 @@ function templateError(file: string, err: unknown): PaperboyError {
 
 function registerHelpers(hb: typeof Handlebars): void {
   /** A per-recipient value, filled in after compilation (see personalize.ts). */
+  const markers: Record<string, string> = {
+    unsubscribe_url: MARKERS.unsubscribeUrl,
+    preferences_url: MARKERS.preferencesUrl,
+    confirm_url: MARKERS.confirmUrl,
+    email: MARKERS.email,
+  };
   hb.registerHelper('recipient', (key: unknown) => {
-    const marker = key === 'unsubscribe_url' ? MARKERS.unsubscribeUrl : key === 'email' ? MARKERS.email : null;
-    if (!marker) throw new Error(`unknown recipient value "${String(key)}" (use unsubscribe_url or email)`);
+    const marker = markers[String(key)];
+    if (!marker) {
+      throw new Error(`unknown recipient value "${String(key)}" (use ${Object.keys(markers).join(', ')})`);
+    }
     return new hb.SafeString(marker);
   });
   hb.registerHelper('wrap', (text: unknown, width: unknown, indent: unknown) =>
@@ -71,7 +82,7 @@ function compileFile(hb: typeof Handlebars, dir: string, file: string, noEscape:
 }
 
 /**
- * Loads `digest.mjml.hbs`, `digest.txt.hbs` and every `partials/NAME.mjml.hbs` (as partial NAME)
+ * Loads `digest.mjml.hbs`, `digest.txt.hbs`, `confirm.mjml.hbs`, `confirm.txt.hbs` and every `partials/NAME.mjml.hbs` (as partial NAME)
  * from `dir`, checking the syntax of each at once so that a broken template fails at start-up.
  */
 export function loadTemplates(dir: string): DigestTemplates {
@@ -97,5 +108,7 @@ export function loadTemplates(dir: string): DigestTemplates {
     dir,
     mjml: compileFile(hb, dir, 'digest.mjml.hbs', false),
     text: compileFile(hb, dir, 'digest.txt.hbs', true),
+    confirmMjml: compileFile(hb, dir, 'confirm.mjml.hbs', false),
+    confirmText: compileFile(hb, dir, 'confirm.txt.hbs', true),
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { PaperboyError } from '../errors.js';
+import { recordBounce, resetSoftBounces } from '../store/bounces.js';
 import type { Db } from '../store/db.js';
 import {
   type ClaimedDelivery,
@@ -26,6 +27,8 @@ export interface SendLoopOptions {
   /** Retries of a 4xx or a dropped connection before the delivery is given up. */
   retries: number;
   retryDelayMs: number;
+  /** Soft bounces in a row that make an address bounced. */
+  softBounceLimit: number;
   batchSize?: number;
   /** Called after each settled delivery. */
   onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
@@ -53,21 +56,47 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     o.onProgress?.(outcome);
   };
 
+  /** A 5xx is a hard bounce, a 4xx that outlived the retries a soft one. */
+  const bounce = async (d: ClaimedDelivery, kind: 'hard' | 'soft', err: SmtpError, text: string) => {
+    const outcome = await recordBounce(
+      o.db,
+      {
+        subscriberId: d.subscriberId,
+        deliveryId: d.id,
+        kind,
+        source: 'smtp',
+        status: String(err.responseCode ?? ''),
+        detail: text,
+        dedupeKey: null,
+      },
+      o.softBounceLimit,
+    );
+    o.log.warn(
+      { event: 'delivery.failed', digest_date: o.digestDate, to: d.email, reply: text, bounce: kind, outcome },
+      outcome === 'bounced' ? `${d.email} bounced (${kind}): no further digests` : `${d.email}: ${kind} bounce`,
+    );
+  };
+
   let relayDown: PaperboyError | null = null;
   const sendOne = async (d: ClaimedDelivery): Promise<void> => {
     if (d.subscriberStatus !== 'active') {
       await settle(d, 'skipped', `subscriber is ${d.subscriberStatus}`);
       return;
     }
+    if (d.pausedUntil && d.pausedUntil > new Date().toISOString()) {
+      await settle(d, 'skipped', `subscriber paused until ${d.pausedUntil.slice(0, 10)}`);
+      return;
+    }
     const message = buildMessage(
       o.content,
-      { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId },
+      { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId, deliveryId: d.id },
       o.settings,
     );
     for (let attempt = 1; ; attempt++) {
       try {
         await o.transport.send(message);
         await settle(d, 'sent', null);
+        if (d.softBounces > 0) await resetSoftBounces(o.db, d.subscriberId);
         o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
         return;
       } catch (e) {
@@ -76,13 +105,13 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         const text = failureText(err);
         if (kind === 'permanent') {
           await settle(d, 'failed', text);
-          o.log.warn({ event: 'delivery.failed', digest_date: o.digestDate, to: d.email, reply: text }, 'refused');
+          await bounce(d, 'hard', err, text);
           return;
         }
         if (attempt > o.retries) {
           if (kind === 'temporary') {
             await settle(d, 'failed', `${text} (after ${attempt} attempts)`);
-            o.log.warn({ event: 'delivery.failed', digest_date: o.digestDate, to: d.email, reply: text }, 'gave up');
+            await bounce(d, 'soft', err, text);
             return;
           }
           // The relay itself is unreachable: nothing is wrong with this address. Leave it pending for the next run.

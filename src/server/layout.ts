@@ -23,9 +23,17 @@ export function page(title: string, body: Content): Content {
   table { border-collapse: collapse; width: 100%; font-size: .9rem; }
   td, th { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
   .muted { color: #52606d; font-size: .9rem; }
+  form.signup label { display: block; margin: 0 0 .8rem; font-weight: 600; }
+  form.signup input, form.signup select { display: block; width: 100%; box-sizing: border-box; font: inherit;
+    font-weight: 400; padding: .5rem .6rem; margin-top: .25rem; border: 1px solid #cbd2d9; border-radius: 6px; }
+  button.secondary { background: #e4e7eb; color: #1f2933; margin-top: 1rem; }
+  .error { color: #b42318; font-weight: 600; } .notice { background: #e6f4ea; padding: .6rem .8rem; border-radius: 6px; }
+  iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }
   @media (prefers-color-scheme: dark) {
     body { background: #111418; color: #e4e7eb; } main { background: #1b1f24; } a { color: #8ab4f8; }
     td, th { border-color: #323a44; } .muted { color: #9aa5b1; }
+    form.signup input, form.signup select { background: #111418; color: #e4e7eb; border-color: #323a44; }
+    .notice { background: #1e3a2a; }
   }
 </style>
 </head>

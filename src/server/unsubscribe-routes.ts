@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Db } from '../store/db.js';
+import type { AppContext } from '../pipeline/context.js';
 import { findSubscriber, setSubscriberStatus } from '../store/subscribers.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import { page } from './layout.js';
@@ -15,7 +15,8 @@ function isSampleToken(token: string): boolean {
  * `POST /u/:token` unsubscribes, with or without the RFC 8058 body `List-Unsubscribe=One-Click`,
  * urlencoded or multipart, no cookie, no redirect: 200 and a page saying so. Idempotent.
  */
-export function unsubscribeRoutes(app: Hono, deps: { db: Db; secret: string; listName: string }): void {
+export function unsubscribeRoutes(app: Hono, ctx: AppContext): void {
+  const deps = { db: ctx.db, secret: ctx.secret, listName: ctx.config.listName };
   const invalid = () =>
     page(
       'Invalid link',
@@ -64,12 +65,15 @@ export function unsubscribeRoutes(app: Hono, deps: { db: Db; secret: string; lis
     if (isSampleToken(token)) return c.html(sample());
     const subscriber = await lookup(token);
     if (!subscriber) return c.html(invalid(), 400);
-    if (subscriber.status !== 'unsubscribed') await setSubscriberStatus(deps.db, subscriber.id, 'unsubscribed');
+    if (subscriber.status !== 'unsubscribed') {
+      await setSubscriberStatus(deps.db, subscriber.id, 'unsubscribed', 'unsubscribed');
+    }
     return c.html(
       page(
         'Unsubscribed',
         html`<h1>You are unsubscribed</h1>
-          <p>${subscriber.email} gets no more ${deps.listName} emails, starting with the next one.</p>`,
+          <p>${subscriber.email} gets no more ${deps.listName} emails, starting with the next one.</p>
+          <p class="muted">Changed your mind? <a href="/">Subscribe again</a> (we will ask you to confirm).</p>`,
       ),
     );
   });

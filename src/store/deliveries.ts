@@ -8,6 +8,8 @@ export interface ClaimedDelivery {
   email: string;
   name: string | null;
   subscriberStatus: string;
+  pausedUntil: string | null;
+  softBounces: number;
   messageId: string;
   attempts: number;
 }
@@ -70,6 +72,8 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
         'subscribers.email',
         'subscribers.name',
         'subscribers.status',
+        'subscribers.paused_until',
+        'subscribers.soft_bounces',
       ])
       .where('deliveries.digest_id', '=', digestId)
       .where('deliveries.status', '=', 'pending')
@@ -92,6 +96,8 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
       email: r.email,
       name: r.name,
       subscriberStatus: r.status,
+      pausedUntil: r.paused_until,
+      softBounces: r.soft_bounces,
       messageId: r.message_id,
       attempts: r.attempts + 1,
     }));
@@ -157,4 +163,49 @@ export async function failedDeliveries(
     .limit(limit)
     .execute();
   return rows.map((r) => ({ email: r.email, error: r.last_error }));
+}
+
+export interface DeliveryHistoryRow {
+  date: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+}
+
+/** A subscriber's deliveries, newest digest first. */
+export async function deliveriesOf(db: Db, subscriberId: number, limit = 30): Promise<DeliveryHistoryRow[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('digests', 'digests.id', 'deliveries.digest_id')
+    .select(['digests.date', 'deliveries.status', 'deliveries.attempts', 'deliveries.last_error', 'deliveries.sent_at'])
+    .where('deliveries.subscriber_id', '=', subscriberId)
+    .orderBy('digests.date', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    date: r.date,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    sentAt: r.sent_at,
+  }));
+}
+
+/** The delivery a Message-ID belongs to (for bounce reports that echo it). */
+export async function deliveryByMessageId(
+  db: Db,
+  messageId: string,
+): Promise<{ id: number; subscriberId: number } | undefined> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select(['id', 'subscriber_id'])
+    .where('message_id', '=', messageId)
+    .executeTakeFirst();
+  return row ? { id: row.id, subscriberId: row.subscriber_id } : undefined;
+}
+
+export async function deliveryById(db: Db, id: number): Promise<{ id: number; subscriberId: number } | undefined> {
+  const row = await db.selectFrom('deliveries').select(['id', 'subscriber_id']).where('id', '=', id).executeTakeFirst();
+  return row ? { id: row.id, subscriberId: row.subscriber_id } : undefined;
 }

@@ -7,6 +7,7 @@ export interface Database {
   digests: DigestsTable;
   digest_papers: DigestPapersTable;
   deliveries: DeliveriesTable;
+  bounces: BouncesTable;
 }
 
 export interface PapersTable {
@@ -33,6 +34,26 @@ export interface SubscribersTable {
   status: string;
   created_at: string;
   updated_at: string;
+  /** JSON array of keywords. */
+  topics: Generated<string>;
+  paused_until: string | null;
+  /** Why the address left: unsubscribed, removed (by an admin), hard-bounce, soft-bounces. */
+  status_reason: string | null;
+  confirmed_at: string | null;
+  confirm_sent_at: string | null;
+  soft_bounces: Generated<number>;
+}
+
+export interface BouncesTable {
+  id: Generated<number>;
+  subscriber_id: number;
+  delivery_id: number | null;
+  kind: 'hard' | 'soft';
+  source: 'smtp' | 'dsn';
+  status: string;
+  detail: string | null;
+  dedupe_key: string | null;
+  created_at: string;
 }
 
 export interface DigestsTable {

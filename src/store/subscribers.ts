@@ -1,75 +1,179 @@
-import type { Subscriber, SubscriberStatus } from '../domain.js';
+import { type Selectable, sql } from 'kysely';
+import type { StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
 import { type Db, nowIso } from './db.js';
 import type { SubscribersTable } from './schema.js';
 
-type Row = Omit<SubscribersTable, 'id'> & { id: number };
+type Row = Selectable<SubscribersTable>;
 
-function fromRow(r: Row): Subscriber {
+export function fromSubscriberRow(r: Row): Subscriber {
   return {
     id: r.id,
     email: r.email,
     name: r.name,
     status: r.status as SubscriberStatus,
+    statusReason: r.status_reason as StatusReason | null,
+    topics: JSON.parse(r.topics) as string[],
+    pausedUntil: r.paused_until,
+    softBounces: r.soft_bounces,
+    confirmedAt: r.confirmed_at,
+    confirmSentAt: r.confirm_sent_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
 }
 
+/** Unsubscribed or bounced: no digest, and import leaves it so unless asked to resubscribe. */
+export function isSuppressed(s: Pick<Subscriber, 'status'>): boolean {
+  return s.status === 'unsubscribed' || s.status === 'bounced';
+}
+
 export type AddOutcome = 'added' | 'updated' | 'unchanged';
 
+export interface SubscriberInput {
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  /** null: leave the stored topics as they are. */
+  topics?: string[] | null;
+}
+
 /**
- * Adds a subscriber, or merges into the existing one with the same (normalized) address:
- * a new name replaces the old, the status is never changed here (an unsubscribed address stays so).
+ * Adds a subscriber, or merges into the existing one with the same (normalized) address: a new
+ * name or topic list replaces the old; the status is never changed here (an unsubscribed address
+ * stays so).
  */
 export async function upsertSubscriber(
   db: Db,
-  input: { email: string; name: string | null; status: SubscriberStatus },
+  input: SubscriberInput,
 ): Promise<{ subscriber: Subscriber; outcome: AddOutcome }> {
   const existing = await findSubscriberByEmail(db, input.email);
   const now = nowIso();
   if (!existing) {
     const row = await db
       .insertInto('subscribers')
-      .values({ email: input.email, name: input.name, status: input.status, created_at: now, updated_at: now })
+      .values({
+        email: input.email,
+        name: input.name,
+        status: input.status,
+        topics: JSON.stringify(input.topics ?? []),
+        created_at: now,
+        updated_at: now,
+        confirmed_at: input.status === 'active' ? now : null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { subscriber: fromRow(row), outcome: 'added' };
+    return { subscriber: fromSubscriberRow(row), outcome: 'added' };
   }
-  if (input.name && input.name !== existing.name) {
-    const row = await db
-      .updateTable('subscribers')
-      .set({ name: input.name, updated_at: now })
-      .where('id', '=', existing.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return { subscriber: fromRow(row), outcome: 'updated' };
+  const changes: Partial<Row> = {};
+  if (input.name && input.name !== existing.name) changes.name = input.name;
+  if (input.topics && JSON.stringify(input.topics) !== JSON.stringify(existing.topics)) {
+    changes.topics = JSON.stringify(input.topics);
   }
-  return { subscriber: existing, outcome: 'unchanged' };
+  if (Object.keys(changes).length === 0) return { subscriber: existing, outcome: 'unchanged' };
+  const row = await db
+    .updateTable('subscribers')
+    .set({ ...changes, updated_at: now })
+    .where('id', '=', existing.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { subscriber: fromSubscriberRow(row), outcome: 'updated' };
 }
 
 export async function findSubscriberByEmail(db: Db, email: string): Promise<Subscriber | undefined> {
   const row = await db.selectFrom('subscribers').selectAll().where('email', '=', email).executeTakeFirst();
-  return row ? fromRow(row) : undefined;
+  return row ? fromSubscriberRow(row) : undefined;
 }
 
 export async function findSubscriber(db: Db, id: number): Promise<Subscriber | undefined> {
   const row = await db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? fromRow(row) : undefined;
+  return row ? fromSubscriberRow(row) : undefined;
 }
 
-export async function setSubscriberStatus(db: Db, id: number, status: SubscriberStatus): Promise<void> {
-  await db.updateTable('subscribers').set({ status, updated_at: nowIso() }).where('id', '=', id).execute();
+/**
+ * Moves a subscriber to `status`. Becoming active clears the reason and the bounce count and
+ * stamps the confirmation; leaving records why.
+ */
+export async function setSubscriberStatus(
+  db: Db,
+  id: number,
+  status: SubscriberStatus,
+  reason: StatusReason | null = null,
+): Promise<void> {
+  const now = nowIso();
+  const extra =
+    status === 'active' ? { confirmed_at: now, soft_bounces: 0, status_reason: null } : { status_reason: reason };
+  await db
+    .updateTable('subscribers')
+    .set({ status, updated_at: now, ...extra })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function updatePreferences(
+  db: Db,
+  id: number,
+  prefs: { name: string | null; topics: string[]; pausedUntil: string | null },
+): Promise<void> {
+  await db
+    .updateTable('subscribers')
+    .set({
+      name: prefs.name,
+      topics: JSON.stringify(prefs.topics),
+      paused_until: prefs.pausedUntil,
+      updated_at: nowIso(),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markConfirmationSent(db: Db, id: number, at: string): Promise<void> {
+  await db.updateTable('subscribers').set({ confirm_sent_at: at }).where('id', '=', id).execute();
+}
+
+/** Deletes pending sign-ups older than `before` (never confirmed); returns how many. */
+export async function expirePending(db: Db, before: string): Promise<number> {
+  const res = await db
+    .deleteFrom('subscribers')
+    .where('status', '=', 'pending')
+    .where('created_at', '<', before)
+    .where((eb) =>
+      eb.not(
+        eb.exists(eb.selectFrom('deliveries').select('id').whereRef('deliveries.subscriber_id', '=', 'subscribers.id')),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
 }
 
 /** One page of subscribers in id order (keyset pagination: pass the last id seen). */
 export async function subscribersPage(
   db: Db,
-  opts: { afterId: number; limit: number; status?: SubscriberStatus },
+  opts: { afterId: number; limit: number; status?: SubscriberStatus; search?: string },
 ): Promise<Subscriber[]> {
   let q = db.selectFrom('subscribers').selectAll().where('id', '>', opts.afterId);
   if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.search) {
+    const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where(sql<boolean>`(email like ${like} escape '\\' or name like ${like} escape '\\')`);
+  }
   const rows = await q.orderBy('id').limit(opts.limit).execute();
-  return rows.map(fromRow);
+  return rows.map(fromSubscriberRow);
+}
+
+/** Active subscribers who are not paused at `now`: those a digest goes to. */
+export async function receivingPage(
+  db: Db,
+  opts: { afterId: number; limit: number; now: string },
+): Promise<{ id: number }[]> {
+  return db
+    .selectFrom('subscribers')
+    .select('id')
+    .where('id', '>', opts.afterId)
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', opts.now)]))
+    .orderBy('id')
+    .limit(opts.limit)
+    .execute();
 }
 
 export async function countSubscribersByStatus(db: Db): Promise<Record<SubscriberStatus, number>> {

@@ -1,23 +1,53 @@
+import { isIP } from 'node:net';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { oneLine } from '../text.js';
 
-/** An address as stored: trimmed, domain lower-cased (the local part is the mailbox's own business). */
+// RFC 5322 atext, plus any non-ASCII character (RFC 6532: internationalized addresses).
+const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\u{10FFFF}-]+$/u;
+// A quoted local part: printable ASCII (and UTF-8) other than " and \, or a backslash pair.
+const QUOTED = /^"(?:[\u0020\u0021\u0023-\u005b\u005d-\u007e\u0080-\u{10FFFF}]|\\[\u0020-\u007e])*"$/u;
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function validLocal(local: string): boolean {
+  if (local.length === 0 || Buffer.byteLength(local) > 64) return false;
+  if (local.startsWith('"')) return QUOTED.test(local);
+  return local.split('.').every((atom) => ATOM.test(atom));
+}
+
+/** The domain as stored (lower case, Unicode form), or null when it is no mail domain. */
+function normalizeDomain(domain: string): string | null {
+  const literal = /^\[(?:IPv6:)?([^\]]+)\]$/i.exec(domain);
+  if (literal?.[1]) {
+    const v = isIP(literal[1]);
+    if (v === 4 && !/^ipv6:/i.test(domain.slice(1))) return domain;
+    if (v === 6 && /^\[ipv6:/i.test(domain)) return `[IPv6:${literal[1].toLowerCase()}]`;
+    return null;
+  }
+  const ascii = domainToASCII(domain.toLowerCase());
+  if (!ascii || ascii.length > 253) return null;
+  const labels = ascii.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) return null;
+  // The top-level label is never all digits (that would be an IP address without brackets).
+  if (/^\d+$/.test(labels.at(-1) ?? '')) return null;
+  return domainToUnicode(ascii);
+}
+
+/**
+ * The one address rule of paperboy (sign-up form, CLI, import): one address, a dot-atom or quoted
+ * local part, a domain with a dot or an IP literal, at most 254 octets; internationalized addresses
+ * accepted. Returns the address as stored — trimmed, domain lower-cased (local parts are the
+ * mailbox's own business) — or null.
+ */
 export function normalizeEmail(input: string): string | null {
   const s = input.trim();
+  if (s.length === 0 || /[\r\n\t\u0000]/.test(s)) return null;
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return null;
   const local = s.slice(0, at);
-  const domain = s.slice(at + 1).toLowerCase();
-  if (s.length > 254 || local.length > 64) return null;
-  if (
-    !/^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$/.test(local) ||
-    local.startsWith('.') ||
-    local.endsWith('.') ||
-    local.includes('..')
-  )
-    return null;
-  if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/.test(domain) && domain !== 'localhost')
-    return null;
-  return `${local}@${domain}`;
+  const domain = normalizeDomain(s.slice(at + 1));
+  if (!domain || !validLocal(local)) return null;
+  const address = `${local}@${domain}`;
+  return Buffer.byteLength(address) <= 254 ? address : null;
 }
 
 /** A display name safe for a header and a page: one line, no control characters, at most 100 characters. */

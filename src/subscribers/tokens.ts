@@ -1,26 +1,72 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What a token lets its holder do. A token signed for one purpose never passes as another. */
-export type TokenPurpose = 'unsubscribe';
+/**
+ * What a token lets its holder do. A token signed for one purpose never passes as another:
+ * the purpose is inside the MAC.
+ * - `unsubscribe`, `preferences`: links in every digest; they do not expire.
+ * - `confirm`: the double opt-in link; carries its issue time and expires.
+ * - `bounce`: the VERP envelope sender of one delivery (`bounce+TOKEN@domain`).
+ */
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce';
 
-function mac(secret: string, purpose: TokenPurpose, subscriberId: number): Buffer {
-  return createHmac('sha256', secret).update(`paperboy:${purpose}:${subscriberId}`).digest();
+const SIG = /^[A-Za-z0-9_-]{43}$/;
+const B36 = /^[0-9a-z]{1,11}$/;
+
+function mac(secret: string, purpose: TokenPurpose, id: number, issuedAt: number | null): Buffer {
+  const time = issuedAt === null ? '' : `:${issuedAt}`;
+  return createHmac('sha256', secret).update(`paperboy:${purpose}:${id}${time}`).digest();
+}
+
+function parseB36(s: string | undefined): number | null {
+  if (!s || !B36.test(s)) return null;
+  const n = Number.parseInt(s, 36);
+  return Number.isSafeInteger(n) && n.toString(36) === s ? n : null;
+}
+
+function sigMatches(given: string, expected: Buffer): boolean {
+  if (!SIG.test(given)) return false;
+  const buf = Buffer.from(given, 'base64url');
+  return buf.length === expected.length && timingSafeEqual(buf, expected);
 }
 
 /** `<id>.<base64url HMAC-SHA256(purpose, id)>`: URL-safe, no state kept. */
 export function signToken(secret: string, purpose: TokenPurpose, subscriberId: number): string {
-  return `${subscriberId.toString(36)}.${mac(secret, purpose, subscriberId).toString('base64url')}`;
+  return `${subscriberId.toString(36)}.${mac(secret, purpose, subscriberId, null).toString('base64url')}`;
 }
 
-/** The subscriber id a token was signed for, or null when it is malformed, tampered or for another purpose. */
+/** The id a token was signed for, or null when it is malformed, tampered or for another purpose. */
 export function verifyToken(secret: string, purpose: TokenPurpose, token: string): number | null {
-  const m = /^([0-9a-z]{1,11})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m?.[1] || !m[2]) return null;
-  const id = Number.parseInt(m[1], 36);
-  if (!Number.isSafeInteger(id) || id <= 0 || id.toString(36) !== m[1]) return null;
-  const given = Buffer.from(m[2], 'base64url');
-  const expected = mac(secret, purpose, id);
-  return given.length === expected.length && timingSafeEqual(given, expected) ? id : null;
+  const parts = token.split('.');
+  if (parts.length !== 2) return null;
+  const id = parseB36(parts[0]);
+  if (id === null || id <= 0) return null;
+  return sigMatches(parts[1] ?? '', mac(secret, purpose, id, null)) ? id : null;
+}
+
+/** `<id>.<issued at, seconds>.<MAC over purpose, id and time>`: a token that expires. */
+export function signTimedToken(secret: string, purpose: TokenPurpose, id: number, issuedAtSec: number): string {
+  return `${id.toString(36)}.${issuedAtSec.toString(36)}.${mac(secret, purpose, id, issuedAtSec).toString('base64url')}`;
+}
+
+export type TimedTokenCheck = { ok: true; id: number; issuedAt: number } | { ok: false; reason: 'invalid' | 'expired' };
+
+/** Checks a timed token: `expired` only for an authentic token older than `maxAgeSec`. */
+export function verifyTimedToken(
+  secret: string,
+  purpose: TokenPurpose,
+  token: string,
+  maxAgeSec: number,
+  nowSec: number = Math.floor(Date.now() / 1000),
+): TimedTokenCheck {
+  const parts = token.split('.');
+  if (parts.length !== 3) return { ok: false, reason: 'invalid' };
+  const id = parseB36(parts[0]);
+  const issuedAt = parseB36(parts[1]);
+  if (id === null || id <= 0 || issuedAt === null) return { ok: false, reason: 'invalid' };
+  if (!sigMatches(parts[2] ?? '', mac(secret, purpose, id, issuedAt))) return { ok: false, reason: 'invalid' };
+  // A token from the future (beyond a minute of clock skew) is as suspect as an old one.
+  if (nowSec - issuedAt > maxAgeSec || issuedAt - nowSec > 60) return { ok: false, reason: 'expired' };
+  return { ok: true, id, issuedAt };
 }
 
 /** A Message-ID that is the same every time this delivery is tried: `<date.id.hash@domain>`. */

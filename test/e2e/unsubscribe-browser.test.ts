@@ -32,7 +32,7 @@ describe('unsubscribing in a browser', () => {
     app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
     await addActive(app, 'ada@example.com', 'bob@example.com');
     await runDigest(app.ctx, { date: '2026-11-28' });
-    http = await listen(createApp({ db: app.ctx.db, secret: app.ctx.secret, config: app.config, nextRun: () => null }));
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
 
     // The reader clicks "Unsubscribe" in the HTML part of the email they got.
     const mail = sink.to('ada@example.com')[0];
@@ -63,7 +63,7 @@ describe('unsubscribing in a browser', () => {
     app = await startTestApp();
     await addActive(app, 'ada@example.com');
     await runDigest(app.ctx, { date: '2026-11-28' });
-    http = await listen(createApp({ db: app.ctx.db, secret: app.ctx.secret, config: app.config, nextRun: () => null }));
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${http.url}/digests/2026-11-28`);
     expect(await page.locator('h1').textContent()).toBe('Saturday, 28 November 2026');

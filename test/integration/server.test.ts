@@ -16,31 +16,36 @@ afterEach(async () => {
 });
 
 async function serveApp(t: TestApp, nextRun: Date | null = null) {
-  http = await listen(createApp({ db: t.ctx.db, secret: t.ctx.secret, config: t.config, nextRun: () => nextRun }));
+  http = await listen(createApp(t.ctx, { nextRun: () => nextRun }));
   return http.url;
 }
 
 describe('HTTP server', () => {
-  it('GET / says what this is and when the first digest goes out, then shows the latest digest', async () => {
+  it('GET / offers the sign-up form, says when the first digest goes out, then shows the latest digest', async () => {
     app = await startTestApp({ PAPERBOY_TIMEZONE: 'Europe/Paris' });
     const base = await serveApp(app, new Date('2026-11-29T06:00:00Z'));
     const before = await fetch(`${base}/`);
     expect(before.status).toBe(200);
     const page = await before.text();
     expect(page).toContain('<h1>Daily Papers</h1>');
+    expect(page).toContain('<form method="post" action="/subscribe" class="signup">');
     expect(page).toContain('The first digest goes out on Sunday, 29 November 2026 at 07:00 (Europe/Paris).');
 
     await addActive(app, 'ada@example.com');
     const report = await runDigest(app.ctx, { date: '2026-11-28' });
-    const after = await fetch(`${base}/`);
-    expect(after.status).toBe(200);
-    const web = await after.text();
+    const after = await (await fetch(`${base}/`)).text();
+    expect(after).toContain('<form method="post" action="/subscribe" class="signup">');
+    expect(after).toContain(
+      '<iframe class="digest" title="The latest digest" src="/digests/2026-11-28" sandbox></iframe>',
+    );
+    expect(after).toContain(`<a href="/digests/2026-11-28">${report.subject}</a>`);
+    const web = await (await fetch(`${base}/digests/2026-11-28`)).text();
     expect(web).toContain('WEB VERSION · Daily Papers');
     expect(web).toContain('Saturday, 28 November 2026');
     // The web version carries nothing personal.
     expect(web).not.toContain('ada@example.com');
     expect(web).not.toContain('/u/');
-    expect(report.subject).toMatch(/^Daily Papers · 28 Nov 2026 · /);
+    expect(web).not.toContain('/p/');
   });
 
   it('serves /digests/:date and a 404 page for a date without a digest', async () => {
@@ -102,7 +107,7 @@ describe('HTTP server', () => {
       expect(out).toContain(`mail: outbox mode: messages are written to ${path.join(dir, 'outbox')}`);
       const res = await fetch(`${url}/`);
       expect(res.status).toBe(200);
-      expect(await res.text()).toContain('The first digest goes out on');
+      expect(await res.text()).toContain('<form method="post" action="/subscribe" class="signup">');
       const code = await new Promise<number | null>((resolve) => {
         child.on('exit', resolve);
         child.kill('SIGTERM');

@@ -23,7 +23,7 @@ async function setUp(): Promise<{ t: TestApp; s: SmtpSink; url: string; base: st
   app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
   await addActive(app, 'ada@example.com', 'bob@example.com');
   await runDigest(app.ctx, { date: '2026-11-28' });
-  http = await listen(createApp({ db: app.ctx.db, secret: app.ctx.secret, config: app.config, nextRun: () => null }));
+  http = await listen(createApp(app.ctx, { nextRun: () => null }));
   const [header] = rawHeaders(sink.to('ada@example.com')[0]?.raw ?? '', 'list-unsubscribe');
   const https = /^<(https:\/\/[^>]+)>/.exec(header ?? '')?.[1] ?? '';
   expect(https).toMatch(/^https:\/\/papers\.example\.org\/u\//);

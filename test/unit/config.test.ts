@@ -32,6 +32,10 @@ describe('config', () => {
       logLevel: 'info',
       samplesPath: undefined,
       templatesDir: undefined,
+      softBounceLimit: 3,
+      confirmTtlDays: 7,
+      bounceMaildir: null,
+      bounceDomain: null,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

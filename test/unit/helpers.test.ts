@@ -62,7 +62,11 @@ describe('text helpers', () => {
   });
 
   it('fills per-recipient markers, escaping them in HTML only', () => {
-    const values = { unsubscribeUrl: 'https://x.example/u/1.abc?a=1&b=2', email: "o'neil@example.com" };
+    const values = {
+      unsubscribeUrl: 'https://x.example/u/1.abc?a=1&b=2',
+      preferencesUrl: 'https://x.example/p/1.abc',
+      email: "o'neil@example.com",
+    };
     expect(personalize('<a href="=pb:unsubscribe_url=">=pb:email=</a>', values, 'html')).toBe(
       '<a href="https://x.example/u/1.abc?a&#x3D;1&amp;b&#x3D;2">o&#x27;neil@example.com</a>',
     );

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { Subscriber } from '../domain.js';
+import { PaperboyError } from '../errors.js';
+import { personalize } from '../render/personalize.js';
+import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
+import { failureText } from '../send/retry.js';
+import { nowIso } from '../store/db.js';
+import {
+  findSubscriber,
+  findSubscriberByEmail,
+  markConfirmationSent,
+  setSubscriberStatus,
+  upsertSubscriber,
+} from '../store/subscribers.js';
+import { cleanName, normalizeEmail } from '../subscribers/email.js';
+import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';
+import type { AppContext } from './context.js';
+
+/** A confirmation is not sent to the same address more often than this. */
+const RESEND_AFTER_MS = 10 * 60_000;
+
+export type SignUpOutcome =
+  /** A new pending subscriber; the confirmation went out. */
+  | 'created'
+  /** Pending, unsubscribed or bounced before: a (new) confirmation went out. */
+  | 'confirmation-sent'
+  /** A confirmation went out less than 10 minutes ago: nothing sent. */
+  | 'throttled'
+  /** Already active: nothing sent, nothing changed. */
+  | 'already-active';
+
+const confirmCache = new WeakMap<AppContext, Promise<RenderedConfirm>>();
+
+function confirmEmail(ctx: AppContext): Promise<RenderedConfirm> {
+  let p = confirmCache.get(ctx);
+  if (!p) {
+    p = renderConfirm(ctx.templates, { listName: ctx.config.listName, ttlDays: ctx.config.confirmTtlDays });
+    confirmCache.set(ctx, p);
+  }
+  return p;
+}
+
+export function confirmUrl(ctx: AppContext, subscriberId: number, at = new Date()): string {
+  const token = signTimedToken(ctx.secret, 'confirm', subscriberId, Math.floor(at.getTime() / 1000));
+  return `${ctx.config.baseUrl}/confirm/${token}`;
+}
+
+/** Sends the double opt-in email to a subscriber and notes when. */
+export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id' | 'email' | 'name'>): Promise<void> {
+  const c = await confirmEmail(ctx);
+  const values = { email: s.email, confirmUrl: confirmUrl(ctx, s.id) };
+  const name = cleanName(s.name);
+  try {
+    await ctx.transport.send({
+      from: { name: ctx.config.from.name, address: ctx.config.from.address },
+      to: name ? { name, address: s.email } : s.email,
+      subject: c.subject,
+      messageId: `<confirm.${s.id}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
+      html: personalize(c.html, values, 'html'),
+      text: personalize(c.text, values, 'text'),
+    });
+  } catch (err) {
+    throw new PaperboyError('ESEND', `the confirmation to ${s.email} was not sent: ${failureText(err as Error)}`, {
+      hint: `check PAPERBOY_SMTP_URL (${ctx.transport.description})`,
+    });
+  }
+  await markConfirmationSent(ctx.db, s.id, nowIso());
+  ctx.log.info({ event: 'subscriber.confirmation.sent', subscriber_id: s.id }, `confirmation sent to ${s.email}`);
+}
+
+/**
+ * A sign-up (web form or `subscribers add --pending`). New addresses become pending and get a
+ * confirmation; a pending, unsubscribed or bounced address gets a new one (at most every 10
+ * minutes) and only becomes active by confirming; an active address is left alone.
+ */
+export async function signUp(
+  ctx: AppContext,
+  input: { email: string; name?: string | null; topics?: string[] },
+): Promise<{ outcome: SignUpOutcome; subscriber: Subscriber }> {
+  const email = normalizeEmail(input.email);
+  if (!email) throw new PaperboyError('EUSAGE', `"${input.email.slice(0, 100)}" is not an email address`);
+  const existing = await findSubscriberByEmail(ctx.db, email);
+  if (existing?.status === 'active') return { outcome: 'already-active', subscriber: existing };
+  if (existing?.confirmSentAt && Date.now() - Date.parse(existing.confirmSentAt) < RESEND_AFTER_MS) {
+    return { outcome: 'throttled', subscriber: existing };
+  }
+  const { subscriber } = await upsertSubscriber(ctx.db, {
+    email,
+    name: cleanName(input.name),
+    status: 'pending',
+    // Topics typed in the form apply once confirmed; an unconfirmed sign-up cannot change a suppressed address's.
+    topics: existing && existing.status !== 'pending' ? null : (input.topics ?? null),
+  });
+  await sendConfirmation(ctx, subscriber);
+  return { outcome: existing ? 'confirmation-sent' : 'created', subscriber };
+}
+
+export type ConfirmCheck = { ok: true; subscriber: Subscriber } | { ok: false; reason: 'invalid' | 'expired' };
+
+/** The subscriber a confirmation link is for, if the link is authentic and not expired. */
+export async function checkConfirmToken(ctx: AppContext, token: string): Promise<ConfirmCheck> {
+  const check = verifyTimedToken(ctx.secret, 'confirm', token, ctx.config.confirmTtlDays * 86_400);
+  if (!check.ok) return check;
+  const subscriber = await findSubscriber(ctx.db, check.id);
+  return subscriber ? { ok: true, subscriber } : { ok: false, reason: 'invalid' };
+}
+
+/** Confirms: the subscriber becomes active (idempotent). */
+export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<void> {
+  if (s.status === 'active') return;
+  await setSubscriberStatus(ctx.db, s.id, 'active');
+  ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+}

@@ -1,0 +1,132 @@
+import type { Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Subscriber } from '../domain.js';
+import { errorMessage } from '../errors.js';
+import type { AppContext } from '../pipeline/context.js';
+import { signUp } from '../pipeline/sign-up.js';
+import { findSubscriber, setSubscriberStatus, updatePreferences } from '../store/subscribers.js';
+import { cleanName } from '../subscribers/email.js';
+import { verifyToken } from '../subscribers/tokens.js';
+import { parseTopics } from '../subscribers/topics.js';
+import { page } from './layout.js';
+
+const PAUSES = [7, 14, 30, 90];
+
+/**
+ * `GET /p/:token`: a reader's preferences (name, topics, pause for N days, unsubscribe), linked
+ * from every digest. `POST /p/:token` with `action` = save | unsubscribe | resubscribe. Resubscribing
+ * after an unsubscribe sends a new confirmation; it does not reactivate by itself.
+ */
+export function preferencesRoutes(app: Hono, ctx: AppContext): void {
+  const { listName } = ctx.config;
+
+  const lookup = async (token: string) => {
+    const id = verifyToken(ctx.secret, 'preferences', token);
+    return id === null ? undefined : findSubscriber(ctx.db, id);
+  };
+  const invalid = () =>
+    page(
+      'Invalid link',
+      html`<h1>This preferences link is not valid</h1>
+        <p>Use the <b>Preferences</b> link at the bottom of any ${listName} email.</p>`,
+    );
+  const sample = () =>
+    page(
+      'Sample link',
+      html`<h1>This link comes from a test copy or a preview</h1><p>It changes nobody's preferences.</p>`,
+    );
+
+  const view = (s: Subscriber, token: string, notice: string | null) => {
+    const paused = s.pausedUntil && s.pausedUntil > new Date().toISOString() ? s.pausedUntil.slice(0, 10) : null;
+    const action = `/p/${token}`;
+    if (s.status !== 'active') {
+      const state =
+        s.status === 'pending'
+          ? 'Your subscription waits for its confirmation: use the link in the confirmation email.'
+          : `${s.email} is unsubscribed${s.status === 'bounced' ? ' (mail to it bounced)' : ''} and gets no digests.`;
+      return page(
+        `${listName} preferences`,
+        html`<h1>${listName} preferences</h1>
+          ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+          <p>${state}</p>
+          ${
+            s.status === 'pending'
+              ? ''
+              : html`<form method="post" action="${action}"><input type="hidden" name="action" value="resubscribe">
+                  <button type="submit">Subscribe again</button></form>
+                  <p class="muted">We will send a confirmation link to ${s.email} first.</p>`
+          }`,
+      );
+    }
+    return page(
+      `${listName} preferences`,
+      html`<h1>${listName} preferences</h1>
+        ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+        <p class="muted">For ${s.email}.${paused ? html` <b>Paused until ${paused}.</b>` : ''}</p>
+        <form method="post" action="${action}" class="signup">
+          <input type="hidden" name="action" value="save">
+          <label>Name <input type="text" name="name" maxlength="100" value="${s.name ?? ''}"></label>
+          <label>Topics <span class="muted">(comma-separated keywords or arXiv categories)</span>
+            <input type="text" name="topics" maxlength="600" value="${s.topics.join(', ')}"></label>
+          <label>Pause
+            <select name="pause">
+              <option value="keep">${paused ? `keep the pause (until ${paused})` : 'no pause'}</option>
+              ${paused ? html`<option value="0">resume now</option>` : ''}
+              ${PAUSES.map((d) => html`<option value="${d}">pause for ${d} days</option>`)}
+            </select></label>
+          <button type="submit">Save</button>
+        </form>
+        <form method="post" action="${action}">
+          <input type="hidden" name="action" value="unsubscribe">
+          <button type="submit" class="secondary">Unsubscribe</button>
+        </form>`,
+    );
+  };
+
+  app.get('/p/:token', async (c) => {
+    const token = c.req.param('token');
+    if (token === 'preview' || token.startsWith('0.')) return c.html(sample());
+    const s = await lookup(token);
+    return s ? c.html(view(s, token, null)) : c.html(invalid(), 400);
+  });
+
+  app.post('/p/:token', async (c) => {
+    const token = c.req.param('token');
+    if (token === 'preview' || token.startsWith('0.')) return c.html(sample());
+    const s = await lookup(token);
+    if (!s) return c.html(invalid(), 400);
+    const body = await c.req.parseBody();
+    const action = String(body.action ?? 'save');
+    let notice: string;
+    if (action === 'unsubscribe') {
+      if (s.status !== 'unsubscribed') await setSubscriberStatus(ctx.db, s.id, 'unsubscribed', 'unsubscribed');
+      notice = `You are unsubscribed: ${s.email} gets no more ${listName} emails, starting with the next one.`;
+    } else if (action === 'resubscribe') {
+      try {
+        const { outcome } = await signUp(ctx, { email: s.email });
+        notice =
+          outcome === 'already-active'
+            ? 'You are subscribed.'
+            : `A confirmation link is on its way to ${s.email}. Click it to get ${listName} again.`;
+      } catch (err) {
+        ctx.log.error({ event: 'subscriber.resubscribe.failed', err: errorMessage(err) }, errorMessage(err));
+        notice = 'The confirmation email could not be sent just now. Try again later.';
+      }
+    } else if (s.status === 'active') {
+      const pause = String(body.pause ?? 'keep');
+      const days = Number(pause);
+      const pausedUntil =
+        pause === 'keep' ? s.pausedUntil : days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
+      await updatePreferences(ctx.db, s.id, {
+        name: cleanName(String(body.name ?? '')),
+        topics: parseTopics(String(body.topics ?? '')),
+        pausedUntil,
+      });
+      notice = 'Saved.';
+    } else {
+      notice = 'Nothing to save: this address is not subscribed.';
+    }
+    const fresh = (await findSubscriber(ctx.db, s.id)) ?? s;
+    return c.html(view(fresh, token, notice));
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * At most `limit` hits per key in a sliding `windowMs`, in memory: enough to stop one client
+ * from using the sign-up form to mail-bomb an address or fill the list.
+ */
+export function rateLimiter(limit: number, windowMs: number) {
+  const hits = new Map<string, number[]>();
+  return (key: string, now = Date.now()): boolean => {
+    const recent = (hits.get(key) ?? []).filter((t) => now - t < windowMs);
+    if (recent.length >= limit) {
+      hits.set(key, recent);
+      return false;
+    }
+    recent.push(now);
+    hits.set(key, recent);
+    if (hits.size > 10_000) {
+      for (const [k, v] of hits) if (v.every((t) => now - t >= windowMs)) hits.delete(k);
+    }
+    return true;
+  };
+}

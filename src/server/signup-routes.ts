@@ -1,0 +1,138 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import { errorMessage } from '../errors.js';
+import type { AppContext } from '../pipeline/context.js';
+import { checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
+import { latestDigest } from '../store/digests.js';
+import { normalizeEmail } from '../subscribers/email.js';
+import { parseTopics } from '../subscribers/topics.js';
+import { page } from './layout.js';
+import { rateLimiter } from './rate-limit.js';
+import { formatInTimeZone } from './time.js';
+
+function clientIp(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering
+ * the same page whatever the address's state (no list enumeration) and before any mail is sent.
+ * `GET /confirm/:token` shows a button; `POST /confirm/:token` activates.
+ */
+export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => Date | null }): void {
+  const { listName, timezone } = ctx.config;
+  const allow = rateLimiter(10, 10 * 60_000);
+
+  const form = (error: string | null, values: { email?: string; name?: string; topics?: string } = {}) => html`
+    <form method="post" action="/subscribe" class="signup">
+      ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+      <label>Email <input type="email" name="email" required autocomplete="email" value="${values.email ?? ''}"></label>
+      <label>Name <span class="muted">(optional)</span> <input type="text" name="name" autocomplete="name" maxlength="100" value="${values.name ?? ''}"></label>
+      <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG)</span>
+        <input type="text" name="topics" maxlength="600" value="${values.topics ?? ''}"></label>
+      <button type="submit">Subscribe</button>
+      <p class="muted">We send a confirmation link first; nothing else arrives until you click it.</p>
+    </form>`;
+
+  const home = async (error: string | null, values = {}) => {
+    const latest = await latestDigest(ctx.db);
+    const next = opts.nextRun();
+    return page(
+      listName,
+      html`<h1>${listName}</h1>
+        <p>The day's most upvoted research papers from the Hugging Face daily papers list, in your inbox every
+        morning${next ? html` — the next one on ${formatInTimeZone(next, timezone)}` : ''}.</p>
+        ${form(error, values)}
+        ${
+          latest
+            ? html`<h2>The latest digest</h2>
+              <p class="muted"><a href="/digests/${latest.date}">${latest.subject}</a> · <a href="/digests">all digests</a></p>
+              <iframe class="digest" title="The latest digest" src="/digests/${latest.date}" sandbox></iframe>`
+            : html`<p class="muted">${next ? `The first digest goes out on ${formatInTimeZone(next, timezone)}.` : 'No digest has gone out yet.'}</p>`
+        }`,
+    );
+  };
+
+  app.get('/', async (c) => c.html(await home(null)));
+
+  app.post('/subscribe', async (c) => {
+    const body = await c.req.parseBody();
+    const values = {
+      email: String(body.email ?? '').slice(0, 320),
+      name: String(body.name ?? '').slice(0, 200),
+      topics: String(body.topics ?? '').slice(0, 1000),
+    };
+    if (!normalizeEmail(values.email)) {
+      return c.html(await home('That does not look like an email address.', values), 400);
+    }
+    if (!allow(clientIp(c))) {
+      return c.html(
+        page('Too many sign-ups', html`<h1>Too many sign-ups from here</h1><p>Try again in a few minutes.</p>`),
+        429,
+      );
+    }
+    // Answer now, mail later: the page and its timing are the same for a new, pending or active address.
+    signUp(ctx, { email: values.email, name: values.name, topics: parseTopics(values.topics) })
+      .then(({ outcome, subscriber }) =>
+        ctx.log.info({ event: 'subscriber.signup', subscriber_id: subscriber.id, outcome }, 'sign-up'),
+      )
+      .catch((err) => ctx.log.error({ event: 'subscriber.signup.failed', err: errorMessage(err) }, errorMessage(err)));
+    return c.html(
+      page(
+        'Check your inbox',
+        html`<h1>Check your inbox</h1>
+          <p>If ${values.email.trim()} can receive mail, a link to confirm your subscription to ${listName} is on its way.
+          Nothing else is sent until you click it.</p>
+          <p class="muted">Already subscribed? Then nothing changes.</p>`,
+      ),
+    );
+  });
+
+  const tokenProblem = (reason: 'invalid' | 'expired') =>
+    reason === 'expired'
+      ? page(
+          'Link expired',
+          html`<h1>This confirmation link has expired</h1>
+            <p>Links work for ${ctx.config.confirmTtlDays} days. <a href="/">Sign up again</a> to get a new one.</p>`,
+        )
+      : page(
+          'Invalid link',
+          html`<h1>This confirmation link is not valid</h1>
+            <p>It may have been cut when it was copied. <a href="/">Sign up again</a> to get a new one.</p>`,
+        );
+
+  app.get('/confirm/:token', async (c) => {
+    const check = await checkConfirmToken(ctx, c.req.param('token'));
+    if (!check.ok) return c.html(tokenProblem(check.reason), check.reason === 'expired' ? 410 : 400);
+    const s = check.subscriber;
+    if (s.status === 'active') {
+      return c.html(page('Subscribed', html`<h1>You are subscribed</h1><p>${s.email} gets ${listName}.</p>`));
+    }
+    return c.html(
+      page(
+        `Confirm your subscription to ${listName}`,
+        html`<h1>Confirm your subscription</h1>
+          <p>${s.email} will get ${listName} every morning.</p>
+          <form method="post" action="/confirm/${c.req.param('token')}"><button type="submit">Confirm</button></form>`,
+      ),
+    );
+  });
+
+  app.post('/confirm/:token', async (c) => {
+    const check = await checkConfirmToken(ctx, c.req.param('token'));
+    if (!check.ok) return c.html(tokenProblem(check.reason), check.reason === 'expired' ? 410 : 400);
+    await confirmSubscriber(ctx, check.subscriber);
+    return c.html(
+      page(
+        'Subscribed',
+        html`<h1>Welcome to ${listName}</h1>
+          <p>${check.subscriber.email} is confirmed: the next digest is yours.</p>`,
+      ),
+    );
+  });
+}
