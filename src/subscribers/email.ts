@@ -40,7 +40,8 @@ function normalizeDomain(domain: string): string | null {
  */
 export function normalizeEmail(input: string): string | null {
   const s = input.trim();
-  if (s.length === 0 || /[\r\n\t\u0000]/.test(s)) return null;
+  // Control characters never: WHATWG's domainToASCII would silently drop a tab or line break.
+  if (s.length === 0 || [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) return null;
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return null;
   const local = s.slice(0, at);

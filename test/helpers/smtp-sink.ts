@@ -96,3 +96,14 @@ export function rawHeaders(raw: string, name: string): string[] {
     .filter((l) => l.toLowerCase().startsWith(prefix))
     .map((l) => l.slice(prefix.length).trim());
 }
+
+/** Polls until `count` messages have reached `address` (a background send), or fails after `ms`. */
+export async function waitForMail(sink: SmtpSink, address: string, count = 1, ms = 10_000): Promise<Received[]> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const got = sink.to(address);
+    if (got.length >= count) return got;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no ${count} message(s) for ${address} within ${ms} ms (got ${sink.to(address).length})`);
+}

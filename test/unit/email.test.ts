@@ -38,3 +38,33 @@ describe('SMTP failures', () => {
     expect(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toBe('connection');
   });
 });
+
+describe('the address rule', () => {
+  it('accepts quoted local parts, IP literals and internationalized addresses', () => {
+    expect(normalizeEmail('"john smith"@example.com')).toBe('"john smith"@example.com');
+    expect(normalizeEmail('"a\\"b"@example.com')).toBe('"a\\"b"@example.com');
+    expect(normalizeEmail('postmaster@[192.0.2.1]')).toBe('postmaster@[192.0.2.1]');
+    expect(normalizeEmail('ops@[IPv6:2001:DB8::1]')).toBe('ops@[IPv6:2001:db8::1]');
+    expect(normalizeEmail('josé@Bücher.DE')).toBe('josé@bücher.de');
+    expect(normalizeEmail('用户@例子.广告')).toBe('用户@例子.广告');
+    expect(normalizeEmail('bob@xn--bcher-kva.de')).toBe('bob@bücher.de');
+  });
+
+  it('refuses two addresses, unbalanced quotes, bare IPs, hidden line breaks and overlong addresses', () => {
+    for (const bad of [
+      'a@example.com, b@example.com',
+      'a@example.com b@example.com',
+      '"unclosed@example.com',
+      'a@192.0.2.1',
+      'a@[300.1.1.1]',
+      'a@exa\tmple.com',
+      'a@exa\nmple.com',
+      `${'x'.repeat(65)}@example.com`,
+      `${'x'.repeat(64)}@${`${'l'.repeat(60)}.`.repeat(4)}com`,
+      'a@-example.com',
+      'a@example..com',
+    ]) {
+      expect(normalizeEmail(bad), bad).toBeNull();
+    }
+  });
+});
