@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { recordBounce } from '../store/bounces.js';
+import { deliveryById, deliveryByMessageId } from '../store/deliveries.js';
+import { bounceKind, parseDsn } from '../subscribers/dsn.js';
+import { verifyToken } from '../subscribers/tokens.js';
+import type { AppContext } from './context.js';
+
+export interface BounceRunReport {
+  /** Report files read from `new/`. */
+  files: number;
+  /** Bounces recorded. */
+  applied: number;
+  /** Subscribers that became `bounced` through them. */
+  bounced: number;
+  /** Reports already applied before (the same DSN delivered twice). */
+  duplicates: number;
+  /** Reports that name no delivery of ours, or are not bounces. */
+  ignored: number;
+}
+
+/**
+ * Applies the RFC 3464 reports in the Maildir `dir`: each file in `new/` is read, its failed
+ * recipients matched to a delivery (by the VERP token of the envelope sender, else by the echoed
+ * Message-ID) and recorded as hard or soft bounces, then the file is moved to `cur/`. Each report
+ * counts once, even when the same file turns up again.
+ */
+export async function processBounceMaildir(ctx: AppContext, dir: string): Promise<BounceRunReport> {
+  const report: BounceRunReport = { files: 0, applied: 0, bounced: 0, duplicates: 0, ignored: 0 };
+  const newDir = path.join(dir, 'new');
+  const curDir = path.join(dir, 'cur');
+  await mkdir(curDir, { recursive: true });
+  const names = (await readdir(newDir).catch(() => [] as string[])).filter((n) => !n.startsWith('.')).sort();
+  for (const name of names) {
+    const file = path.join(newDir, name);
+    const raw = await readFile(file, 'utf8');
+    report.files++;
+    const dsn = parseDsn(raw);
+    const reportKey = dsn.messageId ?? createHash('sha256').update(raw).digest('hex');
+    let delivery: { id: number; subscriberId: number } | undefined;
+    for (const token of dsn.verpTokens) {
+      const id = verifyToken(ctx.secret, 'bounce', token);
+      if (id !== null) delivery = await deliveryById(ctx.db, id);
+      if (delivery) break;
+    }
+    if (!delivery && dsn.originalMessageId) delivery = await deliveryByMessageId(ctx.db, dsn.originalMessageId);
+
+    const failures = dsn.recipients.filter((r) => bounceKind(r) !== null);
+    if (!delivery || failures.length === 0) {
+      report.ignored++;
+      ctx.log.info({ event: 'bounce.report.ignored', file: name }, `${name}: no bounce of a delivery of ours`);
+    }
+    const matched = delivery;
+    for (const r of matched ? failures : []) {
+      if (!matched) break;
+      const kind = bounceKind(r) ?? 'soft';
+      const outcome = await recordBounce(
+        ctx.db,
+        {
+          subscriberId: matched.subscriberId,
+          deliveryId: matched.id,
+          kind,
+          source: 'dsn',
+          status: r.status,
+          detail: r.diagnostic,
+          dedupeKey: `dsn:${reportKey}:${r.recipient.toLowerCase()}`,
+        },
+        ctx.config.softBounceLimit,
+      );
+      if (outcome === 'duplicate') report.duplicates++;
+      else report.applied++;
+      if (outcome === 'bounced') report.bounced++;
+      ctx.log.info(
+        { event: 'bounce.applied', file: name, subscriber_id: matched.subscriberId, kind, status: r.status, outcome },
+        `${r.recipient}: ${kind} bounce (${r.status}) ${outcome}`,
+      );
+    }
+    // Maildir: a message that has been seen moves to cur/ with the S (seen) flag.
+    await rename(file, path.join(curDir, name.includes(':2,') ? name : `${name}:2,S`));
+  }
+  return report;
+}
