@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBounces } from './cli/bounces.js';
 import { registerPreview } from './cli/preview.js';
 import { EXIT } from './cli/run.js';
 import { registerSend } from './cli/send.js';
@@ -19,6 +20,7 @@ const program = new Command('paperboy')
 registerSend(program);
 registerPreview(program);
 registerSubscribers(program);
+registerBounces(program);
 registerServe(program);
 
 try {

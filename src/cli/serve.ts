@@ -9,15 +9,20 @@ export function registerServe(program: Command): void {
       await withContext(
         async (ctx) => {
           const { config, log } = ctx;
-          const [{ serve }, { runDigest }, { startScheduler }, { createApp }, { formatInTimeZone }] = await Promise.all(
-            [
+          const [{ serve }, { runDigest }, { startScheduler }, { createApp }, { formatInTimeZone }, { maintain }] =
+            await Promise.all([
               import('@hono/node-server'),
               import('../pipeline/run-digest.js'),
               import('../schedule/scheduler.js'),
               import('../server/app.js'),
               import('../server/time.js'),
-            ],
-          );
+              import('../pipeline/maintenance.js'),
+            ]);
+          // Every 5 minutes: expire unconfirmed sign-ups, apply bounce reports (PAPERBOY_BOUNCE_MAILDIR).
+          let maintaining: Promise<void> = maintain(ctx);
+          const maintenance = setInterval(() => {
+            maintaining = maintaining.then(() => maintain(ctx));
+          }, 5 * 60_000);
           // On SIGTERM a send in progress finishes the messages in flight; the rest stay pending.
           const stopping = new AbortController();
           const running = new Set<Promise<unknown>>();
@@ -61,7 +66,9 @@ export function registerServe(program: Command): void {
           });
           log.info({ event: 'serve.stopping', sends_running: running.size }, 'stopping');
           stopping.abort();
+          clearInterval(maintenance);
           await scheduler.stop();
+          await maintaining;
           await Promise.allSettled([...running]);
           await new Promise<void>((resolve) => server.close(() => resolve()));
           return EXIT.ok;

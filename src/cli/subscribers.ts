@@ -1,9 +1,16 @@
+import { createWriteStream } from 'node:fs';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { SubscriberStatus } from '../domain.js';
 import { PaperboyError } from '../errors.js';
+import type { AppContext } from '../pipeline/context.js';
+import { bouncesOf } from '../store/bounces.js';
+import { deliveriesOf } from '../store/deliveries.js';
 import { findSubscriberByEmail, setSubscriberStatus, subscribersPage, upsertSubscriber } from '../store/subscribers.js';
 import { cleanName, normalizeEmail } from '../subscribers/email.js';
+import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../subscribers/import-csv.js';
+import { parseTopics } from '../subscribers/topics.js';
 import { EXIT, withContext } from './run.js';
 
 const STATUSES: SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
@@ -14,64 +21,146 @@ function emailArg(value: string): string {
   return email;
 }
 
+function statusOption(value: string | undefined): SubscriberStatus | undefined {
+  if (value !== undefined && !STATUSES.includes(value as SubscriberStatus)) {
+    throw new PaperboyError('EUSAGE', `--status: "${value}" is not one of ${STATUSES.join(', ')}`);
+  }
+  return value as SubscriberStatus | undefined;
+}
+
+/** Every subscriber matching the filters, a page at a time (keyset pagination: flat memory). */
+async function* allSubscribers(ctx: AppContext, status?: SubscriberStatus, search?: string) {
+  for (let afterId = 0; ; ) {
+    const page = await subscribersPage(ctx.db, { afterId, limit: 1000, status, search });
+    if (page.length === 0) return;
+    yield* page;
+    afterId = page.at(-1)?.id ?? afterId;
+  }
+}
+
 export function registerSubscribers(program: Command): void {
-  const cmd = program.command('subscribers').description('add, import, list and remove subscribers');
+  const cmd = program.command('subscribers').description('add, import, export, list, show and remove subscribers');
 
   cmd
     .command('add <email>')
-    .description('add an active subscriber (an address that unsubscribed stays unsubscribed)')
+    .description('add an active subscriber, or with --pending send them a confirmation first')
     .option('--name <name>', 'their name')
-    .action(async (value: string, opts: { name?: string }) => {
+    .option('--topics <list>', 'comma-separated topics (keywords or arXiv categories)')
+    .option('--pending', 'double opt-in: add as pending and send the confirmation email')
+    .action(async (value: string, opts: { name?: string; topics?: string; pending?: boolean }) => {
       await withContext(async (ctx) => {
         const email = emailArg(value);
+        const topics = opts.topics === undefined ? null : parseTopics(opts.topics);
+        if (opts.pending) {
+          const { signUp } = await import('../pipeline/sign-up.js');
+          const { outcome } = await signUp(ctx, { email, name: opts.name, topics: topics ?? undefined });
+          const said: Record<typeof outcome, string> = {
+            created: `added ${email} (pending): confirmation sent`,
+            'confirmation-sent': `${email}: confirmation sent again`,
+            throttled: `${email}: a confirmation went out less than 10 minutes ago; not sent again`,
+            'already-active': `${email} is already active: nothing sent`,
+          };
+          process.stdout.write(`${said[outcome]}\n`);
+          return EXIT.ok;
+        }
         const { subscriber, outcome } = await upsertSubscriber(ctx.db, {
           email,
           name: cleanName(opts.name),
           status: 'active',
+          topics,
         });
         if (subscriber.status === 'pending') await setSubscriberStatus(ctx.db, subscriber.id, 'active');
         if (outcome === 'added') process.stdout.write(`added ${email} (active)\n`);
         else if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') {
-          process.stdout.write(`${email} is ${subscriber.status}: left as it is (they get no digest)\n`);
-        } else process.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (name updated)' : ''}\n`);
+          process.stdout.write(
+            `${email} is ${subscriber.status}: left as it is (they get no digest; \`subscribers import --resubscribe\` brings it back)\n`,
+          );
+        } else process.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (updated)' : ''}\n`);
         return EXIT.ok;
       });
     });
 
   cmd
     .command('import <file>')
-    .description('import a CSV file with a header line: email,name (bad rows are reported, good rows imported)')
-    .action(async (file: string) => {
+    .description('import a CSV: a header line with email (and optionally name, topics, status), any order')
+    .option('--resubscribe', 'make unsubscribed and bounced addresses listed as active active again')
+    .option('--errors <file>', 'write every bad row (line, reason) to this CSV file')
+    .action(async (file: string, opts: { resubscribe?: boolean; errors?: string }) => {
       await withContext(async (ctx) => {
-        const r = await importSubscribersCsv(ctx.db, file);
+        const bar = process.stderr.isTTY
+          ? new SingleBar({
+              format: ' {bar} {percentage}% · {eta_formatted} left',
+              hideCursor: true,
+              stream: process.stderr,
+            })
+          : null;
+        let started = false;
+        const t0 = performance.now();
+        let r: Awaited<ReturnType<typeof importSubscribersCsv>>;
+        try {
+          r = await importSubscribersCsv(ctx.db, file, {
+            resubscribe: opts.resubscribe,
+            errorsFile: opts.errors,
+            onProgress: (bytes, total) => {
+              if (!bar) return;
+              if (!started) bar.start(total, 0);
+              started = true;
+              bar.update(bytes);
+            },
+          });
+        } finally {
+          bar?.stop();
+        }
+        const seconds = (performance.now() - t0) / 1000;
         for (const b of r.bad) process.stderr.write(`${file} line ${b.line}: ${b.reason}\n`);
+        if (r.badCount > r.bad.length) {
+          process.stderr.write(
+            `… and ${r.badCount - r.bad.length} more bad rows${opts.errors ? ` (all in ${opts.errors})` : ' (--errors FILE lists them all)'}\n`,
+          );
+        }
         process.stdout.write(
-          `imported ${file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ` +
-            `${r.duplicates} duplicates merged, ${r.bad.length} bad rows skipped\n`,
+          `imported ${file}: ${r.rows} rows in ${seconds.toFixed(1)} s · ${r.added} added, ${r.updated} updated, ` +
+            `${r.unchanged} unchanged, ${r.merged} merged, ${r.suppressed} left suppressed, ` +
+            `${r.resubscribed} resubscribed, ${r.badCount} bad rows skipped\n`,
         );
-        return r.bad.length > 0 ? EXIT.partial : EXIT.ok;
+        return r.badCount > 0 ? EXIT.partial : EXIT.ok;
+      });
+    });
+
+  cmd
+    .command('export')
+    .description('write subscribers as CSV (email,name,topics,status,status_reason,created_at)')
+    .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action(async (opts: { status?: string; out?: string }) => {
+      await withContext(async (ctx) => {
+        const status = statusOption(opts.status);
+        const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+        const write = (line: string) =>
+          out.write(`${line}\n`) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+        await write(EXPORT_HEADER);
+        let n = 0;
+        for await (const s of allSubscribers(ctx, status)) {
+          await write(exportLine(s));
+          n++;
+        }
+        if (opts.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(r));
+        process.stderr.write(`exported ${n} subscriber${n === 1 ? '' : 's'}${opts.out ? ` to ${opts.out}` : ''}\n`);
+        return EXIT.ok;
       });
     });
 
   cmd
     .command('list')
-    .description('list subscribers (tab-separated: email, name, status, since)')
+    .description('list subscribers (tab-separated: email, name, status, date added)')
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
-    .action(async (opts: { status?: string }) => {
+    .option('--search <text>', 'only addresses or names containing this text')
+    .action(async (opts: { status?: string; search?: string }) => {
       await withContext(async (ctx) => {
-        const status = opts.status as SubscriberStatus | undefined;
-        if (status && !STATUSES.includes(status)) {
-          throw new PaperboyError('EUSAGE', `--status: "${opts.status}" is not one of ${STATUSES.join(', ')}`);
-        }
         let n = 0;
-        for (let afterId = 0; ; ) {
-          const page = await subscribersPage(ctx.db, { afterId, limit: 1000, status });
-          if (page.length === 0) break;
-          for (const s of page) {
-            process.stdout.write(`${s.email}\t${s.name ?? ''}\t${s.status}\t${s.createdAt.slice(0, 10)}\n`);
-          }
-          n += page.length;
-          afterId = page.at(-1)?.id ?? afterId;
+        for await (const s of allSubscribers(ctx, statusOption(opts.status), opts.search)) {
+          process.stdout.write(`${s.email}\t${s.name ?? ''}\t${s.status}\t${s.createdAt.slice(0, 10)}\n`);
+          n++;
         }
         process.stderr.write(`${n} subscriber${n === 1 ? '' : 's'}\n`);
         return EXIT.ok;
@@ -79,15 +168,49 @@ export function registerSubscribers(program: Command): void {
     });
 
   cmd
-    .command('remove <email>')
-    .description('unsubscribe an address: it gets no further digest (its delivery history is kept)')
+    .command('show <email>')
+    .description("a subscriber's state, deliveries and bounces")
     .action(async (value: string) => {
       await withContext(async (ctx) => {
         const email = emailArg(value);
         const s = await findSubscriberByEmail(ctx.db, email);
         if (!s) throw new PaperboyError('ENOTFOUND', `${email} is not a subscriber`);
-        await setSubscriberStatus(ctx.db, s.id, 'unsubscribed');
-        process.stdout.write(`removed ${email}: no further digests\n`);
+        const lines = [
+          `email:        ${s.email}`,
+          `name:         ${s.name ?? ''}`,
+          `status:       ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
+          `topics:       ${s.topics.join(', ')}`,
+          `paused until: ${s.pausedUntil ?? ''}`,
+          `soft bounces: ${s.softBounces} in a row`,
+          `added:        ${s.createdAt}`,
+          `confirmed:    ${s.confirmedAt ?? ''}`,
+          '',
+          'deliveries:',
+          ...(await deliveriesOf(ctx.db, s.id)).map(
+            (d) =>
+              `  ${d.date}  ${d.status.padEnd(7)}  attempts ${d.attempts}${d.sentAt ? `  sent ${d.sentAt}` : ''}${d.lastError ? `  ${d.lastError}` : ''}`,
+          ),
+          '',
+          'bounces:',
+          ...(await bouncesOf(ctx.db, s.id)).map(
+            (b) => `  ${b.created_at}  ${b.kind}  ${b.source}  ${b.status}  ${b.detail ?? ''}`,
+          ),
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+        return EXIT.ok;
+      });
+    });
+
+  cmd
+    .command('remove <email>')
+    .description('suppress an address: it gets no further digest and import does not bring it back')
+    .action(async (value: string) => {
+      await withContext(async (ctx) => {
+        const email = emailArg(value);
+        const s = await findSubscriberByEmail(ctx.db, email);
+        if (!s) throw new PaperboyError('ENOTFOUND', `${email} is not a subscriber`);
+        await setSubscriberStatus(ctx.db, s.id, 'unsubscribed', 'removed');
+        process.stdout.write(`removed ${email}: no further digests (suppressed; its history is kept)\n`);
         return EXIT.ok;
       });
     });

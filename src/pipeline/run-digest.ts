@@ -15,6 +15,7 @@ import { deliveryMessageId } from '../subscribers/tokens.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
 import { lockDigest } from './digest-lock.js';
+import { expireUnconfirmed } from './maintenance.js';
 
 export interface RunOptions {
   date: IsoDate;
@@ -140,6 +141,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
   }
 
   if (!stored) throw new Error('unreachable: a send always has a stored digest');
+  await expireUnconfirmed(ctx);
   const lock = await lockDigest(ctx.db, stored.id, opts.date);
   try {
     const requeued = await requeueInFlight(ctx.db, stored.id);

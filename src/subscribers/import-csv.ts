@@ -1,9 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
+import type { SubscriberStatus } from '../domain.js';
 import { PaperboyError } from '../errors.js';
-import type { Db } from '../store/db.js';
-import { upsertSubscriber } from '../store/subscribers.js';
+import { type Db, nowIso } from '../store/db.js';
 import { cleanName, normalizeEmail } from './email.js';
+import { parseTopics } from './topics.js';
 
 export interface BadRow {
   line: number;
@@ -11,94 +13,225 @@ export interface BadRow {
 }
 
 export interface ImportReport {
+  rows: number;
   added: number;
+  /** Existing addresses whose name, topics or status the file changed. */
   updated: number;
   unchanged: number;
-  /** Rows whose address appeared earlier in the same file: merged into that row. */
-  duplicates: number;
+  /** Rows whose address appeared earlier in the file or was stored already. */
+  merged: number;
+  /** Unsubscribed or bounced addresses left suppressed (use --resubscribe to bring them back). */
+  suppressed: number;
+  /** Suppressed addresses made active again because --resubscribe was given. */
+  resubscribed: number;
+  badCount: number;
+  /** The first bad rows (the rest are counted, and written with --errors). */
   bad: BadRow[];
 }
 
-type Row = { email: string; name: string | null; line: number };
+export interface ImportOptions {
+  /** Bring back unsubscribed and bounced addresses listed as active: the admin asks for it explicitly. */
+  resubscribe?: boolean;
+  /** Write every bad row (line, reason) to this CSV file. */
+  errorsFile?: string;
+  /** Called with bytes read and the file's size, for a progress bar. */
+  onProgress?: (bytes: number, total: number) => void;
+}
 
-/** Checks one CSV record; returns the subscriber to import or the reason it is rejected. */
+type Row = { email: string; name: string | null; topics: string[] | null; status: SubscriberStatus; line: number };
+
+const STATUSES = new Set(['active', 'pending', 'unsubscribed', 'bounced']);
+const BATCH = 1000;
+const KEEP_BAD = 20;
+
+/** Checks one CSV record; returns the subscriber to import or why the row is rejected. */
 export function checkRow(record: Record<string, string | undefined>, line: number): Row | BadRow {
   const raw = record.email?.trim() ?? '';
   if (!raw) return { line, reason: 'email is empty' };
   const email = normalizeEmail(raw);
   if (!email) return { line, reason: `${JSON.stringify(raw.slice(0, 80))} is not an email address` };
-  return { email, name: cleanName(record.name), line };
+  const status = (record.status?.trim().toLowerCase() || 'active') as SubscriberStatus;
+  if (!STATUSES.has(status)) {
+    return {
+      line,
+      reason: `status ${JSON.stringify(record.status)} is not one of active, pending, unsubscribed, bounced`,
+    };
+  }
+  const topics = record.topics === undefined ? null : parseTopics(record.topics);
+  return { email, name: cleanName(record.name), topics, status, line };
 }
 
-const BATCH = 500;
+/** Applies one batch of checked rows in one transaction: a multi-row insert for new addresses. */
+async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: ImportOptions): Promise<void> {
+  if (rows.length === 0) return;
+  // The last row for an address in the batch wins; earlier ones count as merged.
+  const byEmail = new Map<string, Row>();
+  for (const r of rows) {
+    if (byEmail.has(r.email)) report.merged++;
+    byEmail.set(r.email, r);
+  }
+  await db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom('subscribers')
+      .select(['id', 'email', 'name', 'topics', 'status'])
+      .where('email', 'in', [...byEmail.keys()])
+      .execute();
+    const now = nowIso();
+    for (const e of existing) {
+      const r = byEmail.get(e.email);
+      if (!r) continue;
+      byEmail.delete(e.email);
+      report.merged++;
+      const suppressed = e.status === 'unsubscribed' || e.status === 'bounced';
+      const changes: { name?: string; topics?: string; status?: string; status_reason?: string | null } = {};
+      if (r.name && r.name !== e.name) changes.name = r.name;
+      if (r.topics && JSON.stringify(r.topics) !== e.topics) changes.topics = JSON.stringify(r.topics);
+      if (suppressed && r.status === 'active') {
+        if (!opts.resubscribe) {
+          report.suppressed++;
+          continue;
+        }
+        Object.assign(changes, { status: 'active', status_reason: null });
+        report.resubscribed++;
+      } else if (!suppressed && (r.status === 'unsubscribed' || r.status === 'bounced')) {
+        Object.assign(changes, { status: r.status, status_reason: 'imported' });
+      } else if (e.status === 'pending' && r.status === 'active') {
+        changes.status = 'active';
+      }
+      if (Object.keys(changes).length === 0) {
+        report.unchanged++;
+        continue;
+      }
+      await trx
+        .updateTable('subscribers')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', e.id)
+        .execute();
+      report.updated++;
+    }
+    const fresh = [...byEmail.values()];
+    if (fresh.length > 0) {
+      await trx
+        .insertInto('subscribers')
+        .values(
+          fresh.map((r) => ({
+            email: r.email,
+            name: r.name,
+            topics: JSON.stringify(r.topics ?? []),
+            status: r.status,
+            status_reason: r.status === 'unsubscribed' || r.status === 'bounced' ? 'imported' : null,
+            confirmed_at: r.status === 'active' ? now : null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+      report.added += fresh.length;
+    }
+  });
+}
 
 /**
- * Streams a CSV file (header required: `email` and optionally `name`, any order; UTF-8 with or
- * without BOM) into the store as active subscribers. Bad rows are reported with their line number;
- * good rows are imported; an address already stored keeps its status (an unsubscribe is never undone).
+ * Streams a CSV file into the store: a header line names the columns (`email` required; `name`,
+ * `topics`, `status` optional; any order), UTF-8 with or without BOM, quoted fields, CRLF or LF.
+ * Bad rows are reported with their line number and skipped; good rows are imported in batched
+ * transactions; memory stays flat whatever the file's size. An address already stored is merged;
+ * an unsubscribed or bounced one stays suppressed unless `resubscribe` is set.
  */
-export async function importSubscribersCsv(db: Db, file: string): Promise<ImportReport> {
-  const report: ImportReport = { added: 0, updated: 0, unchanged: 0, duplicates: 0, bad: [] };
-  const seen = new Set<string>();
-  let batch: Row[] = [];
-  const flush = async () => {
-    const rows = batch;
-    batch = [];
-    await db.transaction().execute(async (trx) => {
-      for (const r of rows) {
-        const { outcome } = await upsertSubscriber(trx, { email: r.email, name: r.name, status: 'active' });
-        report[outcome]++;
-      }
+export async function importSubscribersCsv(db: Db, file: string, opts: ImportOptions = {}): Promise<ImportReport> {
+  const report: ImportReport = {
+    rows: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    merged: 0,
+    suppressed: 0,
+    resubscribed: 0,
+    badCount: 0,
+    bad: [],
+  };
+  let total: number;
+  try {
+    total = statSync(file).size;
+  } catch (err) {
+    throw new PaperboyError('ECSV', `${file} cannot be read: ${(err as NodeJS.ErrnoException).code}`, {
+      hint: 'check the path',
     });
+  }
+  let errors: WriteStream | null = null;
+  if (opts.errorsFile) {
+    errors = createWriteStream(opts.errorsFile);
+    errors.write('line,reason\n');
+  }
+  const rejectRow = (b: BadRow) => {
+    report.badCount++;
+    if (report.bad.length < KEEP_BAD) report.bad.push(b);
+    errors?.write(`${b.line},"${b.reason.replace(/"/g, '""')}"\n`);
   };
 
-  const parser = createReadStream(file).pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => {
-        const cols = header.map((h) => h.trim().toLowerCase());
-        if (!cols.includes('email')) {
-          throw new PaperboyError(
-            'ECSV',
-            `${file} line 1: the header has no "email" column (found: ${cols.join(', ')})`,
-            {
-              hint: 'the first line must name the columns, e.g. email,name',
-            },
-          );
-        }
-        return cols;
-      },
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      opts.onProgress?.(bytes, total);
+      cb(null, chunk);
+    },
+  });
+  const parser = createReadStream(file)
+    .pipe(counter)
+    .pipe(
+      parse({
+        bom: true,
+        columns: (header: string[]) => {
+          const cols = header.map((h) => h.trim().toLowerCase());
+          if (!cols.includes('email')) {
+            throw new PaperboyError(
+              'ECSV',
+              `${file} line 1: the header has no "email" column (found: ${cols.join(', ')})`,
+              { hint: 'the first line must name the columns, e.g. email,name,topics,status' },
+            );
+          }
+          return cols;
+        },
+        relax_column_count: true,
+        skip_empty_lines: true,
+        info: true,
+      }),
+    );
+  let batch: Row[] = [];
+  let crlfDrift = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Record<string, string | undefined>;
       info: { lines: number };
     }>) {
-      const checked = checkRow(record, info.lines);
+      report.rows++;
+      // csv-parse reports the line a record ends on, and counts a CRLF inside a quoted field twice:
+      // report the line the record starts on, in the file's own numbering.
+      const inside = Object.values(record).join('');
+      crlfDrift += inside.match(/\r\n/g)?.length ?? 0;
+      const breaksInside = inside.match(/\r\n|\r|\n/g)?.length ?? 0;
+      const checked = checkRow(record, info.lines - crlfDrift - breaksInside);
       if (!('email' in checked)) {
-        report.bad.push(checked);
+        rejectRow(checked);
         continue;
       }
-      if (seen.has(checked.email)) report.duplicates++;
-      seen.add(checked.email);
       batch.push(checked);
-      if (batch.length >= BATCH) await flush();
+      if (batch.length >= BATCH) {
+        await applyBatch(db, batch, report, opts);
+        batch = [];
+      }
     }
+    await applyBatch(db, batch, report, opts);
   } catch (err) {
     if (err instanceof PaperboyError) throw err;
-    const e = err as NodeJS.ErrnoException & { lines?: number };
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') {
-      throw new PaperboyError('ECSV', `${file} cannot be read: ${e.code}`, { hint: 'check the path' });
-    }
-    await flush();
+    const e = err as Error & { lines?: number };
+    await applyBatch(db, batch, report, opts);
     throw new PaperboyError('ECSV', `${file} line ${e.lines ?? '?'}: ${e.message}`, {
-      hint: `rows before it were imported (${report.added} added); fix the file and import it again`,
+      hint: `the ${report.added} rows before it were imported; fix the file and import it again (imported rows merge)`,
     });
+  } finally {
+    await new Promise<void>((resolve) => (errors ? errors.end(resolve) : resolve()));
   }
-  await flush();
   return report;
 }

@@ -160,14 +160,18 @@ describe('paperboy CLI', () => {
       csv,
       '\uFEFFname,email\nAda Lovelace,ada@example.com\nNo Address,\nBad,not-an-email\nAda Again,ada@EXAMPLE.com\n,bob@Example.NET\n',
     );
-    const r = await runCli(['subscribers', 'import', csv], env(), dir);
+    const errors = path.join(dir, 'errors.csv');
+    const r = await runCli(['subscribers', 'import', csv, '--errors', errors], env(), dir);
     expect(r.code).toBe(3);
     expect(r.stderr.trim().split('\n')).toEqual([
       `${csv} line 3: email is empty`,
       `${csv} line 4: "not-an-email" is not an email address`,
     ]);
-    expect(r.stdout).toBe(
-      `imported ${csv}: 2 added, 1 updated, 0 unchanged, 1 duplicates merged, 2 bad rows skipped\n`,
+    expect(r.stdout).toMatch(
+      /^imported .*list\.csv: 5 rows in \d+\.\d s · 2 added, 0 updated, 0 unchanged, 1 merged, 0 left suppressed, 0 resubscribed, 2 bad rows skipped\n$/,
+    );
+    expect(readFileSync(errors, 'utf8')).toBe(
+      ['line,reason', '3,"email is empty"', '4,"""not-an-email"" is not an email address"', ''].join('\n'),
     );
     const list = await runCli(['subscribers', 'list'], env(), dir);
     expect(list.stdout.split('\n').map((l) => l.split('\t').slice(0, 3).join(' | '))).toEqual([
@@ -175,5 +179,51 @@ describe('paperboy CLI', () => {
       'bob@example.net |  | active',
       '',
     ]);
+  });
+
+  it('adds with topics, sends a confirmation with --pending, searches, shows, exports and removes', async () => {
+    const e = env();
+    const added = await runCli(
+      ['subscribers', 'add', 'ada@example.com', '--name', 'Ada', '--topics', 'RL, cs.LG'],
+      e,
+      dir,
+    );
+    expect(added.stdout).toBe('added ada@example.com (active)\n');
+    expect((await runCli(['subscribers', 'add', 'new@example.com', '--pending'], e, dir)).stdout).toBe(
+      'added new@example.com (pending): confirmation sent\n',
+    );
+    const confirmation = outbox().find((f) => f.startsWith('confirm.'));
+    expect(confirmation).toBeDefined();
+    expect(readFileSync(path.join(dir, 'outbox', confirmation ?? ''), 'utf8')).toMatch(
+      /^Subject: Confirm your subscription to Daily Papers\r$/m,
+    );
+
+    const found = await runCli(['subscribers', 'list', '--search', 'ADA'], e, dir);
+    expect(found.stdout).toMatch(/^ada@example\.com\tAda\tactive\t\d{4}-\d\d-\d\d\n$/);
+
+    await runCli(['send', '--date', '2026-11-28'], e, dir);
+    const shown = await runCli(['subscribers', 'show', 'ada@example.com'], e, dir);
+    expect(shown.stdout).toContain('status:       active\n');
+    expect(shown.stdout).toContain('topics:       RL, cs.LG\n');
+    expect(shown.stdout).toMatch(/deliveries:\n {2}2026-11-28 {2}sent {5}attempts 1 {2}sent \d{4}-/);
+
+    expect((await runCli(['subscribers', 'remove', 'ada@example.com'], e, dir)).stdout).toBe(
+      'removed ada@example.com: no further digests (suppressed; its history is kept)\n',
+    );
+    const exported = await runCli(['subscribers', 'export'], e, dir);
+    const lines = exported.stdout.trim().split('\n');
+    expect(lines[0]).toBe('email,name,topics,status,status_reason,created_at');
+    expect(lines.slice(1).map((l) => l.replace(/,[^,]+$/, ''))).toEqual([
+      'ada@example.com,Ada,"RL, cs.LG",unsubscribed,removed',
+      'new@example.com,,,pending,',
+    ]);
+    // Re-importing the export as active keeps the removed address suppressed.
+    const file = path.join(dir, 'export.csv');
+    writeFileSync(file, exported.stdout.replace('unsubscribed,removed', 'active,'));
+    const again = await runCli(['subscribers', 'import', file], e, dir);
+    expect(again.stdout).toContain('1 left suppressed');
+    expect((await runCli(['subscribers', 'list', '--status', 'unsubscribed'], e, dir)).stdout).toMatch(
+      /^ada@example\.com\t/,
+    );
   });
 });

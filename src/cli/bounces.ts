@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { PaperboyError } from '../errors.js';
+import { EXIT, withContext } from './run.js';
+
+export function registerBounces(program: Command): void {
+  const cmd = program.command('bounces').description('bounce reports');
+  cmd
+    .command('process')
+    .description('apply the RFC 3464 bounce reports in PAPERBOY_BOUNCE_MAILDIR (new/ → cur/)')
+    .option('--maildir <dir>', 'the Maildir folder (default: PAPERBOY_BOUNCE_MAILDIR)')
+    .action(async (opts: { maildir?: string }) => {
+      await withContext(async (ctx) => {
+        const dir = opts.maildir ?? ctx.config.bounceMaildir;
+        if (!dir) {
+          throw new PaperboyError('EUSAGE', 'no bounce Maildir', {
+            hint: 'set PAPERBOY_BOUNCE_MAILDIR or pass --maildir DIR',
+          });
+        }
+        const { processBounceMaildir } = await import('../pipeline/process-bounces.js');
+        const r = await processBounceMaildir(ctx, dir);
+        process.stdout.write(
+          `${dir}: ${r.files} reports · ${r.applied} bounces applied (${r.bounced} addresses now bounced) · ` +
+            `${r.duplicates} already applied · ${r.ignored} not ours or not bounces\n`,
+        );
+        return EXIT.ok;
+      });
+    });
+}
