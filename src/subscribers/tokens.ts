@@ -23,10 +23,15 @@ function parseB36(s: string | undefined): number | null {
   return Number.isSafeInteger(n) && n.toString(36) === s ? n : null;
 }
 
+/**
+ * Compares the signature as text, in constant time. Comparing decoded bytes would accept other
+ * spellings of the same bytes (the last base64 character carries 2 unused bits).
+ */
 function sigMatches(given: string, expected: Buffer): boolean {
   if (!SIG.test(given)) return false;
-  const buf = Buffer.from(given, 'base64url');
-  return buf.length === expected.length && timingSafeEqual(buf, expected);
+  const a = Buffer.from(given, 'ascii');
+  const b = Buffer.from(expected.toString('base64url'), 'ascii');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** `<id>.<base64url HMAC-SHA256(purpose, id)>`: URL-safe, no state kept. */

@@ -191,3 +191,23 @@ describe('preferences page', () => {
     expect(await status(t, 'ada@example.com')).toBe('active');
   });
 });
+
+describe('unconfirmed sign-ups', () => {
+  it('expire after PAPERBOY_CONFIRM_TTL_DAYS; confirmed and recent ones stay', async () => {
+    const { expireUnconfirmed } = await import('../../src/pipeline/maintenance.js');
+    const { upsertSubscriber } = await import('../../src/store/subscribers.js');
+    app = await startTestApp({ PAPERBOY_CONFIRM_TTL_DAYS: '7' });
+    await upsertSubscriber(app.ctx.db, { email: 'old@example.com', name: null, status: 'pending' });
+    await upsertSubscriber(app.ctx.db, { email: 'fresh@example.com', name: null, status: 'pending' });
+    await addActive(app, 'member@example.com');
+    await app.ctx.db
+      .updateTable('subscribers')
+      .set({ created_at: new Date(Date.now() - 8 * 86_400_000).toISOString() })
+      .where('email', 'in', ['old@example.com', 'member@example.com'])
+      .execute();
+    expect(await expireUnconfirmed(app.ctx)).toBe(1);
+    expect(await findSubscriberByEmail(app.ctx.db, 'old@example.com')).toBeUndefined();
+    expect(await status(app, 'fresh@example.com')).toBe('pending');
+    expect(await status(app, 'member@example.com')).toBe('active');
+  });
+});

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deliveryMessageId, signToken, verifyToken } from '../../src/subscribers/tokens.js';
+import {
+  deliveryMessageId,
+  signTimedToken,
+  signToken,
+  verifyTimedToken,
+  verifyToken,
+} from '../../src/subscribers/tokens.js';
 
 const secret = fc.string({ minLength: 32, maxLength: 64 });
 const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
@@ -35,6 +41,18 @@ describe('signed tokens', () => {
     );
   });
 
+  it('refuse another spelling of the same signature bytes (the unused bits of the last character)', () => {
+    const s = 'k'.repeat(40);
+    for (let n = 1; n <= 200; n++) {
+      const token = signToken(s, 'unsubscribe', n);
+      const last = token.at(-1) ?? 'A';
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const i = alphabet.indexOf(last);
+      const sibling = alphabet[i ^ 1] ?? 'A';
+      expect(verifyToken(s, 'unsubscribe', token.slice(0, -1) + sibling)).toBeNull();
+    }
+  });
+
   it('reject junk without throwing', () => {
     fc.assert(fc.property(secret, fc.string(), (s, junk) => verifyToken(s, 'unsubscribe', junk) === null));
     expect(verifyToken('x'.repeat(32), 'unsubscribe', '0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBeNull();
@@ -48,5 +66,52 @@ describe('signed tokens', () => {
     expect(deliveryMessageId(s, '2026-11-28', 7, 'papers.example.org')).toBe(a);
     expect(deliveryMessageId(s, '2026-11-28', 8, 'papers.example.org')).not.toBe(a);
     expect(deliveryMessageId(s, '2026-11-29', 7, 'papers.example.org')).not.toBe(a);
+  });
+});
+
+describe('timed tokens (confirmation links)', () => {
+  const day = 86_400;
+  const now = 1_795_900_000;
+
+  it('verify within their lifetime, to the id and time they were signed with', () => {
+    fc.assert(
+      fc.property(secret, id, fc.integer({ min: 0, max: 7 * day }), (s, n, age) => {
+        const check = verifyTimedToken(s, 'confirm', signTimedToken(s, 'confirm', n, now - age), 7 * day, now);
+        return check.ok && check.id === n && check.issuedAt === now - age;
+      }),
+    );
+  });
+
+  it('expire after their lifetime, and are refused from the future', () => {
+    fc.assert(
+      fc.property(secret, id, fc.integer({ min: 7 * day + 1, max: 400 * day }), (s, n, age) => {
+        const check = verifyTimedToken(s, 'confirm', signTimedToken(s, 'confirm', n, now - age), 7 * day, now);
+        return !check.ok && check.reason === 'expired';
+      }),
+    );
+    const future = verifyTimedToken(
+      'k'.repeat(32),
+      'confirm',
+      signTimedToken('k'.repeat(32), 'confirm', 1, now + 3600),
+      7 * day,
+      now,
+    );
+    expect(future).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('are invalid for another purpose, another secret, or with a changed time', () => {
+    fc.assert(
+      fc.property(secret, id, fc.integer({ min: 1, max: day }), (s, n, shift) => {
+        const token = signTimedToken(s, 'confirm', n, now);
+        const [idPart, , sig] = token.split('.');
+        const moved = `${idPart}.${(now - shift).toString(36)}.${sig}`;
+        return (
+          verifyTimedToken(s, 'unsubscribe', token, 7 * day, now).ok === false &&
+          verifyTimedToken(`${s}x`, 'confirm', token, 7 * day, now).ok === false &&
+          verifyTimedToken(s, 'confirm', moved, 7 * day, now).ok === false &&
+          verifyToken(s, 'confirm', token) === null
+        );
+      }),
+    );
   });
 });
