@@ -38,6 +38,8 @@ export interface Config {
   confirmTtlDays: number;
   /** Maildir folder of bounce reports (RFC 3464), or null. */
   bounceMaildir: string | null;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
+  trustProxy: boolean;
   /** Domain of the VERP envelope sender `bounce+TOKEN@domain`, or null (envelope sender = From). */
   bounceDomain: string | null;
 }
@@ -200,6 +202,10 @@ const schema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_TRUST_PROXY: z
+    .enum(['0', '1', 'true', 'false', ''], { error: 'expected 1 or 0' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   PAPERBOY_TEMPLATES_DIR: text(path.resolve(import.meta.dirname, '..', 'templates')),
   PAPERBOY_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -269,5 +275,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     confirmTtlDays: e.PAPERBOY_CONFIRM_TTL_DAYS,
     bounceMaildir: e.PAPERBOY_BOUNCE_MAILDIR ? at(e.PAPERBOY_BOUNCE_MAILDIR) : null,
     bounceDomain: e.PAPERBOY_BOUNCE_DOMAIN,
+    trustProxy: e.PAPERBOY_TRUST_PROXY,
   });
 }

@@ -11,7 +11,12 @@ import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
 import { formatInTimeZone } from './time.js';
 
-function clientIp(c: Context): string {
+function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    // The address the nearest proxy saw: the last entry of X-Forwarded-For.
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -70,7 +75,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
     if (!normalizeEmail(values.email)) {
       return c.html(await home('That does not look like an email address.', values), 400);
     }
-    if (!allow(clientIp(c))) {
+    if (!allow(clientIp(c, ctx.config.trustProxy))) {
       return c.html(
         page('Too many sign-ups', html`<h1>Too many sign-ups from here</h1><p>Try again in a few minutes.</p>`),
         429,

@@ -98,6 +98,12 @@ describe('double opt-in sign-up', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(s.to('stranger@example.com')).toHaveLength(1);
 
+    // One client may not sign up more than 10 addresses in 10 minutes (3 so far, 10 more: 3 refused).
+    const codes: number[] = [];
+    for (let i = 0; i < 10; i++)
+      codes.push((await fetch(`${base}/subscribe`, form({ email: `bulk${i}@example.com` }))).status);
+    expect(codes.filter((c) => c === 429)).toHaveLength(3);
+
     const bad = await fetch(`${base}/subscribe`, form({ email: 'not an address' }));
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('That does not look like an email address.');

@@ -36,6 +36,7 @@ describe('config', () => {
       confirmTtlDays: 7,
       bounceMaildir: null,
       bounceDomain: null,
+      trustProxy: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
