@@ -13,8 +13,12 @@ export interface Config {
   baseUrl: string;
   /** null: generated once and kept in the data folder (see `resolveSecret`). */
   secret: string | null;
-  source: { kind: 'hf' } | { kind: 'file'; path: string };
+  /** Where papers come from: one or several sources, merged by arXiv id. */
+  sources: SourceSpec[];
   hfApiUrl: string;
+  arxivApiUrl: string;
+  /** At most this many arXiv entries per digest (paged, 100 a request). */
+  arxivMaxResults: number;
   papersPerDigest: number;
   timezone: string;
   schedule: string;
@@ -45,6 +49,38 @@ export interface Config {
 }
 
 export type Env = Record<string, string | undefined>;
+
+export type SourceSpec =
+  | { kind: 'hf' }
+  | { kind: 'file'; path: string }
+  | { kind: 'arxiv'; categories: string[]; query: string | null };
+
+const CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;
+
+/**
+ * `hf`, `file:PATH`, `arxiv:cs.LG,cs.CL`, `arxiv:q=QUERY`, or several joined by commas
+ * (`hf,arxiv:cs.LG`). Commas after `arxiv:` add categories to it until the next source.
+ * Returns the sources, or the reason the value is not understood.
+ */
+export function parseSources(value: string, cwd: string): SourceSpec[] | string {
+  const specs: SourceSpec[] = [];
+  const parts = value.split(',').map((p) => p.trim());
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    const last = specs.at(-1);
+    if (part === 'hf') specs.push({ kind: 'hf' });
+    else if (part.startsWith('file:') && part.length > 5) specs.push({ kind: 'file', path: path.resolve(cwd, part.slice(5)) });
+    else if (part.startsWith('arxiv:q=') && part.length > 8) {
+      // A query runs to the end of the value: it may itself contain commas.
+      specs.push({ kind: 'arxiv', categories: [], query: parts.slice(i).join(',').slice(8) });
+      break;
+    } else if (part.startsWith('arxiv:') && CATEGORY.test(part.slice(6))) {
+      specs.push({ kind: 'arxiv', categories: [part.slice(6)], query: null });
+    } else if (last?.kind === 'arxiv' && last.query === null && CATEGORY.test(part)) last.categories.push(part);
+    else return `"${part}" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)`;
+  }
+  return specs.length ? specs : 'no source named';
+}
 
 const ADDRESS = /^[^\s@<>"(),;:]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)$/i;
 
@@ -154,13 +190,15 @@ const schema = z.object({
       }
       return v;
     }),
-  PAPERBOY_SOURCE: text('hf').transform((v, ctx): Config['source'] => {
-    if (v === 'hf') return { kind: 'hf' };
-    if (v.startsWith('file:') && v.length > 5) return { kind: 'file', path: path.resolve(v.slice(5)) };
-    ctx.addIssue({ code: 'custom', message: `expected "hf" or "file:PATH", got ${quote(v)}` });
+  PAPERBOY_SOURCE: text('hf').transform((v, ctx): SourceSpec[] => {
+    const parsed = parseSources(v, process.cwd());
+    if (typeof parsed !== 'string') return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed });
     return z.NEVER;
   }),
   PAPERBOY_HF_API_URL: httpUrl('https://huggingface.co/api/daily_papers'),
+  PAPERBOY_ARXIV_API_URL: httpUrl('https://export.arxiv.org/api/query'),
+  PAPERBOY_ARXIV_MAX_RESULTS: int('max', 1, 2000, 200),
   PAPERBOY_PAPERS_PER_DIGEST: int('papers', 1, 100, 10),
   PAPERBOY_TIMEZONE: text('UTC').refine(isTimezone, {
     message: 'expected an IANA time zone such as UTC or Europe/Paris',
@@ -252,8 +290,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     from: e.PAPERBOY_FROM,
     baseUrl: e.PAPERBOY_BASE_URL,
     secret: e.PAPERBOY_SECRET,
-    source: e.PAPERBOY_SOURCE,
+    sources: e.PAPERBOY_SOURCE,
     hfApiUrl: e.PAPERBOY_HF_API_URL,
+    arxivApiUrl: e.PAPERBOY_ARXIV_API_URL,
+    arxivMaxResults: e.PAPERBOY_ARXIV_MAX_RESULTS,
     papersPerDigest: e.PAPERBOY_PAPERS_PER_DIGEST,
     timezone: e.PAPERBOY_TIMEZONE,
     schedule: e.PAPERBOY_SCHEDULE,

@@ -16,6 +16,8 @@ export interface Paper {
   aiKeywords: string[];
   numComments: number;
   thumbnail: string | null;
+  /** arXiv categories, the primary one first (empty when the source does not say). */
+  categories: string[];
 }
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';

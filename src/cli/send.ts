@@ -61,8 +61,12 @@ export function registerSend(program: Command): void {
           bar?.stop();
         }
         if (report.sourceNote) process.stdout.write(`note: ${report.sourceNote}\n`);
+        for (const f of report.sourceFailures) {
+          process.stdout.write(`source failed: ${f.source}: ${f.error} (the digest was built from the other sources)\n`);
+        }
         for (const s of report.skippedItems) {
-          process.stdout.write(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}: ${s.reason}\n`);
+          const from = s.source ? ` of ${s.source}` : '';
+          process.stdout.write(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}${from}: ${s.reason}\n`);
         }
         for (const f of report.failures) process.stdout.write(`failed: ${f.email}: ${f.error ?? 'unknown'}\n`);
         process.stdout.write(`${summaryLine(report)}\n`);

@@ -3,7 +3,7 @@ import { isPaperboyError, PaperboyError } from '../errors.js';
 import { type RenderedDigest, renderDigest } from '../render/render-digest.js';
 import { selectPapers } from '../select/select-papers.js';
 import { fileSource } from '../sources/file.js';
-import type { SkippedItem } from '../sources/source.js';
+import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { papersInOtherDigests } from '../store/papers.js';
 import type { AppContext } from './context.js';
 
@@ -14,6 +14,8 @@ export interface BuiltDigest {
   skippedItems: SkippedItem[];
   /** Set when the live source failed and the sample papers were used instead (outbox mode only). */
   sourceNote: string | null;
+  /** Sources that failed while others answered: the digest was built without them. */
+  sourceFailures: SourceFailure[];
 }
 
 /** Asks the configured source; in outbox mode only, falls back to the shipped sample when it cannot be reached. */
@@ -21,7 +23,9 @@ async function fetchWithFallback(ctx: AppContext, date: IsoDate) {
   try {
     return { ...(await ctx.source.fetchPapers(date)), sourceNote: null };
   } catch (err) {
-    if (!isPaperboyError(err, 'ESOURCE') || ctx.config.smtpUrl || ctx.config.source.kind !== 'hf') throw err;
+    // Only a live source may be stood in for: a missing file: source is a setting to fix.
+    const live = ctx.config.sources.every((s) => s.kind !== 'file');
+    if (!isPaperboyError(err, 'ESOURCE') || ctx.config.smtpUrl || !live) throw err;
     const note = `${err.message}; outbox mode, so using the sample papers in samples/daily-papers.json instead`;
     ctx.log.warn({ event: 'source.fallback', digest_date: date, reason: err.message }, note);
     return { ...(await fileSource(ctx.config.samplesPath).fetchPapers(date)), sourceNote: note };
@@ -38,7 +42,13 @@ export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<Built
   for (const s of fetched.skipped) {
     ctx.log.warn(
       { event: 'source.item.skipped', digest_date: date, index: s.index, paper_id: s.id, reason: s.reason },
-      `skipped item ${s.index}${s.id ? ` (${s.id})` : ''} of ${ctx.source.name}: ${s.reason}`,
+      `skipped item ${s.index}${s.id ? ` (${s.id})` : ''} of ${s.source ?? ctx.source.name}: ${s.reason}`,
+    );
+  }
+  for (const f of fetched.failures) {
+    ctx.log.error(
+      { event: 'source.failed', digest_date: date, source: f.source, err: f.error },
+      `${f.source} failed; the digest is built from the other sources: ${f.error}`,
     );
   }
   const already = await papersInOtherDigests(
@@ -59,5 +69,11 @@ export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<Built
     baseUrl: ctx.config.baseUrl,
   });
   for (const w of rendered.warnings) ctx.log.warn({ event: 'render.mjml.warning', digest_date: date }, w);
-  return { rendered, papers, skippedItems: fetched.skipped, sourceNote: fetched.sourceNote };
+  return {
+    rendered,
+    papers,
+    skippedItems: fetched.skipped,
+    sourceNote: fetched.sourceNote,
+    sourceFailures: fetched.failures,
+  };
 }

@@ -5,7 +5,7 @@ import { PaperboyError } from '../errors.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
-import type { SkippedItem } from '../sources/source.js';
+import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { addToLedger, deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
 import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
 import { upsertPapers } from '../store/papers.js';
@@ -37,6 +37,8 @@ export interface RunReport {
   /** The digest was built by this run (false: it was stored by an earlier run and is sent as it was). */
   built: boolean;
   sourceNote: string | null;
+  /** Sources that failed while others answered (the digest was built without them). */
+  sourceFailures: SourceFailure[];
   skippedItems: SkippedItem[];
   /** Deliveries settled by this run. */
   sent: number;
@@ -93,6 +95,7 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
     papers: 0,
     built: false,
     sourceNote: null,
+    sourceFailures: [],
     skippedItems: [],
     sent: 0,
     failed: 0,
@@ -122,6 +125,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
   report.htmlBytes = Buffer.byteLength(content.html);
   report.built = built !== null;
   report.sourceNote = built?.sourceNote ?? null;
+  report.sourceFailures = built?.sourceFailures ?? [];
   report.skippedItems = built?.skippedItems ?? [];
   report.papers = built ? built.papers.length : stored ? (await digestPapers(ctx.db, stored.id)).length : 0;
 

@@ -15,6 +15,8 @@ export interface PaperView {
   upvotes: number;
   numComments: number;
   abstract: string;
+  /** The primary arXiv category, when a source gave one. */
+  category: string | null;
 }
 
 /** Everything the digest templates see. Built by a pure function from the papers and settings. */
@@ -74,12 +76,13 @@ export function buildDigestView(
     upvotes: p.upvotes,
     numComments: p.numComments,
     abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
+    category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
   }));
   const top = views[0];
   const more = views.length - 1;
   const preheader = top
     ? cutAtWord(
-        `Today's most upvoted: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
+        `Today's top paper: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
         140,
       )
     : '';

@@ -25,7 +25,7 @@ export function fileSource(path: string): PaperSource {
           hint: 'it must be a JSON array of Hugging Face daily papers items (see samples/daily-papers.json)',
         });
       }
-      return parseHfItems(body);
+      return { ...parseHfItems(body), failures: [] };
     },
   };
 }

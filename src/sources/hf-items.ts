@@ -34,7 +34,7 @@ const itemSchema = z.looseObject({
  * Turns the Hugging Face daily papers answer (a JSON array of items) into papers. A malformed
  * item is skipped with its position and the reason; it never sinks the others.
  */
-export function parseHfItems(body: unknown): SourceResult {
+export function parseHfItems(body: unknown): Pick<SourceResult, 'papers' | 'skipped'> {
   if (!Array.isArray(body)) {
     return { papers: [], skipped: [{ index: -1, id: null, reason: 'the answer is not a JSON array of items' }] };
   }
@@ -78,6 +78,7 @@ export function parseHfItems(body: unknown): SourceResult {
       aiKeywords: paper.ai_keywords ?? [],
       numComments: item.numComments ?? 0,
       thumbnail: item.thumbnail ?? null,
+      categories: [],
     });
   });
   return { papers, skipped };

@@ -11,7 +11,7 @@ export function hfSource(apiUrl: string, policy: FetchPolicy): PaperSource {
     async fetchPapers(date: IsoDate): Promise<SourceResult> {
       const url = new URL(apiUrl);
       url.searchParams.set('date', date);
-      return parseHfItems(await fetchJson(url.toString(), name, policy));
+      return { ...parseHfItems(await fetchJson(url.toString(), name, policy)), failures: [] };
     },
   };
 }

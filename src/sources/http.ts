@@ -6,22 +6,25 @@ export interface FetchPolicy {
   retries: number;
   /** First backoff delay; doubled after each failed attempt. */
   retryDelayMs: number;
+  /** Called before every attempt (retries included): where a source's rate rule is kept. */
+  beforeRequest?: () => Promise<void>;
 }
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /**
- * GETs JSON with a timeout per attempt and retries with exponential backoff on network errors,
- * timeouts, 429 and 5xx. Any other HTTP error fails at once.
+ * GETs a text body with a timeout per attempt and retries with exponential backoff on network
+ * errors, timeouts, 429 and 5xx. Any other HTTP error fails at once.
  */
-export async function fetchJson(url: string, what: string, policy: FetchPolicy): Promise<unknown> {
+export async function fetchText(url: string, what: string, policy: FetchPolicy, accept: string): Promise<string> {
   let last = '';
   for (let attempt = 0; attempt <= policy.retries; attempt++) {
     if (attempt > 0) await sleep(policy.retryDelayMs * 2 ** (attempt - 1));
+    await policy.beforeRequest?.();
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { accept: 'application/json', 'user-agent': 'paperboy (+https://github.com/paperboy)' },
+        headers: { accept, 'user-agent': 'paperboy (research paper digest; +https://github.com/paperboy)' },
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
     } catch (err) {
@@ -33,13 +36,11 @@ export async function fetchJson(url: string, what: string, policy: FetchPolicy):
       continue;
     }
     if (res.ok) {
-      const body = await res.text();
       try {
-        return JSON.parse(body) as unknown;
-      } catch {
-        throw new PaperboyError('ESOURCE', `${what} answered something that is not JSON (${body.slice(0, 60)}…)`, {
-          hint: 'check the source URL',
-        });
+        return await res.text();
+      } catch (err) {
+        last = `the answer broke off: ${(err as Error).message}`;
+        continue;
       }
     }
     last = `HTTP ${res.status}`;
@@ -49,4 +50,16 @@ export async function fetchJson(url: string, what: string, policy: FetchPolicy):
   throw new PaperboyError('ESOURCE', `${what} could not be read: ${last}`, {
     hint: 'check the network and the source URL, or set PAPERBOY_SOURCE=file:PATH',
   });
+}
+
+/** `fetchText` for a JSON answer. */
+export async function fetchJson(url: string, what: string, policy: FetchPolicy): Promise<unknown> {
+  const body = await fetchText(url, what, policy, 'application/json');
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    throw new PaperboyError('ESOURCE', `${what} answered something that is not JSON (${body.slice(0, 60)}…)`, {
+      hint: 'check the source URL',
+    });
+  }
 }

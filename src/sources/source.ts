@@ -6,11 +6,20 @@ export interface SkippedItem {
   index: number;
   id: string | null;
   reason: string;
+  /** The source it came from, when several are combined. */
+  source?: string;
+}
+
+/** A source that did not answer while others did (the run goes on without it). */
+export interface SourceFailure {
+  source: string;
+  error: string;
 }
 
 export interface SourceResult {
   papers: Paper[];
   skipped: SkippedItem[];
+  failures: SourceFailure[];
 }
 
 /** Where papers come from. Every adapter answers a date with that day's papers. */

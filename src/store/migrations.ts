@@ -118,6 +118,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('subscribers_created').on('subscribers').columns(['status', 'created_at']).execute();
     },
   },
+  '0003-paper-categories': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('papers')
+        .addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

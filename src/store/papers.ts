@@ -15,6 +15,7 @@ function toRow(p: Paper, now: string): PapersTable {
     ai_keywords: JSON.stringify(p.aiKeywords),
     num_comments: p.numComments,
     thumbnail: p.thumbnail,
+    categories: JSON.stringify(p.categories),
     updated_at: now,
   };
 }
@@ -32,6 +33,7 @@ export function fromPaperRow(r: PapersTable): Paper {
     aiKeywords: JSON.parse(r.ai_keywords) as string[],
     numComments: r.num_comments,
     thumbnail: r.thumbnail,
+    categories: JSON.parse(r.categories) as string[],
   };
 }
 

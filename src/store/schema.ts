@@ -24,6 +24,8 @@ export interface PapersTable {
   ai_keywords: string;
   num_comments: number;
   thumbnail: string | null;
+  /** JSON array of arXiv categories, primary first. */
+  categories: string;
   updated_at: string;
 }
 

@@ -20,6 +20,7 @@ const paper = (i: number, over: Partial<Paper> = {}): Paper => ({
   aiKeywords: [],
   numComments: 0,
   thumbnail: null,
+  categories: [],
   ...over,
 });
 
@@ -29,10 +30,10 @@ describe('digest templates', () => {
     const r = await renderDigest(templates, papers, '2026-11-28', settings);
     expect(r.warnings).toEqual([]);
     expect(r.subject).toBe('Daily Papers · 28 Nov 2026 · Paper number 1');
-    expect(r.preheader).toBe("Today's most upvoted: Paper number 1 — and 9 more papers");
+    expect(r.preheader).toBe("Today's top paper: Paper number 1 — and 9 more papers");
     // Preheader in the HTML, not in the text part.
-    expect(r.html).toContain('Today&#x27;s most upvoted: Paper number 1 — and 9 more papers');
-    expect(r.text).not.toContain('most upvoted:');
+    expect(r.html).toContain('Today&#x27;s top paper: Paper number 1 — and 9 more papers');
+    expect(r.text).not.toContain('top paper:');
     expect(r.html).toMatch(/<html lang="en" dir="ltr"/);
     expect(r.html).toContain('<meta name="color-scheme" content="light dark"');
     expect(r.html).toContain('<meta name="supported-color-schemes" content="light dark"');

@@ -84,11 +84,11 @@ describe('send over SMTP', () => {
       expect(text).toContain(`Unsubscribe: ${unsubscribe.url}`);
       expect(text).toContain(`You get this email because ${r.rcptTo[0]} subscribed to Daily Papers.`);
       expect(text).not.toMatch(/<[a-z][^>]*>/i);
-      expect(text).not.toContain("Today's most upvoted");
+      expect(text).not.toContain("Today's top paper");
       // The HTML part: the same reader's values, no marker left.
       expect(mail.html).toContain(`href="${unsubscribe.url}"`);
       expect(mail.html).not.toContain('=pb:');
-      expect(mail.html).toContain('Today&#x27;s most upvoted: ');
+      expect(mail.html).toContain('Today&#x27;s top paper: ');
     }
     expect(messageIds.size).toBe(3);
 

@@ -13,8 +13,10 @@ describe('config', () => {
       from: { name: 'Paperboy', address: 'paperboy@localhost', domain: 'localhost' },
       baseUrl: 'http://localhost:3000',
       secret: null,
-      source: { kind: 'hf' },
+      sources: [{ kind: 'hf' }],
       hfApiUrl: 'https://huggingface.co/api/daily_papers',
+      arxivApiUrl: 'https://export.arxiv.org/api/query',
+      arxivMaxResults: 200,
       papersPerDigest: 10,
       timezone: 'UTC',
       schedule: '0 7 * * *',
@@ -62,7 +64,7 @@ describe('config', () => {
       domain: 'papers.example.org',
     });
     expect(c.baseUrl).toBe('https://papers.example.org');
-    expect(c.source).toEqual({ kind: 'file', path: path.resolve('./samples/daily-papers.json') });
+    expect(c.sources).toEqual([{ kind: 'file', path: path.resolve('./samples/daily-papers.json') }]);
     expect(c.listId).toBe('daily-papers.papers.example.org');
   });
 
@@ -82,7 +84,7 @@ describe('config', () => {
         'PAPERBOY_FROM: expected "Name <address@domain>" or "address@domain", got "Evil\\r\\nBcc: x <a@b.c>"',
         'PAPERBOY_BASE_URL: expected an http:// or https:// URL, got "javascript:alert(1)"',
         'PAPERBOY_SECRET: expected at least 32 characters (got 5); generate one with: openssl rand -hex 32',
-        'PAPERBOY_SOURCE: expected "hf" or "file:PATH", got "ftp://x"',
+        'PAPERBOY_SOURCE: "ftp://x" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)',
         'PAPERBOY_SCHEDULE: expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
       ].join('\n'),
     );

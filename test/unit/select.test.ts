@@ -15,6 +15,7 @@ const paper = (id: string, upvotes: number, publishedAt = '2026-11-27T10:00:00.0
   aiKeywords: [],
   numComments: 0,
   thumbnail: null,
+  categories: [],
 });
 
 describe('selectPapers', () => {
