@@ -64,15 +64,16 @@ const CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;
  */
 export function parseSources(value: string, cwd: string): SourceSpec[] | string {
   const specs: SourceSpec[] = [];
-  const parts = value.split(',').map((p) => p.trim());
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] ?? '';
+  const raw = value.split(',');
+  for (let i = 0; i < raw.length; i++) {
+    const part = raw[i]?.trim() ?? '';
     const last = specs.at(-1);
     if (part === 'hf') specs.push({ kind: 'hf' });
-    else if (part.startsWith('file:') && part.length > 5) specs.push({ kind: 'file', path: path.resolve(cwd, part.slice(5)) });
+    else if (part.startsWith('file:') && part.length > 5)
+      specs.push({ kind: 'file', path: path.resolve(cwd, part.slice(5)) });
     else if (part.startsWith('arxiv:q=') && part.length > 8) {
       // A query runs to the end of the value: it may itself contain commas.
-      specs.push({ kind: 'arxiv', categories: [], query: parts.slice(i).join(',').slice(8) });
+      specs.push({ kind: 'arxiv', categories: [], query: raw.slice(i).join(',').trim().slice(8) });
       break;
     } else if (part.startsWith('arxiv:') && CATEGORY.test(part.slice(6))) {
       specs.push({ kind: 'arxiv', categories: [part.slice(6)], query: null });

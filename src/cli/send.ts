@@ -62,7 +62,9 @@ export function registerSend(program: Command): void {
         }
         if (report.sourceNote) process.stdout.write(`note: ${report.sourceNote}\n`);
         for (const f of report.sourceFailures) {
-          process.stdout.write(`source failed: ${f.source}: ${f.error} (the digest was built from the other sources)\n`);
+          process.stdout.write(
+            `source failed: ${f.source}: ${f.error} (the digest was built from the other sources)\n`,
+          );
         }
         for (const s of report.skippedItems) {
           const from = s.source ? ` of ${s.source}` : '';

@@ -46,9 +46,13 @@ export function parseArxivFeed(xml: string, offset = 0): ArxivPage {
   const entries = (feed.entry as Node[] | undefined) ?? [];
   const first = entries[0];
   if (entries.length === 1 && first && /\/api\/errors/.test(text(first.id))) {
-    throw new PaperboyError('ESOURCE', `arXiv refused the query: ${oneLine(text(first.summary) || text(first.title))}`, {
-      hint: 'check the categories or query in PAPERBOY_SOURCE',
-    });
+    throw new PaperboyError(
+      'ESOURCE',
+      `arXiv refused the query: ${oneLine(text(first.summary) || text(first.title))}`,
+      {
+        hint: 'check the categories or query in PAPERBOY_SOURCE',
+      },
+    );
   }
   const papers: Paper[] = [];
   const skipped: SkippedItem[] = [];

@@ -44,9 +44,12 @@ export function arxivSource(q: ArxivQuery, opts: ArxivOptions): PaperSource {
   let nextAllowed = 0;
   const policy: FetchPolicy = {
     ...opts.policy,
+    // The interval runs from the end of one answer to the next request: arXiv never sees two closer.
     beforeRequest: async () => {
       const wait = nextAllowed - Date.now();
       if (wait > 0) await sleep(wait);
+    },
+    afterRequest: () => {
       nextAllowed = Date.now() + interval;
     },
   };

@@ -6,8 +6,9 @@ export interface FetchPolicy {
   retries: number;
   /** First backoff delay; doubled after each failed attempt. */
   retryDelayMs: number;
-  /** Called before every attempt (retries included): where a source's rate rule is kept. */
+  /** Called before every attempt (retries included) and after its answer: a source's rate rule. */
   beforeRequest?: () => Promise<void>;
+  afterRequest?: () => void;
 }
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -28,6 +29,7 @@ export async function fetchText(url: string, what: string, policy: FetchPolicy, 
         signal: AbortSignal.timeout(policy.timeoutMs),
       });
     } catch (err) {
+      policy.afterRequest?.();
       const e = err as Error & { cause?: { code?: string; message?: string } };
       last =
         e.name === 'TimeoutError'
@@ -41,10 +43,13 @@ export async function fetchText(url: string, what: string, policy: FetchPolicy, 
       } catch (err) {
         last = `the answer broke off: ${(err as Error).message}`;
         continue;
+      } finally {
+        policy.afterRequest?.();
       }
     }
     last = `HTTP ${res.status}`;
     await res.body?.cancel();
+    policy.afterRequest?.();
     if (!RETRYABLE.has(res.status)) break;
   }
   throw new PaperboyError('ESOURCE', `${what} could not be read: ${last}`, {

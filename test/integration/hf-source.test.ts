@@ -3,15 +3,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { hfSource } from '../../src/sources/hf.js';
+import { type ApiServer, startApiServer } from '../helpers/api-server.js';
 import { runCli } from '../helpers/cli.js';
-import { type HfServer, startHfServer } from '../helpers/hf-server.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, hfItem, ROOT, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
 
 const fixture = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'hf-daily-papers-item.json'), 'utf8'));
 const policy = { timeoutMs: 300, retries: 2, retryDelayMs: 10 };
 
-let hf: HfServer | undefined;
+let hf: ApiServer | undefined;
 let sink: SmtpSink | undefined;
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 describe('Hugging Face daily papers source', () => {
   it('asks for the date and reads the recorded item shape', async () => {
-    hf = await startHfServer(() => ({ status: 200, body: fixture }));
+    hf = await startApiServer(() => ({ status: 200, body: fixture }));
     const { papers, skipped } = await hfSource(hf.url, policy).fetchPapers('2025-09-08');
     expect(hf.requests).toEqual(['/api/daily_papers?date=2025-09-08']);
     expect(skipped).toEqual([]);
@@ -47,7 +47,7 @@ describe('Hugging Face daily papers source', () => {
   });
 
   it('retries 503 and a timeout with backoff, then succeeds', async () => {
-    hf = await startHfServer((n) =>
+    hf = await startApiServer((n) =>
       n === 1
         ? { status: 503, body: 'busy' }
         : n === 2
@@ -60,20 +60,20 @@ describe('Hugging Face daily papers source', () => {
   });
 
   it('gives a clear error after the last retry, and does not retry a 404', async () => {
-    hf = await startHfServer(() => ({ status: 503, body: 'busy' }));
+    hf = await startApiServer(() => ({ status: 503, body: 'busy' }));
     await expect(hfSource(hf.url, policy).fetchPapers('2025-09-08')).rejects.toMatchObject({
       code: 'ESOURCE',
       message: `Hugging Face daily papers (${hf.url}) could not be read: HTTP 503`,
     });
     expect(hf.requests).toHaveLength(3);
     await hf.close();
-    hf = await startHfServer(() => ({ status: 404, body: { error: 'not found' } }));
+    hf = await startApiServer(() => ({ status: 404, body: { error: 'not found' } }));
     await expect(hfSource(hf.url, policy).fetchPapers('2025-09-08')).rejects.toMatchObject({ code: 'ESOURCE' });
     expect(hf.requests).toHaveLength(1);
   });
 
   it('with SMTP configured, a source failure is a clear error and nothing is sent or stored', async () => {
-    hf = await startHfServer(() => ({ status: 500, body: 'down' }));
+    hf = await startApiServer(() => ({ status: 500, body: 'down' }));
     sink = await startSmtpSink();
     const { dir, cleanup } = tempDir();
     try {
@@ -97,7 +97,7 @@ describe('Hugging Face daily papers source', () => {
   });
 
   it('in outbox mode, falls back to the sample papers when the live source cannot be reached, and says so', async () => {
-    hf = await startHfServer(() => ({ status: 502, body: 'bad gateway' }));
+    hf = await startApiServer(() => ({ status: 502, body: 'bad gateway' }));
     const url = hf.url;
     app = await startTestApp({ PAPERBOY_SOURCE: 'hf', PAPERBOY_HF_API_URL: url, PAPERBOY_SOURCE_RETRIES: '0' });
     await addActive(app, 'ada@example.com');
@@ -110,7 +110,7 @@ describe('Hugging Face daily papers source', () => {
   });
 
   it('sends the papers the API answered for the date, ranked by upvotes', async () => {
-    hf = await startHfServer(() => ({
+    hf = await startApiServer(() => ({
       status: 200,
       body: [hfItem('2511.00001', 'Low', 1), hfItem('2511.00002v3', 'High', 50), hfItem('2511.00003', 'Mid', 7)],
     }));

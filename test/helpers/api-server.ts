@@ -1,28 +1,33 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface HfServer {
+export interface ApiServer {
   url: string;
   /** The request URLs seen, in order. */
   requests: string[];
+  /** When each request arrived (ms since the epoch). */
+  times: number[];
   close(): Promise<void>;
 }
 
 /**
- * A local stand-in for the Hugging Face daily papers API: `answer` decides each response
+ * A local stand-in for a paper API (Hugging Face, arXiv): `answer` decides each response
  * (status and body) from the request's number and URL.
  */
-export async function startHfServer(
+export async function startApiServer(
   answer: (n: number, url: URL) => { status: number; body: unknown; delayMs?: number },
-): Promise<HfServer> {
+): Promise<ApiServer> {
   const requests: string[] = [];
+  const times: number[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(`${url.pathname}${url.search}`);
+    times.push(Date.now());
     const a = answer(requests.length, url);
     const send = () => {
       if (res.destroyed) return;
-      res.writeHead(a.status, { 'content-type': 'application/json' });
+      const xml = typeof a.body === 'string' && a.body.startsWith('<?xml');
+      res.writeHead(a.status, { 'content-type': xml ? 'application/atom+xml; charset=utf-8' : 'application/json' });
       res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
     };
     if (a.delayMs) setTimeout(send, a.delayMs);
@@ -33,6 +38,7 @@ export async function startHfServer(
   return {
     url: `http://127.0.0.1:${port}/api/daily_papers`,
     requests,
+    times,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
