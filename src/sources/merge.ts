@@ -14,7 +14,7 @@ export function mergePaper(a: Paper, b: Paper): Paper {
     // Upvotes and comments exist on Hugging Face only; categories on arXiv only.
     upvotes: Math.max(a.upvotes, b.upvotes),
     numComments: Math.max(a.numComments, b.numComments),
-    publishedAt: a.publishedAt <= b.publishedAt ? a.publishedAt : b.publishedAt,
+    publishedAt: a.publishedAt.localeCompare(b.publishedAt) <= 0 ? a.publishedAt : b.publishedAt,
     githubRepo: a.githubRepo ?? b.githubRepo,
     aiSummary: a.aiSummary ?? b.aiSummary,
     aiKeywords: union(a.aiKeywords, b.aiKeywords),
