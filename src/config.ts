@@ -42,6 +42,8 @@ export interface Config {
   confirmTtlDays: number;
   /** Maildir folder of bounce reports (RFC 3464), or null. */
   bounceMaildir: string | null;
+  /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
+  sendDays: number[];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
   trustProxy: boolean;
   /** Domain of the VERP envelope sender `bounce+TOKEN@domain`, or null (envelope sender = From). */
@@ -54,6 +56,26 @@ export type SourceSpec =
   | { kind: 'hf' }
   | { kind: 'file'; path: string }
   | { kind: 'arxiv'; categories: string[]; query: string | null };
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** `mon-fri`, `mon,wed,fri`, `sat-sun`, `all`: the weekdays (0 = Sunday) named, or the reason not. */
+export function parseDays(value: string): number[] | string {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'all') return [0, 1, 2, 3, 4, 5, 6];
+  const days = new Set<number>();
+  for (const part of v.split(',').map((p) => p.trim())) {
+    const range = /^([a-z]{3})-([a-z]{3})$/.exec(part);
+    const from = DAYS.indexOf(range ? (range[1] ?? '') : part);
+    const to = range ? DAYS.indexOf(range[2] ?? '') : from;
+    if (from < 0 || to < 0) return `"${part}" is not a day (use mon … sun, ranges like mon-fri, or all)`;
+    for (let d = from; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === to) break;
+    }
+  }
+  return [...days].sort();
+}
 
 const CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;
 
@@ -241,6 +263,12 @@ const schema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_SEND_DAYS: text('all').transform((v, ctx) => {
+    const days = parseDays(v);
+    if (typeof days !== 'string') return days;
+    ctx.addIssue({ code: 'custom', message: days });
+    return z.NEVER;
+  }),
   PAPERBOY_TRUST_PROXY: z
     .enum(['0', '1', 'true', 'false', ''], { error: 'expected 1 or 0' })
     .optional()
@@ -317,5 +345,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     bounceMaildir: e.PAPERBOY_BOUNCE_MAILDIR ? at(e.PAPERBOY_BOUNCE_MAILDIR) : null,
     bounceDomain: e.PAPERBOY_BOUNCE_DOMAIN,
     trustProxy: e.PAPERBOY_TRUST_PROXY,
+    sendDays: e.PAPERBOY_SEND_DAYS,
   });
 }

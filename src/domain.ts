@@ -37,9 +37,16 @@ export interface Subscriber {
   softBounces: number;
   confirmedAt: string | null;
   confirmSentAt: string | null;
+  frequency: Frequency;
+  /** 0 = Sunday … 6 = Saturday: when a weekly reader gets the week's best. */
+  weekday: number;
+  /** Send the day's top papers when nothing matches the reader's topics. */
+  sendAnyway: boolean;
   createdAt: string;
   updatedAt: string;
 }
+
+export type Frequency = 'daily' | 'weekly';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Paper } from '../domain.js';
 import type { DeliveryCounts } from '../store/deliveries.js';
 import type { StoredDigest } from '../store/digests.js';
+import type { EditionSummary } from '../store/editions.js';
 
 async function writeAtomic(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -19,6 +20,7 @@ export async function writeArchive(
   digest: StoredDigest,
   papers: readonly Paper[],
   counts: DeliveryCounts | null,
+  editions: readonly EditionSummary[] = [],
 ): Promise<string> {
   const folder = path.join(dir, digest.date);
   await mkdir(folder, { recursive: true });
@@ -32,6 +34,7 @@ export async function writeArchive(
     htmlBytes: Buffer.byteLength(digest.html),
     deliveries: counts,
     papers: papers.map((p, i) => ({ rank: i + 1, ...p })),
+    editions,
   };
   await writeAtomic(path.join(folder, 'index.html'), digest.webHtml);
   await writeAtomic(path.join(folder, 'digest.txt'), digest.webText);

@@ -9,7 +9,10 @@ import type { AppContext } from './context.js';
 
 export interface BuiltDigest {
   rendered: RenderedDigest;
+  /** The papers of the public digest (the web version), in order. */
   papers: Paper[];
+  /** Everything the sources answered for the date: the pool readers' editions are picked from. */
+  pool: Paper[];
   /** Items of the source's answer that were malformed and left out. */
   skippedItems: SkippedItem[];
   /** Set when the live source failed and the sample papers were used instead (outbox mode only). */
@@ -72,6 +75,7 @@ export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<Built
   return {
     rendered,
     papers,
+    pool: fetched.papers,
     skippedItems: fetched.skipped,
     sourceNote: fetched.sourceNote,
     sourceFailures: fetched.failures,

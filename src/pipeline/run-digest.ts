@@ -6,16 +6,17 @@ import { buildMessage, type MessageContent } from '../send/message.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
-import { addToLedger, deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
+import { deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
 import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
+import { editionContent, editionsOf, insertCandidates } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
-import { deliveryMessageId } from '../subscribers/tokens.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
 import { lockDigest } from './digest-lock.js';
 import { expireUnconfirmed } from './maintenance.js';
+import { planDeliveries } from './plan-deliveries.js';
 
 export interface RunOptions {
   date: IsoDate;
@@ -51,6 +52,8 @@ export interface RunReport {
   failures: { email: string; error: string | null }[];
   archive: string | null;
   htmlBytes: number;
+  /** Reader editions rendered by this run (each compiled by MJML once). */
+  editions: number;
 }
 
 const LEDGER_PAGE = 1000;
@@ -62,19 +65,14 @@ async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
   const built = await buildDigest(ctx, date);
   if (!store) return { stored: null, built };
   const { warnings: _, ...content } = built.rendered;
-  await upsertPapers(ctx.db, built.papers);
+  await upsertPapers(ctx.db, built.pool);
   const digest = await insertDigest(ctx.db, { ...content, paperIds: built.papers.map((p) => p.id) });
+  await insertCandidates(
+    ctx.db,
+    digest.id,
+    built.pool.map((p) => p.id),
+  );
   return { stored: digest, built };
-}
-
-async function addActiveSubscribersToLedger(ctx: AppContext, digest: StoredDigest): Promise<void> {
-  const { secret, config } = ctx;
-  for (let afterId = 0; ; ) {
-    const page = await receivingPage(ctx.db, { afterId, limit: LEDGER_PAGE, now: new Date().toISOString() });
-    if (page.length === 0) return;
-    await addToLedger(ctx.db, digest.id, page, (id) => deliveryMessageId(secret, digest.date, id, config.from.domain));
-    afterId = page.at(-1)?.id ?? afterId;
-  }
 }
 
 async function countActive(ctx: AppContext): Promise<number> {
@@ -105,6 +103,7 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
     failures: [],
     archive: null,
     htmlBytes: 0,
+    editions: 0,
   };
 }
 
@@ -155,7 +154,8 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
         `${requeued} deliveries were in flight when an earlier send stopped; they go again with the same Message-ID`,
       );
     }
-    await addActiveSubscribersToLedger(ctx, stored);
+    const { editionsRendered } = await planDeliveries(ctx, stored);
+    report.editions = editionsRendered;
     const before = await deliveryCounts(ctx.db, stored.id);
     const total = before.pending;
     if (total > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
@@ -167,6 +167,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       digestId: stored.id,
       digestDate: opts.date,
       content: stored,
+      contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
       settings: ctx.messageSettings,
       transport: ctx.transport,
       log: ctx.log,
@@ -192,7 +193,13 @@ async function finish(ctx: AppContext, stored: StoredDigest, report: RunReport):
   report.failures = await failedDeliveries(ctx.db, stored.id);
   if (report.totals.pending === 0) await setDigestStatus(ctx.db, stored.id, 'sent');
   const digest = (await findDigest(ctx.db, stored.date)) ?? stored;
-  report.archive = await writeArchive(ctx.config.archiveDir, digest, await digestPapers(ctx.db, stored.id), c);
+  report.archive = await writeArchive(
+    ctx.config.archiveDir,
+    digest,
+    await digestPapers(ctx.db, stored.id),
+    c,
+    await editionsOf(ctx.db, stored.id),
+  );
   ctx.log.info(
     { event: 'digest.send.finished', digest_date: stored.date, ...report.totals },
     `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}`,

@@ -17,6 +17,19 @@ export interface PaperView {
   abstract: string;
   /** The primary arXiv category, when a source gave one. */
   category: string | null;
+  /** Why it is in this reader's edition: the topics it matches ("sparse attention, RL"). */
+  matched: string | null;
+}
+
+/** What makes an edition differ from the plain digest of the day. */
+export interface EditionOptions {
+  /** Per paper (same order), the reader's topics it matches. */
+  matched?: readonly (readonly string[])[];
+  /** The reader's topics, for the header ("Picked for: …"). */
+  topics?: readonly string[];
+  weekly?: boolean;
+  /** Nothing matched the reader's topics: these are the top papers instead. */
+  anyway?: boolean;
 }
 
 /** Everything the digest templates see. Built by a pure function from the papers and settings. */
@@ -33,6 +46,10 @@ export interface DigestView {
   webUrl: string;
   /** True for the public web version: no personal values, a generic footer. */
   web: boolean;
+  weekly: boolean;
+  /** "sparse attention, RL" when the edition was picked for topics. */
+  topicsLine: string | null;
+  anyway: boolean;
 }
 
 export interface ViewSettings {
@@ -44,8 +61,8 @@ export interface ViewSettings {
 const SUBJECT_MAX = 120;
 
 /** `Daily Papers · 28 Nov 2026 · <top paper title>`, one line, at most 120 characters. */
-export function digestSubject(listName: string, date: IsoDate, topTitle: string): string {
-  const head = `${listName} · ${format(parseISO(date), 'd MMM yyyy')} · `;
+export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false): string {
+  const head = `${listName}${weekly ? ' weekly' : ''} · ${format(parseISO(date), 'd MMM yyyy')} · `;
   return head + cutAtWord(oneLine(topTitle), Math.max(20, SUBJECT_MAX - head.length));
 }
 
@@ -64,6 +81,7 @@ export function buildDigestView(
   date: IsoDate,
   settings: ViewSettings,
   web: boolean,
+  edition: EditionOptions = {},
 ): DigestView {
   const clean = (s: string) => stripMarkers(oneLine(s));
   const views: PaperView[] = papers.map((p, i) => ({
@@ -77,12 +95,13 @@ export function buildDigestView(
     numComments: p.numComments,
     abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
     category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
+    matched: edition.matched?.[i]?.length ? stripMarkers(oneLine(edition.matched[i]?.join(', ') ?? '')) : null,
   }));
   const top = views[0];
   const more = views.length - 1;
   const preheader = top
     ? cutAtWord(
-        `Today's top paper: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
+        `${edition.weekly ? "This week's" : "Today's"} top paper: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
         140,
       )
     : '';
@@ -91,12 +110,15 @@ export function buildDigestView(
     date,
     dateLong: format(parseISO(date), 'EEEE, d MMMM yyyy'),
     dateShort: format(parseISO(date), 'd MMM yyyy'),
-    subject: digestSubject(settings.listName, date, top?.title ?? 'no papers'),
+    subject: digestSubject(settings.listName, date, top?.title ?? 'no papers', edition.weekly),
     preheader,
     count: views.length,
     papers: views,
     baseUrl: settings.baseUrl,
     webUrl: `${settings.baseUrl}/digests/${date}`,
     web,
+    weekly: edition.weekly === true,
+    topicsLine: edition.topics?.length ? stripMarkers(oneLine(edition.topics.join(', '))) : null,
+    anyway: edition.anyway === true,
   };
 }

@@ -2,7 +2,7 @@ import mjml2html from 'mjml';
 import type { IsoDate, Paper } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import type { DigestContent } from '../store/digests.js';
-import { buildDigestView, type DigestView, type ViewSettings } from './digest-view.js';
+import { buildDigestView, type DigestView, type EditionOptions, type ViewSettings } from './digest-view.js';
 import type { DigestTemplates } from './templates.js';
 
 /** One digest, compiled once: the stored content plus MJML's notes. */
@@ -33,11 +33,28 @@ async function compileMjml(source: string, label: string): Promise<{ html: strin
   }
 }
 
+/** How many times MJML compiled in this process: one per digest and one per edition, never per reader. */
+export const renderStats = { mjmlCompiles: 0 };
+
 export async function renderView(
   templates: DigestTemplates,
   view: DigestView,
 ): Promise<{ html: string; warnings: string[] }> {
+  renderStats.mjmlCompiles++;
   return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs');
+}
+
+/** One reader edition of a digest: the email only (HTML and text with markers), compiled once. */
+export async function renderEdition(
+  templates: DigestTemplates,
+  papers: readonly Paper[],
+  date: IsoDate,
+  settings: ViewSettings,
+  edition: EditionOptions,
+): Promise<{ subject: string; html: string; text: string }> {
+  const view = buildDigestView(papers, date, settings, false, edition);
+  const { html } = await renderView(templates, view);
+  return { subject: view.subject, html, text: templates.text(view) };
 }
 
 /** Renders the email (HTML with markers, text with markers) and the web version of a digest. */

@@ -34,7 +34,7 @@ export function rankPapers(items: readonly ScoreInput[]): Scored[] {
   const byDay = new Map<string, number[]>();
   for (const it of items) byDay.set(it.day, [...(byDay.get(it.day) ?? []), it.paper.upvotes]);
   for (const v of byDay.values()) v.sort((a, b) => a - b);
-  const newest = items.reduce((m, it) => (it.day > m ? it.day : m), '');
+  const newest = items.reduce((m, it) => (it.day.localeCompare(m) > 0 ? it.day : m), '');
   const scored = items.map((it) => {
     const day = byDay.get(it.day) ?? [];
     // Fraction of that day's papers with fewer upvotes (ties share a rank).

@@ -18,7 +18,10 @@ export interface SendLoopOptions {
   db: Db;
   digestId: number;
   digestDate: string;
+  /** The digest's own content: for rows without an edition. */
   content: MessageContent;
+  /** An edition's content (loaded once per edition per run). */
+  contentFor: (editionId: number) => Promise<MessageContent>;
   settings: MessageSettings;
   transport: Transport;
   log: Logger;
@@ -77,6 +80,16 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     );
   };
 
+  const editions = new Map<number, Promise<MessageContent>>();
+  const editionContentCached = (id: number) => {
+    let c = editions.get(id);
+    if (!c) {
+      c = o.contentFor(id);
+      editions.set(id, c);
+    }
+    return c;
+  };
+
   let relayDown: PaperboyError | null = null;
   const sendOne = async (d: ClaimedDelivery): Promise<void> => {
     if (d.subscriberStatus !== 'active') {
@@ -88,7 +101,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       return;
     }
     const message = buildMessage(
-      o.content,
+      d.editionId === null ? o.content : await editionContentCached(d.editionId),
       { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId, deliveryId: d.id },
       o.settings,
     );

@@ -10,34 +10,45 @@ export interface ClaimedDelivery {
   subscriberStatus: string;
   pausedUntil: string | null;
   softBounces: number;
+  /** The edition to send (null only for rows from before editions existed: the digest itself). */
+  editionId: number | null;
   messageId: string;
   attempts: number;
 }
 
 export type DeliveryCounts = Record<DeliveryStatus, number>;
 
+export interface LedgerRow {
+  subscriberId: number;
+  /** The reader's edition; null for a row that is settled at once (skipped). */
+  editionId: number | null;
+  status: 'pending' | 'skipped';
+  note: string | null;
+}
+
 /**
- * Adds a pending ledger row for every active subscriber of `page` not yet in the digest's ledger.
- * Rows already there (sent, failed, …) are left alone: that is what makes a re-run send nothing twice.
+ * Adds ledger rows for subscribers not yet in the digest's ledger. Rows already there (sent,
+ * failed, …) are left alone: that is what makes a re-run send nothing twice.
  */
 export async function addToLedger(
   db: Db,
   digestId: number,
-  subscribers: readonly { id: number }[],
+  rows: readonly LedgerRow[],
   messageIdFor: (subscriberId: number) => string,
 ): Promise<void> {
-  if (subscribers.length === 0) return;
+  if (rows.length === 0) return;
   const now = nowIso();
   await db
     .insertInto('deliveries')
     .values(
-      subscribers.map((s) => ({
+      rows.map((r) => ({
         digest_id: digestId,
-        subscriber_id: s.id,
-        status: 'pending',
+        subscriber_id: r.subscriberId,
+        edition_id: r.editionId,
+        status: r.status,
         attempts: 0,
-        message_id: messageIdFor(s.id),
-        last_error: null,
+        message_id: messageIdFor(r.subscriberId),
+        last_error: r.note,
         created_at: now,
         updated_at: now,
         sent_at: null,
@@ -69,6 +80,7 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
         'deliveries.subscriber_id',
         'deliveries.message_id',
         'deliveries.attempts',
+        'deliveries.edition_id',
         'subscribers.email',
         'subscribers.name',
         'subscribers.status',
@@ -98,6 +110,7 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
       subscriberStatus: r.status,
       pausedUntil: r.paused_until,
       softBounces: r.soft_bounces,
+      editionId: r.edition_id,
       messageId: r.message_id,
       attempts: r.attempts + 1,
     }));

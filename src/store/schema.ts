@@ -8,6 +8,24 @@ export interface Database {
   digest_papers: DigestPapersTable;
   deliveries: DeliveriesTable;
   bounces: BouncesTable;
+  digest_candidates: { digest_id: number; paper_id: string };
+  editions: EditionsTable;
+  edition_papers: { edition_id: number; paper_id: string; position: number; matched: string };
+}
+
+export interface EditionsTable {
+  id: Generated<number>;
+  digest_id: number;
+  /** Frequency, topics and the selected paper ids: readers with equal keys share the edition. */
+  key: string;
+  /** JSON array of the readers' topics. */
+  topics: string;
+  frequency: string;
+  subject: string;
+  /** Compiled HTML and text, per-recipient values as markers. */
+  html: string;
+  text: string;
+  created_at: string;
 }
 
 export interface PapersTable {
@@ -44,6 +62,11 @@ export interface SubscribersTable {
   confirmed_at: string | null;
   confirm_sent_at: string | null;
   soft_bounces: Generated<number>;
+  frequency: Generated<string>;
+  /** 0 = Sunday … 6 = Saturday: the day a weekly reader gets the week's best. */
+  weekday: Generated<number>;
+  /** 1: send the day's top papers when nothing matches the reader's topics. */
+  send_anyway: Generated<number>;
 }
 
 export interface BouncesTable {
@@ -95,4 +118,5 @@ export interface DeliveriesTable {
   created_at: string;
   updated_at: string;
   sent_at: string | null;
+  edition_id: number | null;
 }

@@ -17,6 +17,9 @@ export function fromSubscriberRow(r: Row): Subscriber {
     softBounces: r.soft_bounces,
     confirmedAt: r.confirmed_at,
     confirmSentAt: r.confirm_sent_at,
+    frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
+    weekday: r.weekday,
+    sendAnyway: r.send_anyway === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -157,6 +160,38 @@ export async function subscribersPage(
     q = q.where(sql<boolean>`(email like ${like} escape '\\' or name like ${like} escape '\\')`);
   }
   const rows = await q.orderBy('id').limit(opts.limit).execute();
+  return rows.map(fromSubscriberRow);
+}
+
+/**
+ * Active, unpaused subscribers who have no ledger row for `digestId` yet, a page at a time: those a
+ * send still has to plan for.
+ */
+export async function unplannedReceivers(
+  db: Db,
+  digestId: number,
+  opts: { afterId: number; limit: number; now: string },
+): Promise<Subscriber[]> {
+  const rows = await db
+    .selectFrom('subscribers')
+    .selectAll()
+    .where('id', '>', opts.afterId)
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', opts.now)]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select('deliveries.id')
+            .whereRef('deliveries.subscriber_id', '=', 'subscribers.id')
+            .where('deliveries.digest_id', '=', digestId),
+        ),
+      ),
+    )
+    .orderBy('id')
+    .limit(opts.limit)
+    .execute();
   return rows.map(fromSubscriberRow);
 }
 

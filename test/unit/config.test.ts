@@ -39,6 +39,7 @@ describe('config', () => {
       bounceMaildir: null,
       bounceDomain: null,
       trustProxy: false,
+      sendDays: [0, 1, 2, 3, 4, 5, 6],
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -1,0 +1,107 @@
+import { addDays, format, parseISO } from 'date-fns';
+import type { Frequency, IsoDate, Paper } from '../domain.js';
+import { renderEdition } from '../render/render-digest.js';
+import { type Selection, selectForReader } from '../select/editions.js';
+import { addToLedger, type LedgerRow } from '../store/deliveries.js';
+import type { StoredDigest } from '../store/digests.js';
+import { candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
+import { unplannedReceivers } from '../store/subscribers.js';
+import { deliveryMessageId } from '../subscribers/tokens.js';
+import type { AppContext } from './context.js';
+
+const PAGE = 1000;
+
+/** The dates whose pools a reader's selection draws from: the day, or the seven days up to it. */
+export function poolDates(date: IsoDate, frequency: Frequency): IsoDate[] {
+  if (frequency === 'daily') return [date];
+  return Array.from({ length: 7 }, (_, i) => format(addDays(parseISO(date), -i), 'yyyy-MM-dd'));
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: IsoDate): number {
+  return parseISO(date).getDay();
+}
+
+/**
+ * Writes the ledger for every receiving subscriber not in it yet: each reader's selection (their
+ * topics, less what they already got), grouped into editions — readers with the same selection
+ * share one edition, rendered and compiled once — or a `skipped` row when nothing is left for them.
+ * Daily readers are planned on PAPERBOY_SEND_DAYS, weekly readers on their weekday only.
+ */
+export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Promise<{ editionsRendered: number }> {
+  const { db, config } = ctx;
+  const date = digest.date;
+  const weekday = weekdayOf(date);
+  const pools = new Map<Frequency, Promise<{ paper: Paper; day: string }[]>>();
+  const poolFor = (f: Frequency) => {
+    let p = pools.get(f);
+    if (!p) {
+      p = candidatePool(db, poolDates(date, f));
+      pools.set(f, p);
+    }
+    return p;
+  };
+  const editionIds = new Map<string, number>();
+  let editionsRendered = 0;
+
+  const editionFor = async (sel: Selection): Promise<number> => {
+    const known = editionIds.get(sel.key) ?? (await findEditionId(db, digest.id, sel.key));
+    if (known !== undefined) {
+      editionIds.set(sel.key, known);
+      return known;
+    }
+    const papers = sel.papers.map((s) => s.paper);
+    const rendered = await renderEdition(
+      ctx.templates,
+      papers,
+      date,
+      { listName: config.listName, baseUrl: config.baseUrl },
+      {
+        matched: sel.papers.map((s) => s.matched),
+        topics: sel.topics,
+        weekly: sel.frequency === 'weekly',
+        anyway: sel.anyway,
+      },
+    );
+    editionsRendered++;
+    const id = await insertEdition(db, {
+      digestId: digest.id,
+      key: sel.key,
+      topics: sel.topics,
+      frequency: sel.frequency,
+      ...rendered,
+      papers: sel.papers.map((s) => ({ id: s.paper.id, matched: s.matched })),
+    });
+    editionIds.set(sel.key, id);
+    return id;
+  };
+
+  const sendsDaily = config.sendDays.includes(weekday);
+  for (let afterId = 0; ; ) {
+    const page = await unplannedReceivers(db, digest.id, { afterId, limit: PAGE, now: new Date().toISOString() });
+    if (page.length === 0) break;
+    afterId = page.at(-1)?.id ?? afterId;
+    const due = page.filter((s) => (s.frequency === 'weekly' ? s.weekday === weekday : sendsDaily));
+    const rows: LedgerRow[] = [];
+    for (const frequency of ['daily', 'weekly'] as const) {
+      const readers = due.filter((s) => s.frequency === frequency);
+      if (readers.length === 0) continue;
+      const pool = await poolFor(frequency);
+      const delivered = await deliveredPapers(
+        db,
+        readers.map((r) => r.id),
+        pool.map((c) => c.paper.id),
+      );
+      for (const r of readers) {
+        const sel = selectForReader(r, pool, delivered.get(r.id) ?? new Set(), config.papersPerDigest);
+        rows.push(
+          sel
+            ? { subscriberId: r.id, editionId: await editionFor(sel), status: 'pending', note: null }
+            : { subscriberId: r.id, editionId: null, status: 'skipped', note: 'no matching papers' },
+        );
+      }
+    }
+    await addToLedger(db, digest.id, rows, (id) => deliveryMessageId(ctx.secret, date, id, config.from.domain));
+  }
+  return { editionsRendered };
+}

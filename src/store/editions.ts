@@ -1,0 +1,163 @@
+import type { Paper } from '../domain.js';
+import { type Db, nowIso } from './db.js';
+import { fromPaperRow } from './papers.js';
+
+/** Records the day's pool: every paper the sources answered for the digest's date. */
+export async function insertCandidates(db: Db, digestId: number, paperIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < paperIds.length; i += 500) {
+    await db
+      .insertInto('digest_candidates')
+      .values(paperIds.slice(i, i + 500).map((paper_id) => ({ digest_id: digestId, paper_id })))
+      .onConflict((oc) => oc.columns(['digest_id', 'paper_id']).doNothing())
+      .execute();
+  }
+}
+
+/** The pools of the digests of `dates`, each paper with the day it was listed on (its latest). */
+export async function candidatePool(db: Db, dates: readonly string[]): Promise<{ paper: Paper; day: string }[]> {
+  if (dates.length === 0) return [];
+  const rows = await db
+    .selectFrom('digest_candidates')
+    .innerJoin('digests', 'digests.id', 'digest_candidates.digest_id')
+    .innerJoin('papers', 'papers.id', 'digest_candidates.paper_id')
+    .selectAll('papers')
+    .select('digests.date as day')
+    .where('digests.date', 'in', dates)
+    .orderBy('digests.date')
+    .execute();
+  const byId = new Map<string, { paper: Paper; day: string }>();
+  for (const { day, ...r } of rows) byId.set(r.id, { paper: fromPaperRow(r), day });
+  return [...byId.values()];
+}
+
+/** For each subscriber, which of `paperIds` already went to them (sent, or in flight). */
+export async function deliveredPapers(
+  db: Db,
+  subscriberIds: readonly number[],
+  paperIds: readonly string[],
+): Promise<Map<number, Set<string>>> {
+  const out = new Map<number, Set<string>>();
+  if (subscriberIds.length === 0 || paperIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('deliveries')
+    .innerJoin('edition_papers', 'edition_papers.edition_id', 'deliveries.edition_id')
+    .select(['deliveries.subscriber_id', 'edition_papers.paper_id'])
+    .where('deliveries.subscriber_id', 'in', subscriberIds)
+    .where('deliveries.status', 'in', ['sent', 'sending'])
+    .where('edition_papers.paper_id', 'in', paperIds)
+    .execute();
+  for (const r of rows) {
+    const set = out.get(r.subscriber_id) ?? new Set<string>();
+    set.add(r.paper_id);
+    out.set(r.subscriber_id, set);
+  }
+  return out;
+}
+
+export interface NewEdition {
+  digestId: number;
+  key: string;
+  topics: readonly string[];
+  frequency: string;
+  subject: string;
+  html: string;
+  text: string;
+  papers: readonly { id: string; matched: readonly string[] }[];
+}
+
+export async function findEditionId(db: Db, digestId: number, key: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('editions')
+    .select('id')
+    .where('digest_id', '=', digestId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Stores an edition with its papers; the (digest, key) pair is unique, so a race keeps the first. */
+export async function insertEdition(db: Db, e: NewEdition): Promise<number> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('editions')
+      .values({
+        digest_id: e.digestId,
+        key: e.key,
+        topics: JSON.stringify(e.topics),
+        frequency: e.frequency,
+        subject: e.subject,
+        html: e.html,
+        text: e.text,
+        created_at: nowIso(),
+      })
+      .onConflict((oc) => oc.columns(['digest_id', 'key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return;
+    await trx
+      .insertInto('edition_papers')
+      .values(
+        e.papers.map((p, position) => ({
+          edition_id: row.id,
+          paper_id: p.id,
+          position,
+          matched: JSON.stringify(p.matched),
+        })),
+      )
+      .execute();
+  });
+  const id = await findEditionId(db, e.digestId, e.key);
+  if (id === undefined) throw new Error(`edition ${e.key} vanished after insert`);
+  return id;
+}
+
+export async function editionContent(
+  db: Db,
+  id: number,
+): Promise<{ subject: string; html: string; text: string } | undefined> {
+  return db.selectFrom('editions').select(['subject', 'html', 'text']).where('id', '=', id).executeTakeFirst();
+}
+
+export interface EditionSummary {
+  id: number;
+  topics: string[];
+  frequency: string;
+  subject: string;
+  htmlBytes: number;
+  papers: { id: string; matched: string[] }[];
+  subscribers: number;
+}
+
+/** The editions of a digest for digest.json: papers, size, and how many readers each went to. */
+export async function editionsOf(db: Db, digestId: number): Promise<EditionSummary[]> {
+  const editions = await db
+    .selectFrom('editions')
+    .select(['id', 'topics', 'frequency', 'subject', 'html'])
+    .where('digest_id', '=', digestId)
+    .orderBy('id')
+    .execute();
+  const out: EditionSummary[] = [];
+  for (const e of editions) {
+    const papers = await db
+      .selectFrom('edition_papers')
+      .select(['paper_id', 'matched'])
+      .where('edition_id', '=', e.id)
+      .orderBy('position')
+      .execute();
+    const count = await db
+      .selectFrom('deliveries')
+      .select(db.fn.countAll<number>().as('n'))
+      .where('edition_id', '=', e.id)
+      .executeTakeFirst();
+    out.push({
+      id: e.id,
+      topics: JSON.parse(e.topics) as string[],
+      frequency: e.frequency,
+      subject: e.subject,
+      htmlBytes: Buffer.byteLength(e.html),
+      papers: papers.map((p) => ({ id: p.paper_id, matched: JSON.parse(p.matched) as string[] })),
+      subscribers: Number(count?.n ?? 0),
+    });
+  }
+  return out;
+}
