@@ -1,12 +1,19 @@
 import { createWriteStream } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { parseDays } from '../config.js';
 import type { SubscriberStatus } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { bouncesOf } from '../store/bounces.js';
 import { deliveriesOf } from '../store/deliveries.js';
-import { findSubscriberByEmail, setSubscriberStatus, subscribersPage, upsertSubscriber } from '../store/subscribers.js';
+import {
+  findSubscriberByEmail,
+  setFrequency,
+  setSubscriberStatus,
+  subscribersPage,
+  upsertSubscriber,
+} from '../store/subscribers.js';
 import { cleanName, normalizeEmail } from '../subscribers/email.js';
 import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../subscribers/import-csv.js';
@@ -14,6 +21,7 @@ import { parseTopics } from '../subscribers/topics.js';
 import { EXIT, withContext } from './run.js';
 
 const STATUSES: SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 function emailArg(value: string): string {
   const email = normalizeEmail(value);
@@ -47,38 +55,64 @@ export function registerSubscribers(program: Command): void {
     .option('--name <name>', 'their name')
     .option('--topics <list>', 'comma-separated topics (keywords or arXiv categories)')
     .option('--pending', 'double opt-in: add as pending and send the confirmation email')
-    .action(async (value: string, opts: { name?: string; topics?: string; pending?: boolean }) => {
-      await withContext(async (ctx) => {
-        const email = emailArg(value);
-        const topics = opts.topics === undefined ? null : parseTopics(opts.topics);
-        if (opts.pending) {
-          const { signUp } = await import('../pipeline/sign-up.js');
-          const { outcome } = await signUp(ctx, { email, name: opts.name, topics: topics ?? undefined });
-          const said: Record<typeof outcome, string> = {
-            created: `added ${email} (pending): confirmation sent`,
-            'confirmation-sent': `${email}: confirmation sent again`,
-            throttled: `${email}: a confirmation went out less than 10 minutes ago; not sent again`,
-            'already-active': `${email} is already active: nothing sent`,
+    .option('--weekly <day>', "weekly instead of daily: the week's best on this day (mon … sun)")
+    .option('--send-anyway', 'when nothing matches their topics, send the top papers anyway')
+    .action(
+      async (
+        value: string,
+        opts: { name?: string; topics?: string; pending?: boolean; weekly?: string; sendAnyway?: boolean },
+      ) => {
+        await withContext(async (ctx) => {
+          const email = emailArg(value);
+          const topics = opts.topics === undefined ? null : parseTopics(opts.topics);
+          const weekday = opts.weekly === undefined ? null : parseDays(opts.weekly);
+          if (typeof weekday === 'string' || (weekday && weekday.length !== 1)) {
+            throw new PaperboyError('EUSAGE', `--weekly: "${opts.weekly}" is not one day (use mon … sun)`);
+          }
+          const schedule = async (id: number) => {
+            if (weekday || opts.sendAnyway) {
+              await setFrequency(ctx.db, id, {
+                frequency: weekday ? 'weekly' : 'daily',
+                weekday: weekday?.[0] ?? 1,
+                sendAnyway: opts.sendAnyway === true,
+              });
+            }
           };
-          process.stdout.write(`${said[outcome]}\n`);
+          if (opts.pending) {
+            const { signUp } = await import('../pipeline/sign-up.js');
+            const { outcome, subscriber: pending } = await signUp(ctx, {
+              email,
+              name: opts.name,
+              topics: topics ?? undefined,
+            });
+            if (outcome === 'created') await schedule(pending.id);
+            const said: Record<typeof outcome, string> = {
+              created: `added ${email} (pending): confirmation sent`,
+              'confirmation-sent': `${email}: confirmation sent again`,
+              throttled: `${email}: a confirmation went out less than 10 minutes ago; not sent again`,
+              'already-active': `${email} is already active: nothing sent`,
+            };
+            process.stdout.write(`${said[outcome]}\n`);
+            return EXIT.ok;
+          }
+          const { subscriber, outcome } = await upsertSubscriber(ctx.db, {
+            email,
+            name: cleanName(opts.name),
+            status: 'active',
+            topics,
+          });
+          if (subscriber.status === 'pending') await setSubscriberStatus(ctx.db, subscriber.id, 'active');
+          await schedule(subscriber.id);
+          if (outcome === 'added') process.stdout.write(`added ${email} (active)\n`);
+          else if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') {
+            process.stdout.write(
+              `${email} is ${subscriber.status}: left as it is (they get no digest; \`subscribers import --resubscribe\` brings it back)\n`,
+            );
+          } else process.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (updated)' : ''}\n`);
           return EXIT.ok;
-        }
-        const { subscriber, outcome } = await upsertSubscriber(ctx.db, {
-          email,
-          name: cleanName(opts.name),
-          status: 'active',
-          topics,
         });
-        if (subscriber.status === 'pending') await setSubscriberStatus(ctx.db, subscriber.id, 'active');
-        if (outcome === 'added') process.stdout.write(`added ${email} (active)\n`);
-        else if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') {
-          process.stdout.write(
-            `${email} is ${subscriber.status}: left as it is (they get no digest; \`subscribers import --resubscribe\` brings it back)\n`,
-          );
-        } else process.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (updated)' : ''}\n`);
-        return EXIT.ok;
-      });
-    });
+      },
+    );
 
   cmd
     .command('import <file>')
@@ -180,6 +214,7 @@ export function registerSubscribers(program: Command): void {
           `name:         ${s.name ?? ''}`,
           `status:       ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
           `topics:       ${s.topics.join(', ')}`,
+          `frequency:    ${s.frequency === 'weekly' ? `weekly, on ${WEEKDAYS[s.weekday]}` : 'daily'}${s.sendAnyway ? ' (top papers when nothing matches)' : ''}`,
           `paused until: ${s.pausedUntil ?? ''}`,
           `soft bounces: ${s.softBounces} in a row`,
           `added:        ${s.createdAt}`,

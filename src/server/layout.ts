@@ -26,6 +26,8 @@ export function page(title: string, body: Content): Content {
   form.signup label { display: block; margin: 0 0 .8rem; font-weight: 600; }
   form.signup input, form.signup select { display: block; width: 100%; box-sizing: border-box; font: inherit;
     font-weight: 400; padding: .5rem .6rem; margin-top: .25rem; border: 1px solid #cbd2d9; border-radius: 6px; }
+  form.signup label.check { font-weight: 400; display: flex; gap: .5rem; align-items: baseline; }
+  form.signup label.check input { width: auto; display: inline; margin: 0; }
   button.secondary { background: #e4e7eb; color: #1f2933; margin-top: 1rem; }
   .error { color: #b42318; font-weight: 600; } .notice { background: #e6f4ea; padding: .6rem .8rem; border-radius: 6px; }
   iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }

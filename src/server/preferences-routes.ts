@@ -11,6 +11,7 @@ import { parseTopics } from '../subscribers/topics.js';
 import { page } from './layout.js';
 
 const PAUSES = [7, 14, 30, 90];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
  * `GET /p/:token`: a reader's preferences (name, topics, pause for N days, unsubscribe), linked
@@ -68,6 +69,16 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
           <label>Name <input type="text" name="name" maxlength="100" value="${s.name ?? ''}"></label>
           <label>Topics <span class="muted">(comma-separated keywords or arXiv categories)</span>
             <input type="text" name="topics" maxlength="600" value="${s.topics.join(', ')}"></label>
+          <label>How often
+            <select name="frequency">
+              <option value="daily" ${s.frequency === 'daily' ? 'selected' : ''}>every day</option>
+              ${WEEKDAYS.map(
+                (d, i) =>
+                  html`<option value="weekly-${i}" ${s.frequency === 'weekly' && s.weekday === i ? 'selected' : ''}>once a week, the week's best, on ${d}</option>`,
+              )}
+            </select></label>
+          <label class="check"><input type="checkbox" name="send_anyway" value="1" ${s.sendAnyway ? 'checked' : ''}>
+            When nothing matches my topics, send me the top papers anyway</label>
           <label>Pause
             <select name="pause">
               <option value="keep">${paused ? `keep the pause (until ${paused})` : 'no pause'}</option>
@@ -117,10 +128,15 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       const days = Number(pause);
       const pausedUntil =
         pause === 'keep' ? s.pausedUntil : days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
+      const frequency = String(body.frequency ?? 'daily');
+      const weekly = /^weekly-([0-6])$/.exec(frequency);
       await updatePreferences(ctx.db, s.id, {
         name: cleanName(String(body.name ?? '')),
         topics: parseTopics(String(body.topics ?? '')),
         pausedUntil,
+        frequency: weekly ? 'weekly' : 'daily',
+        weekday: weekly ? Number(weekly[1]) : s.weekday,
+        sendAnyway: body.send_anyway === '1',
       });
       notice = 'Saved.';
     } else {

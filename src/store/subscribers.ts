@@ -115,7 +115,14 @@ export async function setSubscriberStatus(
 export async function updatePreferences(
   db: Db,
   id: number,
-  prefs: { name: string | null; topics: string[]; pausedUntil: string | null },
+  prefs: {
+    name: string | null;
+    topics: string[];
+    pausedUntil: string | null;
+    frequency?: 'daily' | 'weekly';
+    weekday?: number;
+    sendAnyway?: boolean;
+  },
 ): Promise<void> {
   await db
     .updateTable('subscribers')
@@ -123,8 +130,24 @@ export async function updatePreferences(
       name: prefs.name,
       topics: JSON.stringify(prefs.topics),
       paused_until: prefs.pausedUntil,
+      ...(prefs.frequency ? { frequency: prefs.frequency } : {}),
+      ...(prefs.weekday !== undefined ? { weekday: prefs.weekday } : {}),
+      ...(prefs.sendAnyway !== undefined ? { send_anyway: prefs.sendAnyway ? 1 : 0 } : {}),
       updated_at: nowIso(),
     })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** How often a subscriber gets mail: daily, or weekly on `weekday`; and whether to get the top papers when nothing matches. */
+export async function setFrequency(
+  db: Db,
+  id: number,
+  f: { frequency: 'daily' | 'weekly'; weekday: number; sendAnyway: boolean },
+): Promise<void> {
+  await db
+    .updateTable('subscribers')
+    .set({ frequency: f.frequency, weekday: f.weekday, send_anyway: f.sendAnyway ? 1 : 0, updated_at: nowIso() })
     .where('id', '=', id)
     .execute();
 }

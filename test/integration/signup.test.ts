@@ -217,3 +217,26 @@ describe('unconfirmed sign-ups', () => {
     expect(await status(app, 'member@example.com')).toBe('active');
   });
 });
+
+describe('preferences: how often', () => {
+  it('switches a reader to weekly on a chosen day and to "top papers when nothing matches"', async () => {
+    const { t, base } = await setUp();
+    await addActive(t, 'ada@example.com');
+    const ada = await findSubscriberByEmail(t.ctx.db, 'ada@example.com');
+    const url = `${base}/p/${signToken(TEST_SECRET, 'preferences', ada?.id ?? 0)}`;
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('<option value="daily" selected>every day</option>');
+    await fetch(
+      url,
+      form({ action: 'save', name: '', topics: 'RL', pause: 'keep', frequency: 'weekly-3', send_anyway: '1' }),
+    );
+    expect(await findSubscriberByEmail(t.ctx.db, 'ada@example.com')).toMatchObject({
+      frequency: 'weekly',
+      weekday: 3,
+      sendAnyway: true,
+      topics: ['RL'],
+    });
+    const again = await (await fetch(url)).text();
+    expect(again).toContain(`<option value="weekly-3" selected>once a week, the week's best, on Wednesday</option>`);
+  });
+});
