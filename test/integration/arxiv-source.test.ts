@@ -47,7 +47,7 @@ describe('arXiv source', () => {
     expect((arxiv.times[1] ?? 0) - (arxiv.times[0] ?? 0)).toBeGreaterThanOrEqual(150);
   });
 
-  it('retries a 503 and uses the answer; reports the error feed as arXiv’s own message', async () => {
+  it('retries a 503 and uses the answer; reads an empty feed as no papers; reports the error feed as arXiv’s own message', async () => {
     arxiv = await startApiServer((n) =>
       n === 1 ? { status: 503, body: 'busy' } : { status: 200, body: fixture('arxiv-feed.xml') },
     );
@@ -55,6 +55,17 @@ describe('arXiv source', () => {
     const r = await arxivSource({ categories: ['cs.LG'], query: null }, opts).fetchPapers('2025-09-07');
     expect(r.papers).toHaveLength(2);
     expect(arxiv.requests).toHaveLength(2);
+
+    await arxiv.close();
+    const empty = fixture('arxiv-feed.xml')
+      .replace(/<entry>[\s\S]*<\/entry>/, '')
+      .replace('>3<', '>0<');
+    arxiv = await startApiServer(() => ({ status: 200, body: empty }));
+    const none = await arxivSource({ categories: ['cs.LG'], query: null }, { ...opts, apiUrl: arxiv.url }).fetchPapers(
+      '2025-09-07',
+    );
+    expect(none).toEqual({ papers: [], skipped: [], failures: [] });
+    expect(arxiv.requests).toHaveLength(1);
 
     await arxiv.close();
     arxiv = await startApiServer(() => ({ status: 200, body: fixture('arxiv-error.xml') }));
