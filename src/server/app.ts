@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '../pipeline/context.js';
 import { isIsoDate } from '../select/dates.js';
-import { findDigest, listDigests } from '../store/digests.js';
+import { digestPapers, findDigest, listDigests } from '../store/digests.js';
+import { atomFeed } from './feed.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { preferencesRoutes } from './preferences-routes.js';
@@ -44,6 +45,23 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
       );
     }
     return c.html(digest.webHtml);
+  });
+
+  app.get('/feed.xml', async (c) => {
+    const digests = await listDigests(ctx.db, 50);
+    const entries = await Promise.all(
+      digests.map(async (d) => {
+        const full = await findDigest(ctx.db, d.date);
+        return {
+          date: d.date,
+          subject: d.subject,
+          updated: full?.sentAt ?? full?.createdAt ?? new Date().toISOString(),
+          papers: full ? await digestPapers(ctx.db, full.id) : [],
+        };
+      }),
+    );
+    c.header('Content-Type', 'application/atom+xml; charset=utf-8');
+    return c.body(atomFeed({ baseUrl: ctx.config.baseUrl, listName, digests: entries }));
   });
 
   app.get('/healthz', (c) => c.text('ok'));

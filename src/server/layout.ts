@@ -12,6 +12,7 @@ export function page(title: string, body: Content): Content {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${title}</title>
+<link rel="alternate" type="application/atom+xml" title="Digests" href="/feed.xml">
 <style>
   body { font: 16px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
          max-width: 40rem; margin: 3rem auto; padding: 0 1.25rem; color: #1f2933; background: #f3f4f6; }

@@ -1,11 +1,12 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { createApp } from '../../src/server/app.js';
 import { spawnCli } from '../helpers/cli.js';
 import { listen } from '../helpers/http-server.js';
-import { addActive, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
+import { addActive, hfItem, sourceFile, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
 let http: { url: string; close: () => Promise<void> } | undefined;
@@ -118,5 +119,47 @@ describe('HTTP server', () => {
     } finally {
       cleanup();
     }
+  });
+
+  it('serves an Atom feed of the digests that a real XML parser reads, with absolute links and escaped titles', async () => {
+    app = await startTestApp((dir) => ({
+      PAPERBOY_SOURCE: sourceFile(dir, [
+        hfItem('2511.00001', 'Plain title', 9),
+        hfItem('2511.00002', '<b>Bold</b> & "quoted"', 8),
+        hfItem('2511.00003', 'Third', 1),
+      ]),
+      PAPERBOY_PAPERS_PER_DIGEST: '2',
+    }));
+    await addActive(app, 'ada@example.com');
+    await runDigest(app.ctx, { date: '2026-11-27' });
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const base = await serveApp(app);
+    const res = await fetch(`${base}/feed.xml`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const xml = await res.text();
+    const doc = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      isArray: (n) => n === 'entry' || n === 'link',
+    }).parse(xml);
+    const feed = doc.feed;
+    expect(feed.xmlns).toBe('http://www.w3.org/2005/Atom');
+    expect(feed.id).toBe('https://papers.example.org/feed.xml');
+    expect(feed.title).toBe('Daily Papers');
+    expect(Number.isNaN(Date.parse(feed.updated))).toBe(false);
+    expect(feed.link.map((l: { rel: string; href: string }) => `${l.rel} ${l.href}`)).toEqual([
+      'self https://papers.example.org/feed.xml',
+      'alternate https://papers.example.org/digests',
+    ]);
+    expect(feed.entry.map((e: { id: string; title: string }) => [e.id, e.title])).toEqual([
+      ['https://papers.example.org/digests/2026-11-28', 'Daily Papers · 28 Nov 2026 · Third'],
+      ['https://papers.example.org/digests/2026-11-27', 'Daily Papers · 27 Nov 2026 · Plain title'],
+    ]);
+    const older = feed.entry[1];
+    expect(older.link[0].href).toBe('https://papers.example.org/digests/2026-11-27');
+    expect(older.content.type).toBe('html');
+    expect(older.content['#text']).toContain('&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot;</a>');
+    expect(Number.isNaN(Date.parse(older.updated))).toBe(false);
   });
 });
