@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBounces } from './cli/bounces.js';
+import { registerDigests } from './cli/digests.js';
+import { registerDoctor } from './cli/doctor.js';
 import { registerPreview } from './cli/preview.js';
 import { EXIT } from './cli/run.js';
 import { registerSend } from './cli/send.js';
@@ -21,6 +23,8 @@ registerSend(program);
 registerPreview(program);
 registerSubscribers(program);
 registerBounces(program);
+registerDigests(program);
+registerDoctor(program);
 registerServe(program);
 
 try {

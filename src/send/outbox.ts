@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Transport } from './transport.js';
@@ -22,6 +23,10 @@ export function outboxTransport(dir: string): Transport {
       await writeFile(tmp, info.message as Buffer);
       await rename(tmp, file);
       return { response: `written to ${file}` };
+    },
+    async verify() {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
     },
     async close() {},
   };

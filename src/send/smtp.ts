@@ -40,6 +40,9 @@ export function smtpTransport(url: string, opts: { pool: number }): Transport {
       }
       return { response: info.response };
     },
+    async verify() {
+      await transporter.verify();
+    },
     async close() {
       transporter.close();
     },

@@ -15,6 +15,8 @@ export interface Transport {
   readonly kind: 'smtp' | 'outbox';
   readonly description: string;
   send(message: OutgoingMessage): Promise<TransportResult>;
+  /** Checks that messages can go: the SMTP server answers EHLO and accepts the login; the outbox is writable. */
+  verify(): Promise<void>;
   close(): Promise<void>;
 }
 

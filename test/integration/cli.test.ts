@@ -226,4 +226,44 @@ describe('paperboy CLI', () => {
       /^ada@example\.com\t/,
     );
   });
+
+  it('doctor checks the mail server and the source and says what to fix; digests list and show', async () => {
+    sink = await startSmtpSink();
+    const good = await runCli(['doctor'], env({ PAPERBOY_SMTP_URL: sink.url }), dir);
+    expect(good.code).toBe(0);
+    const lines = good.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('ok    mail'))).toBe(
+      `ok    mail      SMTP 127.0.0.1:${sink.port} answers EHLO and accepts the login`,
+    );
+    expect(lines.find((l) => l.startsWith('ok    source'))).toMatch(
+      /^ok {4}source {4}file .*daily-papers\.json answered 70 papers for \d{4}-\d\d-\d\d$/,
+    );
+    expect(lines.find((l) => l.startsWith('ok    templates'))).toMatch(
+      /compile \(MJML strict\); a sample digest is \d+ KB of HTML$/,
+    );
+
+    const port = sink.port;
+    await sink.close();
+    sink = undefined;
+    const bad = await runCli(['doctor'], env({ PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}` }), dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      /^FAIL {2}mail {6}.*ECONNREFUSED.*\n {16}→ check PAPERBOY_SMTP_URL: host, port, user and password$/m,
+    );
+
+    await runCli(['subscribers', 'add', 'ada@example.com'], env(), dir);
+    await runCli(['send', '--date', '2026-11-28'], env(), dir);
+    const list = await runCli(['digests', 'list'], env(), dir);
+    expect(list.stdout).toMatch(
+      /^2026-11-28\tsent\tsent 1, failed 0, skipped 0, pending 0\tDaily Papers · 28 Nov 2026 · /,
+    );
+    const show = await runCli(['digests', 'show', '2026-11-28'], env(), dir);
+    expect(show.stdout).toContain('deliveries: sent 1, failed 0, skipped 0, pending 0\n');
+    expect(show.stdout).toMatch(/editions:\n {2}#1 daily · no topics · 10 papers · 1 readers · \d+ KB/);
+    const missing = await runCli(['digests', 'show', '2026-11-01'], env(), dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'paperboy: no digest for 2026-11-01\npaperboy: → `paperboy digests list` shows the dates\n',
+    );
+  });
 });

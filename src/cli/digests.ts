@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { PaperboyError } from '../errors.js';
+import { isIsoDate } from '../select/dates.js';
+import { deliveryCounts, failedDeliveries } from '../store/deliveries.js';
+import { digestPapers, findDigest, listDigests } from '../store/digests.js';
+import { editionsOf } from '../store/editions.js';
+import { EXIT, withContext } from './run.js';
+
+export function registerDigests(program: Command): void {
+  const cmd = program.command('digests').description('the digests that went out');
+
+  cmd
+    .command('list')
+    .description('one line per digest: date, status, deliveries, subject')
+    .option('--limit <n>', 'at most this many, newest first', '30')
+    .action(async (opts: { limit: string }) => {
+      await withContext(async (ctx) => {
+        for (const d of await listDigests(ctx.db, Math.max(1, Number(opts.limit) || 30))) {
+          const full = await findDigest(ctx.db, d.date);
+          const c = full ? await deliveryCounts(ctx.db, full.id) : null;
+          const counts = c
+            ? `sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`
+            : '';
+          process.stdout.write(`${d.date}\t${d.status}\t${counts}\t${d.subject}\n`);
+        }
+        return EXIT.ok;
+      });
+    });
+
+  cmd
+    .command('show <date>')
+    .description("a digest's papers, editions and deliveries")
+    .action(async (date: string) => {
+      await withContext(async (ctx) => {
+        if (!isIsoDate(date)) throw new PaperboyError('EUSAGE', `"${date}" is not a date`, { hint: 'use YYYY-MM-DD' });
+        const d = await findDigest(ctx.db, date);
+        if (!d)
+          throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {
+            hint: '`paperboy digests list` shows the dates',
+          });
+        const c = await deliveryCounts(ctx.db, d.id);
+        const lines = [
+          `date:       ${d.date}`,
+          `subject:    ${d.subject}`,
+          `status:     ${d.status}${d.sentAt ? ` (finished ${d.sentAt})` : ''}`,
+          `deliveries: sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`,
+          `web:        ${ctx.config.baseUrl}/digests/${d.date}`,
+          '',
+          'papers:',
+          ...(await digestPapers(ctx.db, d.id)).map((p, i) => `  ${i + 1}. ${p.title} (${p.id}, ▲ ${p.upvotes})`),
+          '',
+          'editions:',
+          ...(await editionsOf(ctx.db, d.id)).map(
+            (e) =>
+              `  #${e.id} ${e.frequency}${e.topics.length ? ` · ${e.topics.join(', ')}` : ' · no topics'} · ${e.papers.length} papers · ${e.subscribers} readers · ${Math.round(e.htmlBytes / 1024)} KB`,
+          ),
+        ];
+        const failures = await failedDeliveries(ctx.db, d.id);
+        if (failures.length) lines.push('', 'failed:', ...failures.map((f) => `  ${f.email}: ${f.error ?? ''}`));
+        process.stdout.write(`${lines.join('\n')}\n`);
+        return EXIT.ok;
+      });
+    });
+}

@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { EXIT, withContext } from './run.js';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the settings, the store, the templates, the mail server and the source; say what to fix')
+    .action(async () => {
+      await withContext(async (ctx) => {
+        const { runDoctor } = await import('../pipeline/doctor.js');
+        const checks = await runDoctor(ctx);
+        for (const c of checks) {
+          const mark = c.status === 'ok' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL';
+          process.stdout.write(`${mark}  ${c.name.padEnd(9)} ${c.detail}\n`);
+          if (c.fix) process.stdout.write(`      ${''.padEnd(9)} → ${c.fix}\n`);
+        }
+        return checks.some((c) => c.status === 'fail') ? EXIT.error : EXIT.ok;
+      });
+    });
+}

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../errors.js';
+import { renderDigest } from '../render/render-digest.js';
+import { dateInZone } from '../select/dates.js';
+import { parseHfItems } from '../sources/hf-items.js';
+import { countSubscribersByStatus } from '../store/subscribers.js';
+import type { AppContext } from './context.js';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  /** What to do about a warn or fail. */
+  fix?: string;
+}
+
+async function attempt(name: string, body: () => Promise<Omit<Check, 'name'>>, fix: string): Promise<Check> {
+  try {
+    return { name, ...(await body()) };
+  } catch (err) {
+    return { name, status: 'fail', detail: errorMessage(err), fix };
+  }
+}
+
+/**
+ * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
+ * templates, the mail server, the paper source.
+ */
+export async function runDoctor(ctx: AppContext): Promise<Check[]> {
+  const { config } = ctx;
+  const checks: Check[] = [];
+  checks.push({
+    name: 'settings',
+    status: config.baseUrl.startsWith('https://') ? 'ok' : 'warn',
+    detail: `links point to ${config.baseUrl}`,
+    ...(config.baseUrl.startsWith('https://')
+      ? {}
+      : {
+          fix: 'set PAPERBOY_BASE_URL to the https:// address readers reach (Gmail and Yahoo want an https unsubscribe link)',
+        }),
+  });
+  checks.push(
+    config.secret
+      ? { name: 'secret', status: 'ok', detail: 'PAPERBOY_SECRET is set' }
+      : {
+          name: 'secret',
+          status: 'warn',
+          detail: 'using the key generated in the data folder',
+          fix: 'set PAPERBOY_SECRET (openssl rand -hex 32) so links survive a lost data folder',
+        },
+  );
+  checks.push(
+    await attempt(
+      'store',
+      async () => {
+        const c = await countSubscribersByStatus(ctx.db);
+        return {
+          status: 'ok',
+          detail: `${config.databasePath}: ${c.active} active, ${c.pending} pending, ${c.unsubscribed} unsubscribed, ${c.bounced} bounced`,
+        };
+      },
+      'check PAPERBOY_DATABASE_URL and that its folder is writable',
+    ),
+  );
+  checks.push(
+    await attempt(
+      'templates',
+      async () => {
+        const { papers } = parseHfItems(JSON.parse(await readFile(config.samplesPath, 'utf8')));
+        const r = await renderDigest(
+          ctx.templates,
+          papers.slice(0, config.papersPerDigest),
+          dateInZone(new Date(), config.timezone),
+          {
+            listName: config.listName,
+            baseUrl: config.baseUrl,
+          },
+        );
+        const kb = Math.round(Buffer.byteLength(r.html) / 1024);
+        return {
+          status: r.warnings.length ? 'warn' : 'ok',
+          detail: `${config.templatesDir} compile (MJML strict); a sample digest is ${kb} KB of HTML${r.warnings.length ? `; ${r.warnings.join('; ')}` : ''}`,
+        };
+      },
+      'fix the template named in the message',
+    ),
+  );
+  checks.push(
+    await attempt(
+      'mail',
+      async () => {
+        await ctx.transport.verify();
+        return {
+          status: 'ok',
+          detail: config.smtpUrl
+            ? `${ctx.transport.description} answers EHLO and accepts the login`
+            : `no PAPERBOY_SMTP_URL: messages are written to ${config.outboxDir} (nothing leaves this machine)`,
+        };
+      },
+      config.smtpUrl ? 'check PAPERBOY_SMTP_URL: host, port, user and password' : 'make PAPERBOY_OUTBOX_DIR writable',
+    ),
+  );
+  const fallback = !config.smtpUrl && config.sources.every((s) => s.kind !== 'file');
+  checks.push(
+    await attempt(
+      'source',
+      async () => {
+        const today = dateInZone(new Date(), config.timezone);
+        const r = await ctx.source.fetchPapers(today);
+        const failed = r.failures.map((f) => f.source).join(', ');
+        return {
+          status: failed ? 'warn' : 'ok',
+          detail: `${ctx.source.name} answered ${r.papers.length} papers for ${today}${r.skipped.length ? ` (${r.skipped.length} malformed)` : ''}${failed ? `; failed: ${failed}` : ''}`,
+          ...(failed ? { fix: 'check the failing source and the network' } : {}),
+        };
+      },
+      'check the network and PAPERBOY_SOURCE (file:samples/daily-papers.json works offline)',
+    ),
+  );
+  const source = checks.at(-1);
+  if (source?.status === 'fail' && fallback) {
+    source.status = 'warn';
+    source.detail += '; in outbox mode a send uses the sample papers instead';
+  }
+  return checks;
+}
