@@ -42,6 +42,8 @@ export interface Config {
   confirmTtlDays: number;
   /** Maildir folder of bounce reports (RFC 3464), or null. */
   bounceMaildir: string | null;
+  /** The admin UI's and API's token; null: the admin UI answers on loopback only. */
+  adminToken: string | null;
   /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
   sendDays: number[];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
@@ -263,6 +265,20 @@ const schema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return null;
+      if (v.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at least 16 characters (got ${v.length}); generate one with: openssl rand -hex 24`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    }),
   PAPERBOY_SEND_DAYS: text('all').transform((v, ctx) => {
     const days = parseDays(v);
     if (typeof days !== 'string') return days;
@@ -346,5 +362,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     bounceDomain: e.PAPERBOY_BOUNCE_DOMAIN,
     trustProxy: e.PAPERBOY_TRUST_PROXY,
     sendDays: e.PAPERBOY_SEND_DAYS,
+    adminToken: e.PAPERBOY_ADMIN_TOKEN,
   });
 }

@@ -9,10 +9,10 @@ export function registerServe(program: Command): void {
       await withContext(
         async (ctx) => {
           const { config, log } = ctx;
-          const [{ serve }, { runDigest }, { startScheduler }, { createApp }, { formatInTimeZone }, { maintain }] =
+          const [{ serve }, { SendRegistry }, { startScheduler }, { createApp }, { formatInTimeZone }, { maintain }] =
             await Promise.all([
               import('@hono/node-server'),
-              import('../pipeline/run-digest.js'),
+              import('../pipeline/sends.js'),
               import('../schedule/scheduler.js'),
               import('../server/app.js'),
               import('../server/time.js'),
@@ -23,24 +23,16 @@ export function registerServe(program: Command): void {
           const maintenance = setInterval(() => {
             maintaining = maintaining.then(() => maintain(ctx));
           }, 5 * 60_000);
-          // On SIGTERM a send in progress finishes the messages in flight; the rest stay pending.
-          const stopping = new AbortController();
-          const running = new Set<Promise<unknown>>();
+          // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send
+          // in progress finishes the messages in flight; the rest stay pending.
+          const sends = new SendRegistry(ctx);
           const scheduler = startScheduler({
             expression: config.schedule,
             timezone: config.timezone,
             log,
-            run: async (date) => {
-              const run = runDigest(ctx, { date, signal: stopping.signal });
-              running.add(run);
-              try {
-                return await run;
-              } finally {
-                running.delete(run);
-              }
-            },
+            run: (date) => sends.start(date).finished,
           });
-          const app = createApp(ctx, { nextRun: scheduler.nextRun });
+          const app = createApp(ctx, { nextRun: scheduler.nextRun, sends });
           const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
             const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s));
             s.once('error', reject);
@@ -64,12 +56,11 @@ export function registerServe(program: Command): void {
             process.once('SIGINT', stop);
             process.once('SIGTERM', stop);
           });
-          log.info({ event: 'serve.stopping', sends_running: running.size }, 'stopping');
-          stopping.abort();
+          log.info({ event: 'serve.stopping', sends_running: sends.size }, 'stopping');
           clearInterval(maintenance);
           await scheduler.stop();
           await maintaining;
-          await Promise.allSettled([...running]);
+          await sends.stopAll();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           return EXIT.ok;
         },

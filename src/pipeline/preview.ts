@@ -1,49 +1,108 @@
 import nodemailer from 'nodemailer';
-import type { IsoDate } from '../domain.js';
+import type { IsoDate, Subscriber } from '../domain.js';
 import { personalize } from '../render/personalize.js';
-import { buildMessage } from '../send/message.js';
+import { renderEdition } from '../render/render-digest.js';
+import { selectForReader } from '../select/editions.js';
+import { buildMessage, type MessageContent } from '../send/message.js';
 import { findDigest } from '../store/digests.js';
+import { candidatePool, deliveredPapers, editionContent } from '../store/editions.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
+import { poolDates } from './plan-deliveries.js';
 
 export interface Preview {
   date: IsoDate;
-  /** True when this is the digest as stored (sent or being sent); false: rendered now, not stored. */
+  /** True when this is stored content (sent or being sent); false: rendered now, not stored. */
   stored: boolean;
+  /** What is shown: the public digest, or a reader's edition (and whether they would get any). */
+  of: 'digest' | 'edition' | 'nothing';
   subject: string;
   html: string;
   text: string;
   eml: string;
+  warnings: string[];
 }
 
 export const PREVIEW_RECIPIENT = { email: 'reader@example.com', name: null, subscriberId: 0 } as const;
 
+/** A reader's edition for `date`: the planned one when the send has run, else their selection now. */
+async function readerContent(ctx: AppContext, date: IsoDate, s: Subscriber): Promise<MessageContent | null> {
+  const digest = await findDigest(ctx.db, date);
+  if (digest) {
+    const planned = await ctx.db
+      .selectFrom('deliveries')
+      .select('edition_id')
+      .where('digest_id', '=', digest.id)
+      .where('subscriber_id', '=', s.id)
+      .executeTakeFirst();
+    if (planned?.edition_id) return (await editionContent(ctx.db, planned.edition_id)) ?? null;
+  }
+  const pool = digest
+    ? await candidatePool(ctx.db, poolDates(date, s.frequency))
+    : (await buildDigest(ctx, date)).pool.map((paper) => ({ paper, day: date }));
+  const delivered = await deliveredPapers(
+    ctx.db,
+    [s.id],
+    pool.map((c) => c.paper.id),
+  );
+  const sel = selectForReader(s, pool, delivered.get(s.id) ?? new Set(), ctx.config.papersPerDigest);
+  if (!sel) return null;
+  return renderEdition(
+    ctx.templates,
+    sel.papers.map((p) => p.paper),
+    date,
+    { listName: ctx.config.listName, baseUrl: ctx.config.baseUrl },
+    {
+      matched: sel.papers.map((p) => p.matched),
+      topics: sel.topics,
+      weekly: sel.frequency === 'weekly',
+      anyway: sel.anyway,
+    },
+  );
+}
+
 /**
- * The email as it would go out for `date`, filled in for an example reader, through the same
- * render path as a send. A date already stored shows what was (or is being) sent.
+ * The email as it would go out for `date` — the public digest, or with `subscriber` that reader's
+ * edition — through the same render path as a send. A date already stored shows what was (or is
+ * being) sent. Filled in with example personal values.
  */
-export async function previewDigest(ctx: AppContext, date: IsoDate): Promise<Preview> {
+export async function previewDigest(ctx: AppContext, date: IsoDate, subscriber?: Subscriber): Promise<Preview> {
   const stored = await findDigest(ctx.db, date);
-  const content = stored ?? (await buildDigest(ctx, date)).rendered;
+  let warnings: string[] = [];
+  let content: MessageContent | null;
+  if (subscriber) content = await readerContent(ctx, date, subscriber);
+  else if (stored) content = stored;
+  else {
+    const built = await buildDigest(ctx, date);
+    warnings = built.rendered.warnings;
+    content = built.rendered;
+  }
+  const of = subscriber ? (content ? 'edition' : 'nothing') : 'digest';
+  const shown = content ?? { subject: '(no email: nothing matches this reader today)', html: '', text: '' };
+  const recipient = subscriber
+    ? { email: subscriber.email, name: subscriber.name, subscriberId: 0 }
+    : PREVIEW_RECIPIENT;
   const message = buildMessage(
-    content,
-    { ...PREVIEW_RECIPIENT, messageId: `<preview.${date}@${ctx.config.from.domain}>`, deliveryId: null },
+    shown,
+    { ...recipient, messageId: `<preview.${date}@${ctx.config.from.domain}>`, deliveryId: null },
     ctx.messageSettings,
   );
   const composed = await nodemailer
     .createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
     .sendMail(message);
   const values = {
-    email: PREVIEW_RECIPIENT.email,
+    email: recipient.email,
     unsubscribeUrl: `${ctx.config.baseUrl}/u/preview`,
     preferencesUrl: `${ctx.config.baseUrl}/p/preview`,
   };
   return {
     date,
     stored: stored !== undefined,
-    subject: content.subject,
-    html: personalize(content.html, values, 'html'),
-    text: personalize(content.text, values, 'text'),
+    of,
+    subject: shown.subject,
+    html: personalize(shown.html, values, 'html'),
+    text: personalize(shown.text, values, 'text'),
     eml: (composed.message as Buffer).toString('utf8'),
+    warnings,
   };
 }

@@ -1,8 +1,13 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '../pipeline/context.js';
+import { SendRegistry } from '../pipeline/sends.js';
 import { isIsoDate } from '../select/dates.js';
 import { digestPapers, findDigest, listDigests } from '../store/digests.js';
+import { adminApi } from './admin/api.js';
+import { adminAuth } from './admin/auth.js';
+import { adminPages } from './admin/pages.js';
+import { adminPreview } from './admin/preview.js';
 import { atomFeed } from './feed.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
@@ -13,6 +18,8 @@ import { unsubscribeRoutes } from './unsubscribe-routes.js';
 export interface AppOptions {
   /** When the scheduler fires next (null: no scheduler in this process). */
   nextRun: () => Date | null;
+  /** The sends running in this process (shared with the scheduler). */
+  sends?: SendRegistry;
 }
 
 /** The HTTP app as a value: `serve` listens with it, tests call it. */
@@ -65,6 +72,15 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   });
 
   app.get('/healthz', (c) => c.text('ok'));
+
+  const sends = opts.sends ?? new SendRegistry(ctx);
+  const { guard } = adminAuth(app, ctx);
+  app.use('/admin/*', guard);
+  app.use('/admin', guard);
+  app.use('/api/*', guard);
+  adminPages(app, ctx, sends, opts.nextRun);
+  adminPreview(app, ctx);
+  adminApi(app, ctx, sends);
 
   unsubscribeRoutes(app, ctx);
   preferencesRoutes(app, ctx);

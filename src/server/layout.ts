@@ -31,6 +31,12 @@ export function page(title: string, body: Content): Content {
   form.signup label.check input { width: auto; display: inline; margin: 0; }
   button.secondary { background: #e4e7eb; color: #1f2933; margin-top: 1rem; }
   .error { color: #b42318; font-weight: 600; } .notice { background: #e6f4ea; padding: .6rem .8rem; border-radius: 6px; }
+  main:has(iframe.email) { max-width: none; }
+  iframe.email { display: block; border: 1px solid #cbd2d9; border-radius: 8px; height: 75vh; width: 100%; max-width: 680px; background: #fff; }
+  iframe.email.mobile { width: 375px; }
+  iframe.email.dark { background: #111418; }
+  nav.views { margin: 1rem 0; display: flex; gap: .9rem; }
+  pre.email-text { white-space: pre-wrap; font-size: .85rem; background: #f3f4f6; padding: 1rem; border-radius: 6px; }
   iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }
   @media (prefers-color-scheme: dark) {
     body { background: #111418; color: #e4e7eb; } main { background: #1b1f24; } a { color: #8ab4f8; }

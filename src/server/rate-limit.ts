@@ -18,3 +18,18 @@ export function rateLimiter(limit: number, windowMs: number) {
     return true;
   };
 }
+
+/**
+ * Counts failures per key (wrong tokens): after `limit` in `windowMs` the key is blocked, and a
+ * blocked client is refused before its next attempt is even checked.
+ */
+export function failureLimiter(limit: number, windowMs: number) {
+  const fails = new Map<string, number[]>();
+  const recent = (key: string, now: number) => (fails.get(key) ?? []).filter((t) => now - t < windowMs);
+  return {
+    blocked: (key: string, now = Date.now()) => recent(key, now).length >= limit,
+    fail: (key: string, now = Date.now()) => {
+      fails.set(key, [...recent(key, now), now]);
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * - `confirm`: the double opt-in link; carries its issue time and expires.
  * - `bounce`: the VERP envelope sender of one delivery (`bounce+TOKEN@domain`).
  */
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce' | 'admin-session';
 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B36 = /^[0-9a-z]{1,11}$/;

@@ -40,6 +40,7 @@ describe('config', () => {
       bounceDomain: null,
       trustProxy: false,
       sendDays: [0, 1, 2, 3, 4, 5, 6],
+      adminToken: null,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

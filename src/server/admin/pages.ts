@@ -1,0 +1,173 @@
+import type { Hono } from 'hono';
+import { html } from 'hono/html';
+import { errorMessage, isPaperboyError } from '../../errors.js';
+import type { AppContext } from '../../pipeline/context.js';
+import { runDigest } from '../../pipeline/run-digest.js';
+import type { SendRegistry } from '../../pipeline/sends.js';
+import { dateInZone, isIsoDate } from '../../select/dates.js';
+import { listDigests } from '../../store/digests.js';
+import { countSubscribersByStatus } from '../../store/subscribers.js';
+import { page } from '../layout.js';
+import { formatInTimeZone } from '../time.js';
+import { csrfToken } from './auth.js';
+import { digestStatus } from './status.js';
+
+/** The admin UI: dashboard, manual send with a confirm step, live progress, test send. */
+export function adminPages(app: Hono, ctx: AppContext, sends: SendRegistry, nextRun: () => Date | null): void {
+  const { timezone } = ctx.config;
+  const today = () => dateInZone(new Date(), timezone);
+
+  app.get('/admin', async (c) => {
+    const next = nextRun();
+    const subs = await countSubscribersByStatus(ctx.db);
+    const digests = await Promise.all((await listDigests(ctx.db, 14)).map((d) => digestStatus(ctx, sends, d.date)));
+    const errors = await ctx.db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .innerJoin('digests', 'digests.id', 'deliveries.digest_id')
+      .select(['digests.date', 'subscribers.email', 'deliveries.last_error', 'deliveries.updated_at'])
+      .where('deliveries.status', '=', 'failed')
+      .orderBy('deliveries.updated_at', 'desc')
+      .limit(10)
+      .execute();
+    const csrf = csrfToken(ctx, c);
+    return c.html(
+      page(
+        'paperboy admin',
+        html`<h1>paperboy admin</h1>
+          <p>Next scheduled run: <b>${next ? formatInTimeZone(next, timezone) : 'none (no scheduler in this process)'}</b></p>
+          <p>Subscribers: ${subs.active} active · ${subs.pending} pending · ${subs.unsubscribed} unsubscribed · ${subs.bounced} bounced</p>
+          <h2>Send</h2>
+          <form method="get" action="/admin/send" class="signup">
+            <label>Date <input type="date" name="date" value="${today()}" required></label>
+            <button type="submit">Review and send…</button>
+          </form>
+          <p><a href="/admin/preview?date=${today()}">Preview today's email</a></p>
+          <form method="post" action="/admin/test" class="signup">
+            <input type="hidden" name="csrf" value="${csrf}">
+            <input type="hidden" name="date" value="${today()}">
+            <label>Send a test copy of today's email to <input type="email" name="to" required></label>
+            <button type="submit">Send test</button>
+          </form>
+          <h2>Recent digests</h2>
+          <table>
+            <tr><th>Date</th><th>Status</th><th>Editions</th><th>Sent</th><th>Failed</th><th>Skipped</th><th>Bounced</th></tr>
+            ${digests.map(
+              (
+                d,
+              ) => html`<tr><td><a href="/admin/digests/${d.date}">${d.date}</a></td><td>${d.running ? 'sending…' : d.status}</td>
+                <td>${d.editions}</td><td>${d.deliveries?.sent ?? 0}</td><td>${d.deliveries?.failed ?? 0}</td>
+                <td>${d.deliveries?.skipped ?? 0}</td><td>${d.bounced}</td></tr>`,
+            )}
+          </table>
+          <h2>Latest errors</h2>
+          ${
+            errors.length === 0
+              ? html`<p class="muted">None.</p>`
+              : html`<table><tr><th>Date</th><th>To</th><th>Error</th></tr>${errors.map(
+                  (e) => html`<tr><td>${e.date}</td><td>${e.email}</td><td>${e.last_error ?? ''}</td></tr>`,
+                )}</table>`
+          }
+          <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="secondary">Log out</button></form>`,
+      ),
+    );
+  });
+
+  app.get('/admin/send', async (c) => {
+    const date = c.req.query('date') ?? today();
+    if (!isIsoDate(date)) return c.html(page('Send', html`<h1>"${date}" is not a date</h1>`), 400);
+    let summary: string;
+    try {
+      const dry = await runDigest(ctx, { date, dryRun: true });
+      summary = `${dry.recipients} subscribers would receive “${dry.subject}” (${dry.papers} papers in the public digest).`;
+    } catch (err) {
+      return c.html(
+        page(
+          'Send',
+          html`<h1>Nothing to send for ${date}</h1><p>${errorMessage(err)}</p><p><a href="/admin">Back</a></p>`,
+        ),
+        422,
+      );
+    }
+    return c.html(
+      page(
+        `Send ${date}`,
+        html`<h1>Send the digest of ${date}?</h1>
+          <p>${summary}</p>
+          <p class="muted">Anyone who already got this date's digest gets nothing more.</p>
+          <form method="post" action="/admin/send">
+            <input type="hidden" name="csrf" value="${csrfToken(ctx, c)}">
+            <input type="hidden" name="date" value="${date}">
+            <button type="submit">Send now</button>
+          </form>
+          <p><a href="/admin/preview?date=${date}">Preview it first</a> · <a href="/admin">Cancel</a></p>`,
+      ),
+    );
+  });
+
+  app.post('/admin/send', async (c) => {
+    const date = String((await c.req.parseBody()).date ?? '');
+    if (!isIsoDate(date)) return c.html(page('Send', html`<h1>"${date}" is not a date</h1>`), 400);
+    try {
+      sends.start(date);
+    } catch (err) {
+      if (isPaperboyError(err, 'EBUSY')) {
+        return c.html(
+          page(
+            'Already sending',
+            html`<h1>A send of ${date} is already running</h1><p><a href="/admin/digests/${date}">Watch it</a></p>`,
+          ),
+          409,
+        );
+      }
+      throw err;
+    }
+    return c.redirect(`/admin/digests/${date}`, 303);
+  });
+
+  app.get('/admin/digests/:date', async (c) => {
+    const date = c.req.param('date');
+    if (!isIsoDate(date)) return c.html(page('Digest', html`<h1>"${date}" is not a date</h1>`), 400);
+    const s = await digestStatus(ctx, sends, date);
+    const d = s.deliveries;
+    const p = s.progress;
+    return c.html(
+      page(
+        `Digest ${date}`,
+        html`${s.running ? html`<meta http-equiv="refresh" content="2">` : ''}
+          <h1>Digest of ${date}</h1>
+          <p>${s.subject ?? 'Not built yet.'}</p>
+          <p role="status">${
+            s.running
+              ? `Sending: ${p?.done ?? 0} of ${p?.total ?? 0} · ${p?.ratePerSecond ?? 0} messages/s${p?.etaSeconds != null ? ` · about ${p.etaSeconds} s left` : ''}`
+              : `Status: ${s.status}`
+          }</p>
+          <p>Sent ${d?.sent ?? 0} · failed ${d?.failed ?? 0} · skipped ${d?.skipped ?? 0} · pending ${(d?.pending ?? 0) + (d?.sending ?? 0)} · editions ${s.editions} · bounced ${s.bounced}</p>
+          <p><a href="/admin/preview?date=${date}">Preview</a> · <a href="/digests/${date}">Web version</a> · <a href="/admin">Dashboard</a></p>`,
+      ),
+    );
+  });
+
+  app.post('/admin/test', async (c) => {
+    const body = await c.req.parseBody();
+    const date = String(body.date ?? today());
+    const to = String(body.to ?? '');
+    try {
+      const r = await runDigest(ctx, { date, to });
+      return c.html(
+        page(
+          'Test sent',
+          html`<h1>Test copy sent</h1><p>“${r.subject}” went to ${to}.</p><p><a href="/admin">Dashboard</a></p>`,
+        ),
+      );
+    } catch (err) {
+      return c.html(
+        page(
+          'Test not sent',
+          html`<h1>The test copy was not sent</h1><p>${errorMessage(err)}</p><p><a href="/admin">Dashboard</a></p>`,
+        ),
+        400,
+      );
+    }
+  });
+}

@@ -1,0 +1,68 @@
+import type { IsoDate } from '../../domain.js';
+import type { AppContext } from '../../pipeline/context.js';
+import type { SendRegistry } from '../../pipeline/sends.js';
+import { type DeliveryCounts, deliveryCounts } from '../../store/deliveries.js';
+import { findDigest } from '../../store/digests.js';
+
+export interface DigestStatus {
+  date: IsoDate;
+  subject: string | null;
+  status: 'none' | 'ready' | 'sending' | 'sent';
+  running: boolean;
+  deliveries: DeliveryCounts | null;
+  editions: number;
+  bounced: number;
+  /** While running here: done of total, messages per second, seconds left. */
+  progress: { done: number; total: number; ratePerSecond: number; etaSeconds: number | null } | null;
+}
+
+/** One date's send as the dashboard and `GET /api/digests/:date` show it. */
+export async function digestStatus(ctx: AppContext, sends: SendRegistry, date: IsoDate): Promise<DigestStatus> {
+  const d = await findDigest(ctx.db, date);
+  const run = sends.get(date);
+  const counts = d ? await deliveryCounts(ctx.db, d.id) : null;
+  const editions = d
+    ? Number(
+        (
+          await ctx.db
+            .selectFrom('editions')
+            .select(ctx.db.fn.countAll<number>().as('n'))
+            .where('digest_id', '=', d.id)
+            .executeTakeFirst()
+        )?.n ?? 0,
+      )
+    : 0;
+  const bounced = d
+    ? Number(
+        (
+          await ctx.db
+            .selectFrom('bounces')
+            .innerJoin('deliveries', 'deliveries.id', 'bounces.delivery_id')
+            .select(ctx.db.fn.countAll<number>().as('n'))
+            .where('deliveries.digest_id', '=', d.id)
+            .executeTakeFirst()
+        )?.n ?? 0,
+      )
+    : 0;
+  let progress: DigestStatus['progress'] = null;
+  if (run) {
+    const seconds = Math.max(0.001, (Date.now() - run.startedAt) / 1000);
+    const rate = run.done / seconds;
+    progress = {
+      done: run.done,
+      total: run.total,
+      ratePerSecond: Math.round(rate * 10) / 10,
+      etaSeconds: rate > 0 ? Math.round((run.total - run.done) / rate) : null,
+    };
+  }
+  return {
+    date,
+    subject: d?.subject ?? null,
+    status: d ? d.status : 'none',
+    running: run !== undefined,
+    deliveries: counts,
+    editions,
+    bounced,
+    progress,
+  };
+}
