@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/server/app.js';
+import { listen } from '../helpers/http-server.js';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { addActive, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+const TOKEN = 'admin-token-0123456789abcdef';
+let app: TestApp | undefined;
+let sink: SmtpSink | undefined;
+let http: { url: string; close: () => Promise<void> } | undefined;
+afterEach(async () => {
+  await http?.close();
+  await app?.close();
+  await sink?.close();
+  app = sink = http = undefined;
+});
+
+async function setUp(extra: Record<string, string> = {}, delayMs = 0) {
+  sink = await startSmtpSink(() => null, { delayMs });
+  app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_ADMIN_TOKEN: TOKEN, ...extra });
+  http = await listen(createApp(app.ctx, { nextRun: () => new Date('2026-11-29T07:00:00Z') }));
+  return { t: app, s: sink, base: http.url };
+}
+const bearer = { authorization: `Bearer ${TOKEN}` };
+
+async function login(base: string): Promise<string> {
+  const res = await fetch(`${base}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: TOKEN, next: '/admin' }).toString(),
+    redirect: 'manual',
+  });
+  expect(res.status).toBe(303);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  // Secure because PAPERBOY_BASE_URL is https in the tests.
+  expect(cookie).toMatch(/^pb_admin=[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+  return cookie.split(';')[0] ?? '';
+}
+
+describe('admin authentication', () => {
+  it('asks for the token: 303 to the login form for pages, 401 for the API, and rate-limits wrong tokens', async () => {
+    const { base } = await setUp();
+    const page = await fetch(`${base}/admin`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/admin/login?next=%2Fadmin');
+    expect((await fetch(`${base}/api/digests`)).status).toBe(401);
+    expect((await fetch(`${base}/api/digests`, { headers: bearer })).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      expect(
+        (await fetch(`${base}/api/digests`, { headers: { authorization: 'Bearer wrong-token-xxxxxxxx' } })).status,
+      ).toBe(401);
+    }
+    // Blocked now, even with the right token, so guessing stops.
+    expect((await fetch(`${base}/api/digests`, { headers: bearer })).status).toBe(429);
+  });
+
+  it('logs in with a session cookie, shows the dashboard, and refuses a form without its CSRF token', async () => {
+    const { t, base } = await setUp();
+    await addActive(t, 'ada@example.com');
+    const wrong = await fetch(`${base}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'token=nope',
+    });
+    expect(wrong.status).toBe(401);
+    const cookie = await login(base);
+    const dash = await fetch(`${base}/admin`, { headers: { cookie } });
+    expect(dash.status).toBe(200);
+    const text = await dash.text();
+    expect(text).toContain('Next scheduled run: <b>Sunday, 29 November 2026 at 07:00 (UTC)</b>');
+    expect(text).toContain('Subscribers: 1 active · 0 pending · 0 unsubscribed · 0 bounced');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? '';
+    expect(csrf).not.toBe('');
+
+    const forged = await fetch(`${base}/admin/send`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'date=2026-11-28',
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(403);
+    const ok = await fetch(`${base}/admin/send`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ date: '2026-11-28', csrf }).toString(),
+      redirect: 'manual',
+    });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/admin/digests/2026-11-28');
+  });
+});
+
+describe('admin API', () => {
+  it('starts a send (202), refuses a second while it runs (409), reports progress, and mails everyone once', async () => {
+    const { t, s, base } = await setUp({ PAPERBOY_SMTP_POOL: '2' }, 30);
+    const emails = Array.from({ length: 20 }, (_, i) => `r${i}@example.com`);
+    await addActive(t, ...emails);
+    const json = { ...bearer, 'content-type': 'application/json' };
+
+    const dry = await fetch(`${base}/api/digests/2026-11-28/send`, {
+      method: 'POST',
+      headers: json,
+      body: '{"dryRun": true}',
+    });
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ mode: 'dry-run', recipients: 20, papers: 10 });
+
+    const first = await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ date: '2026-11-28', started: true, status: '/api/digests/2026-11-28' });
+    const second = await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    expect(second.status).toBe(409);
+
+    let status: { running: boolean; deliveries: { sent: number } | null } = { running: true, deliveries: null };
+    const seen: number[] = [];
+    for (let i = 0; i < 200 && status.running; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await (await fetch(`${base}/api/digests/2026-11-28`, { headers: bearer })).json();
+      seen.push(status.deliveries?.sent ?? 0);
+    }
+    expect(status.running).toBe(false);
+    expect(status.deliveries).toEqual({ pending: 0, sending: 0, sent: 20, failed: 0, skipped: 0 });
+    expect(new Set(seen).size).toBeGreaterThan(1);
+    expect(s.received.map((m) => m.rcptTo[0]).sort()).toEqual([...emails].sort());
+
+    const test = await fetch(`${base}/api/digests/2026-11-28/send`, {
+      method: 'POST',
+      headers: json,
+      body: '{"to": "editor@example.org"}',
+    });
+    expect(await test.json()).toMatchObject({ mode: 'test', sent: 1 });
+    expect(s.to('editor@example.org')).toHaveLength(1);
+    expect((await fetch(`${base}/api/digests/2026-13-01`, { headers: bearer })).status).toBe(400);
+    expect((await fetch(`${base}/api/digests/2026-11-01`, { headers: bearer })).status).toBe(404);
+  });
+});
+
+describe('admin preview', () => {
+  it('shows the email as text, headers, desktop and dark, with its size against Gmail’s clipping limit', async () => {
+    const { base } = await setUp();
+    const cookie = await login(base);
+    const get = async (q: string) => (await fetch(`${base}${q}`, { headers: { cookie } })).text();
+    const desktop = await get('/admin/preview?date=2026-11-28');
+    expect(desktop).toContain('Rendered now: this date has not been sent.');
+    expect(desktop).toMatch(/HTML size: <b>\d+\.\d KB<\/b> — under Gmail&#39;s 102 KB clipping limit/);
+    expect(desktop).toContain('<iframe class="email desktop"');
+    const text = await get('/admin/preview?date=2026-11-28&view=text');
+    expect(text).toContain('Unsubscribe: https://papers.example.org/u/preview');
+    const headers = await get('/admin/preview?date=2026-11-28&view=headers');
+    expect(headers).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    const dark = await get('/admin/preview/html?date=2026-11-28&dark=1');
+    expect(dark).toContain('@media all');
+    expect(dark).not.toContain('prefers-color-scheme: dark');
+  });
+});
