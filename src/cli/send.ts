@@ -32,9 +32,10 @@ export function registerSend(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'the digest date (default: today in PAPERBOY_TIMEZONE)')
     .option('--dry-run', 'render and report; send and store nothing')
     .option('--to <email>', 'send one test copy to this address only; no delivery is marked done')
-    .action(async (opts: { date?: string; dryRun?: boolean; to?: string }) => {
+    .option('--resume <YYYY-MM-DD>', 'continue a paused or cancelled send of that date from the ledger')
+    .action(async (opts: { date?: string; dryRun?: boolean; to?: string; resume?: string }) => {
       await withContext(async (ctx) => {
-        const date = parseDateOption(opts.date, ctx.config.timezone);
+        const date = parseDateOption(opts.resume ?? opts.date, ctx.config.timezone);
         const bar = process.stdout.isTTY
           ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
           : null;
@@ -45,6 +46,7 @@ export function registerSend(program: Command): void {
             date,
             dryRun: opts.dryRun,
             to: opts.to,
+            resume: opts.resume !== undefined,
             onProgress: (done, total) => {
               if (!bar || total === 0) return;
               if (done === 0) bar.start(total, 0);
@@ -71,6 +73,8 @@ export function registerSend(program: Command): void {
           process.stdout.write(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}${from}: ${s.reason}\n`);
         }
         for (const f of report.failures) process.stdout.write(`failed: ${f.email}: ${f.error ?? 'unknown'}\n`);
+        if (report.control !== 'run')
+          process.stdout.write(`an admin asked to ${report.control} this send: it stopped\n`);
         process.stdout.write(`${summaryLine(report)}\n`);
         if (report.archive) process.stdout.write(`archive: ${report.archive}\n`);
         return report.failed > 0 ? EXIT.partial : EXIT.ok;

@@ -6,8 +6,17 @@ import { buildMessage, type MessageContent } from '../send/message.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
-import { deliveryCounts, failedDeliveries, requeueInFlight } from '../store/deliveries.js';
-import { digestPapers, findDigest, insertDigest, type StoredDigest, setDigestStatus } from '../store/digests.js';
+import { deliveryCounts, failedDeliveries, requeueInFlight, skipPending } from '../store/deliveries.js';
+import {
+  digestControl,
+  digestPapers,
+  findDigest,
+  insertDigest,
+  type SendControl,
+  type StoredDigest,
+  setDigestControl,
+  setDigestStatus,
+} from '../store/digests.js';
 import { editionContent, editionsOf, insertCandidates } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
@@ -28,6 +37,8 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborted: stop after the messages in flight (the rest stay pending for the next send). */
   signal?: AbortSignal;
+  /** Continue a paused or cancelled send (`send --resume`, the admin's Resume). */
+  resume?: boolean;
 }
 
 export interface RunReport {
@@ -54,6 +65,8 @@ export interface RunReport {
   htmlBytes: number;
   /** Reader editions rendered by this run (each compiled by MJML once). */
   editions: number;
+  /** How the send ended: ran to the end (run), or an admin paused or cancelled it. */
+  control: SendControl;
 }
 
 const LEDGER_PAGE = 1000;
@@ -104,6 +117,7 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
     archive: null,
     htmlBytes: 0,
     editions: 0,
+    control: 'run',
   };
 }
 
@@ -145,7 +159,25 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
 
   if (!stored) throw new Error('unreachable: a send always has a stored digest');
   await expireUnconfirmed(ctx);
+  const control = await digestControl(ctx.db, stored.id);
+  if (control !== 'run' && !opts.resume) {
+    throw new PaperboyError('EBUSY', `the send of ${opts.date} is ${control === 'pause' ? 'paused' : 'cancelled'}`, {
+      hint: `resume it with: paperboy send --resume ${opts.date}`,
+    });
+  }
+  if (control !== 'run') await setDigestControl(ctx.db, stored.id, 'run');
   const lock = await lockDigest(ctx.db, stored.id, opts.date);
+  // An admin's pause or cancel (from any process) is seen within a second: the messages in
+  // flight finish, the rest stay pending (pause) or are skipped (cancel).
+  const admin: { asked: SendControl } = { asked: 'run' };
+  const watch = setInterval(() => {
+    digestControl(ctx.db, stored.id)
+      .then((c) => {
+        admin.asked = c;
+      })
+      .catch(() => {});
+  }, 500);
+  watch.unref();
   try {
     const requeued = await requeueInFlight(ctx.db, stored.id);
     if (requeued > 0) {
@@ -176,10 +208,19 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       retryDelayMs: ctx.config.retryDelayMs,
       softBounceLimit: ctx.config.softBounceLimit,
       onProgress: () => opts.onProgress?.(++done, total),
-      shouldStop: () => !lock.isHeld() || opts.signal?.aborted === true,
+      shouldStop: () => !lock.isHeld() || opts.signal?.aborted === true || admin.asked !== 'run',
     });
     Object.assign(report, tally);
+    if (admin.asked === 'cancel') {
+      const n = await skipPending(ctx.db, stored.id, 'cancelled by an admin');
+      ctx.log.warn(
+        { event: 'digest.send.cancelled', digest_date: opts.date, skipped: n },
+        `send cancelled: ${n} not sent`,
+      );
+    }
+    report.control = admin.asked;
   } finally {
+    clearInterval(watch);
     await lock.release();
     await finish(ctx, stored, report);
   }

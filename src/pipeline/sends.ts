@@ -1,5 +1,7 @@
 import type { IsoDate } from '../domain.js';
-import { PaperboyError } from '../errors.js';
+import { errorMessage, isPaperboyError, PaperboyError } from '../errors.js';
+import { skipPending } from '../store/deliveries.js';
+import { findDigest, type SendControl, setDigestControl } from '../store/digests.js';
 import type { AppContext } from './context.js';
 import { type RunReport, runDigest } from './run-digest.js';
 
@@ -23,7 +25,7 @@ export class SendRegistry {
   constructor(private readonly ctx: AppContext) {}
 
   /** Starts the send of `date`; EBUSY when one is already running here. */
-  start(date: IsoDate): RunningSend {
+  start(date: IsoDate, opts: { resume?: boolean } = {}): RunningSend {
     if (this.running.has(date)) {
       throw new PaperboyError('EBUSY', `a send of ${date} is already running`, { hint: 'watch its progress instead' });
     }
@@ -31,13 +33,20 @@ export class SendRegistry {
     entry.finished = runDigest(this.ctx, {
       date,
       signal: this.stopping.signal,
+      resume: opts.resume,
       onProgress: (done, total) => {
         entry.done = done;
         entry.total = total;
       },
     }).finally(() => this.running.delete(date));
-    // A failed run is reported by whoever awaits it; here it must not become an unhandled rejection.
-    entry.finished.catch(() => {});
+    // Logged here, whoever started it (scheduler, admin, API); never an unhandled rejection.
+    entry.finished.catch((err) => {
+      const quiet = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY');
+      this.ctx.log[quiet ? 'info' : 'error'](
+        { event: 'digest.send.failed', digest_date: date, code: (err as { code?: string }).code },
+        errorMessage(err),
+      );
+    });
     this.running.set(date, entry);
     return entry;
   }
@@ -55,4 +64,29 @@ export class SendRegistry {
     this.stopping.abort();
     await Promise.allSettled([...this.running.values()].map((r) => r.finished));
   }
+}
+
+/**
+ * An admin's pause, resume or cancel of a date's send. Pause and cancel are seen by the running
+ * send (in any process) within a second; resume starts the send again from the ledger here.
+ */
+export async function controlSend(
+  ctx: AppContext,
+  sends: SendRegistry,
+  date: IsoDate,
+  action: 'pause' | 'resume' | 'cancel',
+): Promise<{ date: IsoDate; control: SendControl; skipped?: number }> {
+  const digest = await findDigest(ctx.db, date);
+  if (!digest) throw new PaperboyError('ENOTFOUND', `no digest for ${date}`);
+  if (action === 'resume') {
+    await setDigestControl(ctx.db, digest.id, 'run');
+    if (!sends.get(date)) sends.start(date, { resume: true });
+    return { date, control: 'run' };
+  }
+  await setDigestControl(ctx.db, digest.id, action);
+  ctx.log.warn({ event: `digest.send.${action}`, digest_date: date }, `send of ${date}: ${action} asked`);
+  if (action === 'cancel' && !sends.get(date)) {
+    return { date, control: 'cancel', skipped: await skipPending(ctx.db, digest.id, 'cancelled by an admin') };
+  }
+  return { date, control: action };
 }

@@ -35,6 +35,7 @@ export function page(title: string, body: Content): Content {
   iframe.email { display: block; border: 1px solid #cbd2d9; border-radius: 8px; height: 75vh; width: 100%; max-width: 680px; background: #fff; }
   iframe.email.mobile { width: 375px; }
   iframe.email.dark { background: #111418; }
+  div.controls { display: flex; gap: .6rem; } div.controls button.secondary { margin-top: 0; }
   nav.views { margin: 1rem 0; display: flex; gap: .9rem; }
   pre.email-text { white-space: pre-wrap; font-size: .85rem; background: #f3f4f6; padding: 1rem; border-radius: 6px; }
   iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }

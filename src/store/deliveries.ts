@@ -131,6 +131,17 @@ export async function settleDelivery(
     .execute();
 }
 
+/** Cancels what is left of a send: every pending delivery becomes `skipped`. */
+export async function skipPending(db: Db, digestId: number, note: string): Promise<number> {
+  const res = await db
+    .updateTable('deliveries')
+    .set({ status: 'skipped', last_error: note, updated_at: nowIso() })
+    .where('digest_id', '=', digestId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** Returns a claimed delivery to `pending`: it was not sent and goes in a later run. */
 export async function releaseDelivery(db: Db, id: number, error: string | null): Promise<void> {
   await db

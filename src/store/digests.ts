@@ -179,3 +179,14 @@ export async function releaseDigestLock(db: Db, id: number, owner: string): Prom
     .where('lock_owner', '=', owner)
     .execute();
 }
+
+export type SendControl = 'run' | 'pause' | 'cancel';
+
+export async function digestControl(db: Db, id: number): Promise<SendControl> {
+  const row = await db.selectFrom('digests').select('control').where('id', '=', id).executeTakeFirst();
+  return (row?.control as SendControl | undefined) ?? 'run';
+}
+
+export async function setDigestControl(db: Db, id: number, control: SendControl): Promise<void> {
+  await db.updateTable('digests').set({ control }).where('id', '=', id).execute();
+}

@@ -183,6 +183,15 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005-send-control': {
+    async up(db: Kysely<unknown>) {
+      // What an admin asked of a digest's send: run (default), pause or cancel.
+      await db.schema
+        .alterTable('digests')
+        .addColumn('control', 'text', (c) => c.notNull().defaultTo('run'))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -99,6 +99,8 @@ export interface DigestsTable {
   sent_at: string | null;
   lock_owner: string | null;
   lock_expires_at: number | null;
+  /** run | pause | cancel: what an admin asked of the send. */
+  control: Generated<string>;
 }
 
 export interface DigestPapersTable {

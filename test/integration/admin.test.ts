@@ -115,7 +115,7 @@ describe('admin API', () => {
     const seen: number[] = [];
     for (let i = 0; i < 200 && status.running; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      status = await (await fetch(`${base}/api/digests/2026-11-28`, { headers: bearer })).json();
+      status = (await (await fetch(`${base}/api/digests/2026-11-28`, { headers: bearer })).json()) as typeof status;
       seen.push(status.deliveries?.sent ?? 0);
     }
     expect(status.running).toBe(false);
@@ -132,6 +132,70 @@ describe('admin API', () => {
     expect(s.to('editor@example.org')).toHaveLength(1);
     expect((await fetch(`${base}/api/digests/2026-13-01`, { headers: bearer })).status).toBe(400);
     expect((await fetch(`${base}/api/digests/2026-11-01`, { headers: bearer })).status).toBe(404);
+  });
+});
+
+type Status = {
+  running: boolean;
+  control: string;
+  deliveries: { sent: number; pending: number; skipped: number } | null;
+};
+async function waitFor(base: string, date: string, until: (s: Status) => boolean): Promise<Status> {
+  for (let i = 0; i < 400; i++) {
+    const s = (await (await fetch(`${base}/api/digests/${date}`, { headers: bearer })).json()) as Status;
+    if (until(s)) return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${date}: condition not reached`);
+}
+
+describe('pause, resume, cancel', () => {
+  it('pauses a running send, resumes it from the ledger, and every reader is mailed exactly once', async () => {
+    const { t, s, base } = await setUp({ PAPERBOY_SMTP_POOL: '1' }, 30);
+    const emails = Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}@example.com`);
+    await addActive(t, ...emails);
+    const json = { ...bearer, 'content-type': 'application/json' };
+    expect(
+      (await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' })).status,
+    ).toBe(202);
+    await waitFor(base, '2026-11-28', (st) => (st.deliveries?.sent ?? 0) >= 5);
+    const paused = await fetch(`${base}/api/digests/2026-11-28/pause`, { method: 'POST', headers: json });
+    expect(await paused.json()).toEqual({ date: '2026-11-28', control: 'pause' });
+    const stopped = await waitFor(base, '2026-11-28', (st) => !st.running);
+    expect(stopped.control).toBe('pause');
+    expect(stopped.deliveries?.sent).toBeLessThan(30);
+    expect(stopped.deliveries?.pending).toBe(30 - (stopped.deliveries?.sent ?? 0));
+    const afterPause = s.received.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.received.length).toBe(afterPause);
+
+    // A plain send of a paused date is refused with the way out.
+    const plain = await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    expect(plain.status).toBe(202);
+    const refused = await waitFor(base, '2026-11-28', (st) => !st.running);
+    expect(refused.deliveries?.sent).toBe(stopped.deliveries?.sent);
+
+    expect((await fetch(`${base}/api/digests/2026-11-28/resume`, { method: 'POST', headers: json })).status).toBe(200);
+    const done = await waitFor(
+      base,
+      '2026-11-28',
+      (st) => !st.running && st.control === 'run' && st.deliveries?.pending === 0,
+    );
+    expect(done.deliveries).toEqual({ pending: 0, sending: 0, sent: 30, failed: 0, skipped: 0 });
+    expect(s.received.map((m) => m.rcptTo[0]).sort()).toEqual(emails);
+  });
+
+  it('cancels a send: what was not sent is skipped and stays so', async () => {
+    const { t, s, base } = await setUp({ PAPERBOY_SMTP_POOL: '1' }, 30);
+    await addActive(t, ...Array.from({ length: 20 }, (_, i) => `c${i}@example.com`));
+    const json = { ...bearer, 'content-type': 'application/json' };
+    await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    await waitFor(base, '2026-11-28', (st) => (st.deliveries?.sent ?? 0) >= 3);
+    await fetch(`${base}/api/digests/2026-11-28/cancel`, { method: 'POST', headers: json });
+    const st = await waitFor(base, '2026-11-28', (x) => !x.running);
+    expect((st.deliveries?.sent ?? 0) + (st.deliveries?.skipped ?? 0)).toBe(20);
+    expect(st.deliveries?.pending).toBe(0);
+    expect(s.received).toHaveLength(st.deliveries?.sent ?? -1);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { runDigest } from '../../pipeline/run-digest.js';
-import type { SendRegistry } from '../../pipeline/sends.js';
+import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { isIsoDate } from '../../select/dates.js';
 import { listDigests } from '../../store/digests.js';
 import { digestStatus } from './status.js';
@@ -10,7 +10,8 @@ import { digestStatus } from './status.js';
 /**
  * The admin API (JSON, `Authorization: Bearer PAPERBOY_ADMIN_TOKEN`):
  * `GET /api/digests`, `GET /api/digests/:date`, `POST /api/digests/:date/send` with
- * `{"dryRun"?: bool, "to"?: email}` — the same as the CLI's `send`.
+ * `{"dryRun"?: bool, "to"?: email}` — the same as the CLI's `send` — and
+ * `POST /api/digests/:date/pause|resume|cancel`.
  */
 export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void {
   app.get('/api/digests', async (c) => c.json({ digests: await listDigests(ctx.db, 100) }));
@@ -20,6 +21,18 @@ export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void 
     if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
     const s = await digestStatus(ctx, sends, date);
     return s.status === 'none' && !s.running ? c.json({ error: `no digest for ${date}` }, 404) : c.json(s);
+  });
+
+  app.post('/api/digests/:date/:action{pause|resume|cancel}', async (c) => {
+    const date = c.req.param('date');
+    if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
+    try {
+      return c.json(await controlSend(ctx, sends, date, c.req.param('action') as 'pause' | 'resume' | 'cancel'));
+    } catch (err) {
+      if (isPaperboyError(err, 'ENOTFOUND')) return c.json({ error: errorMessage(err) }, 404);
+      if (isPaperboyError(err, 'EBUSY')) return c.json({ error: errorMessage(err) }, 409);
+      return c.json({ error: errorMessage(err) }, 500);
+    }
   });
 
   app.post('/api/digests/:date/send', async (c) => {

@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { runDigest } from '../../pipeline/run-digest.js';
-import type { SendRegistry } from '../../pipeline/sends.js';
+import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateInZone, isIsoDate } from '../../select/dates.js';
 import { listDigests } from '../../store/digests.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
@@ -143,9 +143,34 @@ export function adminPages(app: Hono, ctx: AppContext, sends: SendRegistry, next
               : `Status: ${s.status}`
           }</p>
           <p>Sent ${d?.sent ?? 0} · failed ${d?.failed ?? 0} · skipped ${d?.skipped ?? 0} · pending ${(d?.pending ?? 0) + (d?.sending ?? 0)} · editions ${s.editions} · bounced ${s.bounced}</p>
+          ${
+            s.status === 'none'
+              ? ''
+              : html`<div class="controls">${(
+                  s.running
+                    ? (['pause', 'cancel'] as const)
+                    : s.control !== 'run' || (d && d.pending > 0)
+                      ? (['resume', 'cancel'] as const)
+                      : ([] as const)
+                ).map(
+                  (a) =>
+                    html`<form method="post" action="/admin/digests/${date}/${a}"><input type="hidden" name="csrf" value="${csrfToken(ctx, c)}"><button type="submit" class="${a === 'cancel' ? 'secondary' : ''}">${a[0]?.toUpperCase()}${a.slice(1)}</button></form>`,
+                )}</div>
+                ${s.control !== 'run' ? html`<p>An admin asked to <b>${s.control}</b> this send.</p>` : ''}`
+          }
           <p><a href="/admin/preview?date=${date}">Preview</a> · <a href="/digests/${date}">Web version</a> · <a href="/admin">Dashboard</a></p>`,
       ),
     );
+  });
+
+  app.post('/admin/digests/:date/:action{pause|resume|cancel}', async (c) => {
+    const date = c.req.param('date');
+    try {
+      await controlSend(ctx, sends, date, c.req.param('action') as 'pause' | 'resume' | 'cancel');
+    } catch (err) {
+      return c.html(page('Not done', html`<h1>${errorMessage(err)}</h1><p><a href="/admin">Dashboard</a></p>`), 400);
+    }
+    return c.redirect(`/admin/digests/${date}`, 303);
   });
 
   app.post('/admin/test', async (c) => {

@@ -2,13 +2,15 @@ import type { IsoDate } from '../../domain.js';
 import type { AppContext } from '../../pipeline/context.js';
 import type { SendRegistry } from '../../pipeline/sends.js';
 import { type DeliveryCounts, deliveryCounts } from '../../store/deliveries.js';
-import { findDigest } from '../../store/digests.js';
+import { digestControl, findDigest } from '../../store/digests.js';
 
 export interface DigestStatus {
   date: IsoDate;
   subject: string | null;
   status: 'none' | 'ready' | 'sending' | 'sent';
   running: boolean;
+  /** run | pause | cancel: what an admin last asked of the send. */
+  control: string;
   deliveries: DeliveryCounts | null;
   editions: number;
   bounced: number;
@@ -60,6 +62,7 @@ export async function digestStatus(ctx: AppContext, sends: SendRegistry, date: I
     subject: d?.subject ?? null,
     status: d ? d.status : 'none',
     running: run !== undefined,
+    control: d ? await digestControl(ctx.db, d.id) : 'run',
     deliveries: counts,
     editions,
     bounced,
