@@ -29,7 +29,8 @@ export function startScheduler(opts: {
       try {
         await opts.run(date);
       } catch (err) {
-        const level = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY') ? 'info' : 'error';
+        // The send registry logs a failed send; here only that the scheduled run ended so.
+        const level = 'debug';
         opts.log[level](
           { event: 'schedule.run.failed', digest_date: date, code: (err as { code?: string }).code },
           errorMessage(err),
