@@ -1,6 +1,6 @@
 import { type ScheduledTask, schedule } from 'node-cron';
 import type { IsoDate } from '../domain.js';
-import { errorMessage, isPaperboyError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { dateInZone } from '../select/dates.js';
 

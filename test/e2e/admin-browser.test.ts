@@ -65,7 +65,7 @@ describe('the admin UI in a browser', () => {
     await page.getByRole('link', { name: 'dark' }).click();
     const darkBody = page.frameLocator('iframe.email.dark').locator('.pb-card').first();
     await expect
-      .poll(async () => darkBody.evaluate((el) => getComputedStyle(el).backgroundColor))
+      .poll(async () => darkBody.evaluate('(el) => getComputedStyle(el).backgroundColor'))
       .toBe('rgb(27, 31, 36)');
     await page.screenshot({ path: path.join(SHOTS, 'admin-preview-dark.png'), fullPage: true });
 
