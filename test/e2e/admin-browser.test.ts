@@ -8,6 +8,9 @@ import { listen } from '../helpers/http-server.js';
 import { type SmtpSink, startSmtpSink, waitForMail } from '../helpers/smtp-sink.js';
 import { addActive, ROOT, startTestApp, type TestApp } from '../helpers/test-app.js';
 
+// Runs inside the browser page (the project's types are Node's, without the DOM).
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+
 const TOKEN = 'admin-token-0123456789abcdef';
 const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 let browser: Browser;
@@ -65,7 +68,7 @@ describe('the admin UI in a browser', () => {
     await page.getByRole('link', { name: 'dark' }).click();
     const darkBody = page.frameLocator('iframe.email.dark').locator('.pb-card').first();
     await expect
-      .poll(async () => darkBody.evaluate('(el) => getComputedStyle(el).backgroundColor'))
+      .poll(async () => darkBody.evaluate((el) => getComputedStyle(el).backgroundColor))
       .toBe('rgb(27, 31, 36)');
     await page.screenshot({ path: path.join(SHOTS, 'admin-preview-dark.png'), fullPage: true });
 
