@@ -3,26 +3,22 @@ import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
 import { renderDigest } from '../../src/render/render-digest.js';
 import { loadTemplates } from '../../src/render/templates.js';
+import { makePaper } from '../helpers/papers.js';
 import { ROOT } from '../helpers/test-app.js';
 
 const templates = loadTemplates(path.join(ROOT, 'templates'));
 const settings = { listName: 'Daily Papers', baseUrl: 'https://papers.example.org' };
 
-const paper = (i: number, over: Partial<Paper> = {}): Paper => ({
-  id: `2511.${String(10000 + i)}`,
-  title: `Paper number ${i}`,
-  summary: `We study thing ${i}. It works well.`,
-  authors: ['Ada Lovelace', 'Alan Turing'],
-  upvotes: 100 - i,
-  publishedAt: '2026-11-27T10:00:00.000Z',
-  githubRepo: i % 2 ? `https://github.com/example/p${i}` : null,
-  aiSummary: null,
-  aiKeywords: [],
-  numComments: 0,
-  thumbnail: null,
-  categories: [],
-  ...over,
-});
+const paper = (i: number, over: Partial<Paper> = {}): Paper =>
+  makePaper({
+    id: `2511.${String(10000 + i)}`,
+    title: `Paper number ${i}`,
+    summary: `We study thing ${i}. It works well.`,
+    authors: ['Ada Lovelace', 'Alan Turing'],
+    upvotes: 100 - i,
+    githubRepo: i % 2 ? `https://github.com/example/p${i}` : null,
+    ...over,
+  });
 
 describe('digest templates', () => {
   it('compile with MJML strict validation and meet the email standards', async () => {

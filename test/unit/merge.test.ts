@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
 import { mergePapers } from '../../src/sources/merge.js';
+import { makePaper } from '../helpers/papers.js';
 
-const base: Paper = {
-  id: '2509.04664',
-  title: 'T',
-  summary: 'S',
-  authors: [],
-  upvotes: 0,
-  publishedAt: '2025-09-05T00:00:00.000Z',
-  githubRepo: null,
-  aiSummary: null,
-  aiKeywords: [],
-  numComments: 0,
-  thumbnail: null,
-  categories: [],
-};
+const base: Paper = makePaper({ id: '2509.04664', title: 'T', summary: 'S', publishedAt: '2025-09-05T00:00:00.000Z' });
 
 describe('mergePapers', () => {
   it('keeps one record per arXiv id with each field from the source that has it', () => {

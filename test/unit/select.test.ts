@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Paper } from '../../src/domain.js';
 import { dateInZone, isIsoDate } from '../../src/select/dates.js';
 import { selectPapers } from '../../src/select/select-papers.js';
+import { makePaper } from '../helpers/papers.js';
 
-const paper = (id: string, upvotes: number, publishedAt = '2026-11-27T10:00:00.000Z'): Paper => ({
-  id,
-  title: id,
-  summary: '',
-  authors: [],
-  upvotes,
-  publishedAt,
-  githubRepo: null,
-  aiSummary: null,
-  aiKeywords: [],
-  numComments: 0,
-  thumbnail: null,
-  categories: [],
-});
+const paper = (id: string, upvotes: number, publishedAt = '2026-11-27T10:00:00.000Z') =>
+  makePaper({ id, title: id, summary: '', upvotes, publishedAt });
 
 describe('selectPapers', () => {
   it('ranks by upvotes, then the most recent, then id, and takes the top N', () => {

@@ -2,22 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
 import { rankPapers } from '../../src/select/score.js';
 import { matchTopics, parseTopic } from '../../src/select/topics.js';
+import { makePaper } from '../helpers/papers.js';
 
-const paper = (over: Partial<Paper>): Paper => ({
-  id: '2511.00001',
-  title: 'A paper',
-  summary: 'An abstract.',
-  authors: ['Ada Lovelace'],
-  upvotes: 0,
-  publishedAt: '2026-11-27T10:00:00.000Z',
-  githubRepo: null,
-  aiSummary: null,
-  aiKeywords: [],
-  numComments: 0,
-  thumbnail: null,
-  categories: [],
-  ...over,
-});
+const paper = (over: Partial<Paper>): Paper => makePaper({ authors: ['Ada Lovelace'], ...over });
 const topics = (...t: string[]) => t.map(parseTopic);
 
 describe('topic matching', () => {
