@@ -44,6 +44,8 @@ export interface Config {
   bounceMaildir: string | null;
   /** The admin UI's and API's token; null: the admin UI answers on loopback only. */
   adminToken: string | null;
+  /** A run missed while the process was down is caught up on start-up only if at most this old (ms). */
+  catchUpMs: number;
   /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
   sendDays: number[];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
@@ -265,6 +267,15 @@ const schema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_CATCHUP: text('6h').transform((v, ctx) => {
+    const m = /^(\d+)\s*(m|min|h)?$/.exec(v);
+    if (m?.[1]) return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60_000 : 3_600_000);
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 6h, 90m or 0 (never catch up), got ${quote(v)}`,
+    });
+    return z.NEVER;
+  }),
   PAPERBOY_ADMIN_TOKEN: z
     .string()
     .optional()
@@ -363,5 +374,6 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: e.PAPERBOY_TRUST_PROXY,
     sendDays: e.PAPERBOY_SEND_DAYS,
     adminToken: e.PAPERBOY_ADMIN_TOKEN,
+    catchUpMs: e.PAPERBOY_CATCHUP,
   });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { findDigest } from '../store/digests.js';
 import { EXIT, withContext } from './run.js';
 
 export function registerServe(program: Command): void {
@@ -31,8 +32,11 @@ export function registerServe(program: Command): void {
             timezone: config.timezone,
             log,
             run: (date) => sends.start(date).finished,
+            isDone: async (date) => (await findDigest(ctx.db, date))?.status === 'sent',
+            catchUpMs: config.catchUpMs,
           });
-          const app = createApp(ctx, { nextRun: scheduler.nextRun, sends });
+          await scheduler.ready;
+          const app = createApp(ctx, { nextRun: scheduler.nextRun, notes: scheduler.notes, sends });
           const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
             const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s));
             s.once('error', reject);

@@ -20,6 +20,8 @@ export interface AppOptions {
   nextRun: () => Date | null;
   /** The sends running in this process (shared with the scheduler). */
   sends?: SendRegistry;
+  /** The scheduler's notes (runs missed and skipped), for the dashboard. */
+  notes?: () => string[];
 }
 
 /** The HTTP app as a value: `serve` listens with it, tests call it. */
@@ -78,7 +80,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   app.use('/admin/*', guard);
   app.use('/admin', guard);
   app.use('/api/*', guard);
-  adminPages(app, ctx, sends, opts.nextRun);
+  adminPages(app, ctx, sends, opts.nextRun, opts.notes ?? (() => []));
   adminPreview(app, ctx);
   adminApi(app, ctx, sends);
 

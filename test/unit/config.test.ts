@@ -41,6 +41,7 @@ describe('config', () => {
       trustProxy: false,
       sendDays: [0, 1, 2, 3, 4, 5, 6],
       adminToken: null,
+      catchUpMs: 6 * 3_600_000,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -13,7 +13,13 @@ import { csrfToken } from './auth.js';
 import { digestStatus } from './status.js';
 
 /** The admin UI: dashboard, manual send with a confirm step, live progress, test send. */
-export function adminPages(app: Hono, ctx: AppContext, sends: SendRegistry, nextRun: () => Date | null): void {
+export function adminPages(
+  app: Hono,
+  ctx: AppContext,
+  sends: SendRegistry,
+  nextRun: () => Date | null,
+  notes: () => string[],
+): void {
   const { timezone } = ctx.config;
   const today = () => dateInZone(new Date(), timezone);
 
@@ -36,6 +42,7 @@ export function adminPages(app: Hono, ctx: AppContext, sends: SendRegistry, next
         'paperboy admin',
         html`<h1>paperboy admin</h1>
           <p>Next scheduled run: <b>${next ? formatInTimeZone(next, timezone) : 'none (no scheduler in this process)'}</b></p>
+          ${notes().map((n) => html`<p class="error" role="alert">Scheduler: ${n}</p>`)}
           <p>Subscribers: ${subs.active} active · ${subs.pending} pending · ${subs.unsubscribed} unsubscribed · ${subs.bounced} bounced</p>
           <h2>Send</h2>
           <form method="get" action="/admin/send" class="signup">
