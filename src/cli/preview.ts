@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PaperboyError } from '../errors.js';
@@ -13,8 +14,19 @@ export function registerPreview(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'the digest date (default: today in PAPERBOY_TIMEZONE)')
     .option('--format <html|text|eml>', 'html, text or the whole message as .eml', 'html')
     .option('--out <file>', 'write to this file instead of standard output')
-    .action(async (opts: { date?: string; format: string; out?: string }) => {
+    .option('--open', 'open the admin preview page of the running server in a browser')
+    .action(async (opts: { date?: string; format: string; out?: string; open?: boolean }) => {
       await withContext(async (ctx) => {
+        if (opts.open) {
+          const url = `${ctx.config.baseUrl}/admin/preview?date=${parseDateOption(opts.date, ctx.config.timezone)}`;
+          const opener =
+            process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+          const child = spawn(opener, [url], { detached: true, stdio: 'ignore' });
+          child.on('error', () => process.stderr.write(`could not start ${opener}: open ${url} yourself\n`));
+          child.unref();
+          process.stdout.write(`${url}\n`);
+          return 0;
+        }
         const format = opts.format as (typeof FORMATS)[number];
         if (!FORMATS.includes(format)) {
           throw new PaperboyError('EUSAGE', `--format: "${opts.format}" is not one of ${FORMATS.join(', ')}`);
