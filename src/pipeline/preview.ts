@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { IsoDate, Subscriber } from '../domain.js';
+import { PaperboyError } from '../errors.js';
 import { personalize } from '../render/personalize.js';
 import { renderEdition } from '../render/render-digest.js';
 import { selectForReader } from '../select/editions.js';
@@ -66,18 +67,34 @@ async function readerContent(ctx: AppContext, date: IsoDate, s: Subscriber): Pro
  * edition — through the same render path as a send. A date already stored shows what was (or is
  * being) sent. Filled in with example personal values.
  */
-export async function previewDigest(ctx: AppContext, date: IsoDate, subscriber?: Subscriber): Promise<Preview> {
+export async function previewDigest(
+  ctx: AppContext,
+  date: IsoDate,
+  subscriber?: Subscriber,
+  editionId?: number,
+): Promise<Preview> {
   const stored = await findDigest(ctx.db, date);
   let warnings: string[] = [];
   let content: MessageContent | null;
-  if (subscriber) content = await readerContent(ctx, date, subscriber);
+  if (editionId !== undefined) {
+    const owned = stored
+      ? await ctx.db
+          .selectFrom('editions')
+          .select('id')
+          .where('id', '=', editionId)
+          .where('digest_id', '=', stored.id)
+          .executeTakeFirst()
+      : undefined;
+    if (!owned) throw new PaperboyError('ENOTFOUND', `no edition ${editionId} in the digest of ${date}`);
+    content = (await editionContent(ctx.db, editionId)) ?? null;
+  } else if (subscriber) content = await readerContent(ctx, date, subscriber);
   else if (stored) content = stored;
   else {
     const built = await buildDigest(ctx, date);
     warnings = built.rendered.warnings;
     content = built.rendered;
   }
-  const of = subscriber ? (content ? 'edition' : 'nothing') : 'digest';
+  const of = subscriber || editionId !== undefined ? (content ? 'edition' : 'nothing') : 'digest';
   const shown = content ?? { subject: '(no email: nothing matches this reader today)', html: '', text: '' };
   const recipient = subscriber
     ? { email: subscriber.email, name: subscriber.name, subscriberId: 0 }

@@ -216,4 +216,26 @@ describe('admin preview', () => {
     expect(dark).toContain('@media all');
     expect(dark).not.toContain('prefers-color-scheme: dark');
   });
+
+  it('shows a sent edition as it was stored, and a reader’s own edition', async () => {
+    const { t, base } = await setUp();
+    const { upsertSubscriber } = await import('../../src/store/subscribers.js');
+    const { editionsOf } = await import('../../src/store/editions.js');
+    const { findDigest } = await import('../../src/store/digests.js');
+    const { runDigest } = await import('../../src/pipeline/run-digest.js');
+    await upsertSubscriber(t.ctx.db, { email: 'topic@example.com', name: null, status: 'active', topics: ['pruning'] });
+    await runDigest(t.ctx, { date: '2026-11-28' });
+    const digest = await findDigest(t.ctx.db, '2026-11-28');
+    const [edition] = await editionsOf(t.ctx.db, digest?.id ?? 0);
+    const cookie = await login(base);
+    const get = async (q: string) => fetch(`${base}${q}`, { headers: { cookie } });
+    const byEdition = await (await get(`/admin/preview?date=2026-11-28&edition=${edition?.id}&view=text`)).text();
+    expect(byEdition).toContain('As stored for this date (what was or is being sent).');
+    expect(byEdition).toContain('Matches: pruning');
+    const byReader = await (await get('/admin/preview?date=2026-11-28&subscriber=topic@example.com&view=text')).text();
+    expect(byReader).toContain('Matches: pruning');
+    const missing = await get('/admin/preview?date=2026-11-28&edition=999');
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain('no edition 999 in the digest of 2026-11-28');
+  });
 });

@@ -5,7 +5,8 @@ import type { AppContext } from '../../pipeline/context.js';
 import { runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateInZone, isIsoDate } from '../../select/dates.js';
-import { listDigests } from '../../store/digests.js';
+import { findDigest, listDigests } from '../../store/digests.js';
+import { editionsOf } from '../../store/editions.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
 import { page } from '../layout.js';
 import { formatInTimeZone } from '../time.js';
@@ -137,6 +138,8 @@ export function adminPages(
     if (!isIsoDate(date)) return c.html(page('Digest', html`<h1>"${date}" is not a date</h1>`), 400);
     const s = await digestStatus(ctx, sends, date);
     const d = s.deliveries;
+    const digest = await findDigest(ctx.db, date);
+    const editions = digest ? await editionsOf(ctx.db, digest.id) : [];
     const p = s.progress;
     return c.html(
       page(
@@ -164,6 +167,14 @@ export function adminPages(
                     html`<form method="post" action="/admin/digests/${date}/${a}"><input type="hidden" name="csrf" value="${csrfToken(ctx, c)}"><button type="submit" class="${a === 'cancel' ? 'secondary' : ''}">${a[0]?.toUpperCase()}${a.slice(1)}</button></form>`,
                 )}</div>
                 ${s.control !== 'run' ? html`<p>An admin asked to <b>${s.control}</b> this send.</p>` : ''}`
+          }
+          ${
+            editions.length
+              ? html`<h2>Editions</h2><ul>${editions.map(
+                  (e) =>
+                    html`<li><a href="/admin/preview?date=${date}&amp;edition=${e.id}">#${e.id}</a> · ${e.frequency} · ${e.topics.length ? e.topics.join(', ') : 'no topics'} · ${e.papers.length} papers · ${e.subscribers} readers</li>`,
+                )}</ul>`
+              : ''
           }
           <p><a href="/admin/preview?date=${date}">Preview</a> · <a href="/digests/${date}">Web version</a> · <a href="/admin">Dashboard</a></p>`,
       ),

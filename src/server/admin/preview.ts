@@ -34,8 +34,10 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
       subscriber = normalized ? await findSubscriberByEmail(ctx.db, normalized) : undefined;
       if (!subscriber) return `${email} is not a subscriber`;
     }
+    const edition = c.req.query('edition');
+    if (edition !== undefined && !/^\d+$/.test(edition)) return `edition "${edition}" is not an edition number`;
     try {
-      return await previewDigest(ctx, date, subscriber);
+      return await previewDigest(ctx, date, subscriber, edition === undefined ? undefined : Number(edition));
     } catch (err) {
       return errorMessage(err);
     }
@@ -56,8 +58,9 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
       ? (c.req.query('view') as (typeof VIEWS)[number])
       : 'desktop';
     const sub = c.req.query('subscriber');
+    const edition = c.req.query('edition');
     const q = (extra: Record<string, string>) =>
-      `?${new URLSearchParams({ date: p.date, ...(sub ? { subscriber: sub } : {}), ...extra }).toString()}`;
+      `?${new URLSearchParams({ date: p.date, ...(sub ? { subscriber: sub } : {}), ...(edition ? { edition } : {}), ...extra }).toString()}`;
     const bytes = Buffer.byteLength(p.html);
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
     const headEnd = p.eml.indexOf('\r\n\r\n');
@@ -71,7 +74,7 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
     return c.html(
       page(
         `Preview ${p.date}`,
-        html`<h1>Preview of ${p.date}${sub ? html` for ${sub}` : ''}</h1>
+        html`<h1>Preview of ${p.date}${sub ? html` for ${sub}` : ''}${edition ? html`, edition #${edition}` : ''}</h1>
           <p><b>${p.subject}</b></p>
           <p class="muted">${
             p.of === 'nothing'
