@@ -73,6 +73,10 @@ export async function startSmtpSink(rcpt: RcptRule = () => null, opts: { delayMs
       });
     },
   });
+  // A client that dies mid-session (the kill -9 test) resets its connection: smtp-server reports
+  // that as an 'error' event, which must not become an uncaught exception of the test process.
+  const connectionErrors: Error[] = [];
+  server.on('error', (err: Error) => connectionErrors.push(err));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
