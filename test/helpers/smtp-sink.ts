@@ -28,7 +28,12 @@ export interface SmtpSink {
  * A real SMTP server (smtp-server) on 127.0.0.1 and a free port, keeping every message it accepts,
  * parsed with mailparser. `rcpt` may answer a given address with a 4xx or 5xx code.
  */
-export async function startSmtpSink(rcpt: RcptRule = () => null, opts: { delayMs?: number } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(
+  rcpt: RcptRule = () => null,
+  /** How long the server takes to accept message n (1-based): a number, or a function of n. */
+  opts: { delayMs?: number | ((n: number) => number) } = {},
+): Promise<SmtpSink> {
+  let accepted = 0;
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   let connections = 0;
@@ -66,7 +71,8 @@ export async function startSmtpSink(rcpt: RcptRule = () => null, opts: { delayMs
               raw: raw.toString('utf8'),
               mail,
             });
-            if (opts.delayMs) setTimeout(cb, opts.delayMs);
+            const delay = typeof opts.delayMs === 'function' ? opts.delayMs(++accepted) : (opts.delayMs ?? 0);
+            if (delay > 0) setTimeout(cb, delay);
             else cb();
           })
           .catch(cb);

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 describe('a send killed midway', () => {
   it('is finished by the next send: everyone gets the digest, only in-flight messages go twice, with the same Message-ID', async () => {
-    sink = await startSmtpSink(() => null, { delayMs: 40 });
+    // Quick for the first 15 messages, slow after: the kill surely lands mid-send.
+    sink = await startSmtpSink(() => null, { delayMs: (n) => (n <= 15 ? 20 : 150) });
     const { dir, cleanup } = tempDir('paperboy-crash-');
     try {
       const env = {
