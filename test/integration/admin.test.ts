@@ -38,6 +38,22 @@ async function login(base: string): Promise<string> {
 }
 
 describe('admin authentication', () => {
+  it('without PAPERBOY_ADMIN_TOKEN answers on loopback only, and says how to set a token', async () => {
+    app = await startTestApp();
+    const web = createApp(app.ctx, { nextRun: () => null });
+    // The app called directly with the connection a remote client would have.
+    const from = (address: string) => ({
+      incoming: { socket: { remoteAddress: address, remotePort: 50000, remoteFamily: 'IPv4' } },
+    });
+    const remote = await web.request('/admin', {}, from('192.0.2.7'));
+    expect(remote.status).toBe(403);
+    expect(await remote.text()).toContain('The admin answers only on this machine until PAPERBOY_ADMIN_TOKEN is set');
+    const api = await web.request('/api/digests', {}, from('192.0.2.7'));
+    expect(api.status).toBe(403);
+    expect((await web.request('/admin', {}, from('127.0.0.1'))).status).toBe(200);
+    expect((await web.request('/api/digests', {}, from('::1'))).status).toBe(200);
+  });
+
   it('asks for the token: 303 to the login form for pages, 401 for the API, and rate-limits wrong tokens', async () => {
     const { base } = await setUp();
     const page = await fetch(`${base}/admin`, { redirect: 'manual' });
