@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBounces } from './cli/bounces.js';
 import { registerDigests } from './cli/digests.js';
+import { registerDkim } from './cli/dkim.js';
 import { registerDoctor } from './cli/doctor.js';
 import { registerPreview } from './cli/preview.js';
 import { EXIT } from './cli/run.js';
@@ -25,6 +26,7 @@ registerSubscribers(program);
 registerBounces(program);
 registerDigests(program);
 registerDoctor(program);
+registerDkim(program);
 registerServe(program);
 
 try {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { type DkimKey, loadDkimKey } from './dkim.js';
 import { PaperboyError } from './errors.js';
 
 /** The validated, frozen settings of one paperboy process. */
@@ -44,6 +45,10 @@ export interface Config {
   bounceMaildir: string | null;
   /** The admin UI's and API's token; null: the admin UI answers on loopback only. */
   adminToken: string | null;
+  /** DKIM signing of every message, when PAPERBOY_DKIM_DOMAIN, _SELECTOR and _KEY are set. */
+  dkim: DkimKey | null;
+  /** Feedback-ID header value (Gmail's feedback loop), when set. */
+  feedbackId: string | null;
   /** A run missed while the process was down is caught up on start-up only if at most this old (ms). */
   catchUpMs: number;
   /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
@@ -267,6 +272,23 @@ const schema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_DKIM_DOMAIN: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), {
+      message: 'expected the signing domain, e.g. example.org',
+    }),
+  PAPERBOY_DKIM_SELECTOR: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^[a-z0-9][a-z0-9._-]*$/i.test(v), { message: 'expected a selector such as paperboy1' }),
+  PAPERBOY_DKIM_KEY: z.string().optional(),
+  PAPERBOY_FEEDBACK_ID: z
+    .string()
+    .optional()
+    .refine((v) => !v || (/^[\x21-\x7e]+(:[\x21-\x7e]+)*$/.test(v) && v.length <= 200), {
+      message: 'expected colon-separated fields without spaces, e.g. daily:papers:paperboy',
+    }),
   PAPERBOY_CATCHUP: text('6h').transform((v, ctx) => {
     const m = /^(\d+)\s*(m|min|h)?$/.exec(v);
     if (m?.[1]) return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60_000 : 3_600_000);
@@ -336,6 +358,20 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     });
   }
   const e = result.data;
+  const dkimSet = [e.PAPERBOY_DKIM_DOMAIN, e.PAPERBOY_DKIM_SELECTOR, e.PAPERBOY_DKIM_KEY].filter((v) => v).length;
+  let dkim: DkimKey | null = null;
+  if (dkimSet > 0) {
+    const key =
+      dkimSet === 3
+        ? loadDkimKey(e.PAPERBOY_DKIM_DOMAIN ?? '', e.PAPERBOY_DKIM_SELECTOR ?? '', e.PAPERBOY_DKIM_KEY ?? '', cwd)
+        : 'set all three of PAPERBOY_DKIM_DOMAIN, PAPERBOY_DKIM_SELECTOR and PAPERBOY_DKIM_KEY, or none';
+    if (typeof key === 'string') {
+      throw new PaperboyError('ECONFIG', `PAPERBOY_DKIM_KEY: ${key}`, {
+        hint: 'make a key pair with: paperboy dkim keygen --selector S --domain D',
+      });
+    }
+    dkim = key;
+  }
   const at = (p: string) => path.resolve(cwd, p);
   const slug = e.PAPERBOY_LIST_NAME.toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -375,5 +411,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     sendDays: e.PAPERBOY_SEND_DAYS,
     adminToken: e.PAPERBOY_ADMIN_TOKEN,
     catchUpMs: e.PAPERBOY_CATCHUP,
+    dkim,
+    feedbackId: e.PAPERBOY_FEEDBACK_ID || null,
   });
 }

@@ -26,6 +26,12 @@ export interface AppContext {
 export async function createContext(config: Config, log: Logger): Promise<AppContext> {
   const templates = loadTemplates(config.templatesDir);
   const secret = resolveSecret(config, log);
+  if (config.dkim && config.dkim.bits < 2048) {
+    log.warn(
+      { event: 'config.dkim.weak', bits: config.dkim.bits },
+      `the DKIM key has ${config.dkim.bits} bits; use 2048 (paperboy dkim keygen)`,
+    );
+  }
   const db = await openStore(config.databasePath);
   const transport = config.smtpUrl
     ? smtpTransport(config.smtpUrl, { pool: config.smtpPool })
@@ -45,6 +51,8 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
       baseUrl: config.baseUrl,
       unsubscribeMailto: config.unsubscribeMailto,
       bounceDomain: config.bounceDomain,
+      dkim: config.dkim,
+      feedbackId: config.feedbackId,
       secret,
     },
     async close() {

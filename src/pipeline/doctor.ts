@@ -39,6 +39,30 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
           fix: 'set PAPERBOY_BASE_URL to the https:// address readers reach (Gmail and Yahoo want an https unsubscribe link)',
         }),
   });
+  const fromDomain = config.from.domain;
+  checks.push(
+    !config.dkim
+      ? {
+          name: 'dkim',
+          status: 'warn',
+          detail: 'messages are not DKIM-signed',
+          fix:
+            'Gmail and Yahoo require DKIM for bulk mail: paperboy dkim keygen --selector paperboy1 --domain ' +
+            fromDomain,
+        }
+      : config.dkim.domain === fromDomain || fromDomain.endsWith(`.${config.dkim.domain}`)
+        ? {
+            name: 'dkim',
+            status: 'ok',
+            detail: `signed as ${config.dkim.selector}._domainkey.${config.dkim.domain} (${config.dkim.bits} bits), aligned with From (${fromDomain})`,
+          }
+        : {
+            name: 'dkim',
+            status: 'fail',
+            detail: `the DKIM domain ${config.dkim.domain} is not the From domain ${fromDomain}: DMARC alignment fails`,
+            fix: 'sign with the From domain (PAPERBOY_DKIM_DOMAIN) or send from an address on the DKIM domain (PAPERBOY_FROM)',
+          },
+  );
   checks.push(
     config.secret
       ? { name: 'secret', status: 'ok', detail: 'PAPERBOY_SECRET is set' }

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { DKIM_HEADERS } from '../dkim.js';
 import { personalize } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken } from '../subscribers/tokens.js';
@@ -21,7 +22,7 @@ export interface Recipient {
 
 export type MessageSettings = Pick<
   Config,
-  'from' | 'listId' | 'listName' | 'baseUrl' | 'unsubscribeMailto' | 'bounceDomain'
+  'from' | 'listId' | 'listName' | 'baseUrl' | 'unsubscribeMailto' | 'bounceDomain' | 'dkim' | 'feedbackId'
 > & {
   secret: string;
 };
@@ -63,6 +64,17 @@ export function buildMessage(digest: MessageContent, r: Recipient, s: MessageSet
       'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': `${s.listName} <${s.listId}>`,
+      ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
     },
+    ...(s.dkim
+      ? {
+          dkim: {
+            domainName: s.dkim.domain,
+            keySelector: s.dkim.selector,
+            privateKey: s.dkim.privateKey,
+            headerFieldNames: DKIM_HEADERS,
+          },
+        }
+      : {}),
   };
 }

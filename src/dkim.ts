@@ -1,0 +1,54 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The headers every digest signs: nodemailer's default list lacks List-Unsubscribe-Post. */
+export const DKIM_HEADERS = 'From:To:Subject:Date:Message-ID:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  privateKey: string;
+  bits: number;
+}
+
+/**
+ * Reads PAPERBOY_DKIM_KEY (PEM text, or a path to a PEM file) and checks it: RSA, at least 1024
+ * bits. Returns the key, or the reason it is refused.
+ */
+export function loadDkimKey(domain: string, selector: string, key: string, cwd: string): DkimKey | string {
+  let pem = key.replace(/\\n/g, '\n');
+  if (!pem.includes('-----BEGIN')) {
+    const file = path.resolve(cwd, key);
+    if (!existsSync(file)) return `neither a PEM key nor a readable file: ${file}`;
+    pem = readFileSync(file, 'utf8');
+  }
+  try {
+    const k = createPrivateKey(pem);
+    if (k.asymmetricKeyType !== 'rsa') return `expected an RSA key, got ${k.asymmetricKeyType}`;
+    const bits = k.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 1024)
+      return `the key has ${bits} bits; receivers ignore DKIM keys under 1024 bits (make one with: paperboy dkim keygen)`;
+    return { domain, selector, privateKey: pem, bits };
+  } catch (err) {
+    return `not a private key: ${(err as Error).message}`;
+  }
+}
+
+/** A new 2048-bit key and the DNS TXT record that publishes its public half. */
+export function makeDkimKey(domain: string, selector: string): { privateKey: string; record: string; name: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const p = publicKey.toString('base64');
+  // DNS strings are at most 255 characters: split the value, the resolver joins them.
+  const value = `v=DKIM1; k=rsa; p=${p}`;
+  const chunks = value.match(/.{1,250}/g) ?? [value];
+  return {
+    privateKey,
+    name: `${selector}._domainkey.${domain}`,
+    record: `${selector}._domainkey.${domain}. IN TXT ( ${chunks.map((c) => `"${c}"`).join(' ')} )`,
+  };
+}

@@ -1,0 +1,136 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { makeDkimKey } from '../../src/dkim.js';
+import { runDigest } from '../../src/pipeline/run-digest.js';
+import { runCli } from '../helpers/cli.js';
+import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { addActive, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
+
+let app: TestApp | undefined;
+let sink: SmtpSink | undefined;
+afterEach(async () => {
+  await app?.close();
+  await sink?.close();
+  app = sink = undefined;
+});
+
+describe('DKIM', () => {
+  it('signs every message so that it verifies against the published key, List-Unsubscribe-Post included', async () => {
+    sink = await startSmtpSink();
+    const key = makeDkimKey('papers.example.org', 'pb1');
+    const smtp = sink.url;
+    app = await startTestApp((dir) => {
+      const file = path.join(dir, 'dkim.pem');
+      writeFileSync(file, key.privateKey);
+      return {
+        PAPERBOY_SMTP_URL: smtp,
+        PAPERBOY_DKIM_DOMAIN: 'papers.example.org',
+        PAPERBOY_DKIM_SELECTOR: 'pb1',
+        PAPERBOY_DKIM_KEY: file,
+        PAPERBOY_FEEDBACK_ID: 'daily:papers:paperboy',
+      };
+    });
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    expect(sink.received).toHaveLength(2);
+
+    // A stub DNS holding the TXT record `paperboy dkim keygen` prints.
+    const txt = [...key.record.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
+    const resolver = async (name: string, rr: string) => {
+      if (rr === 'TXT' && name === key.name) return [txt];
+      throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
+    };
+    for (const m of sink.received) {
+      const result = await dkimVerify(Buffer.from(m.raw), { resolver });
+      const [sig] = result.results;
+      expect(sig?.status.result).toBe('pass');
+      expect(sig?.signingDomain).toBe('papers.example.org');
+      expect(sig?.selector).toBe('pb1');
+      const signed = (rawHeaders(m.raw, 'dkim-signature')[0] ?? '').replace(/\s+/g, '');
+      const h = /(?:^|;)h=([^;]+)/.exec(signed)?.[1]?.toLowerCase().split(':') ?? [];
+      for (const name of [
+        'from',
+        'to',
+        'subject',
+        'date',
+        'message-id',
+        'list-id',
+        'list-unsubscribe',
+        'list-unsubscribe-post',
+      ]) {
+        expect(h, name).toContain(name);
+      }
+      expect(rawHeaders(m.raw, 'feedback-id')).toEqual(['daily:papers:paperboy']);
+    }
+    // A changed header breaks the signature: the check is real.
+    const tampered = sink.received[0]?.raw.replace(/^Subject: /m, 'Subject: X') ?? '';
+    const bad = await dkimVerify(Buffer.from(tampered), { resolver });
+    expect(bad.results[0]?.status.result).toBe('fail');
+  });
+
+  it('refuses a key under 1024 bits and a half-set configuration at start-up', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const weak = generateKeyPairSync('rsa', {
+        modulusLength: 512,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey;
+      const file = path.join(dir, 'weak.pem');
+      writeFileSync(file, weak);
+      const env = testEnv(dir, {
+        PAPERBOY_DKIM_DOMAIN: 'papers.example.org',
+        PAPERBOY_DKIM_SELECTOR: 'pb1',
+        PAPERBOY_DKIM_KEY: file,
+      });
+      expect(() => loadConfig(env, dir)).toThrowError(
+        'PAPERBOY_DKIM_KEY: the key has 512 bits; receivers ignore DKIM keys under 1024 bits (make one with: paperboy dkim keygen)',
+      );
+      expect(() => loadConfig(testEnv(dir, { PAPERBOY_DKIM_DOMAIN: 'papers.example.org' }), dir)).toThrowError(
+        'PAPERBOY_DKIM_KEY: set all three of PAPERBOY_DKIM_DOMAIN, PAPERBOY_DKIM_SELECTOR and PAPERBOY_DKIM_KEY, or none',
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('`paperboy dkim keygen` writes the key and prints the record; doctor checks alignment with From', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const gen = await runCli(
+        ['dkim', 'keygen', '--selector', 'pb1', '--domain', 'Papers.Example.org', '--out', dir],
+        {},
+        dir,
+      );
+      expect(gen.code).toBe(0);
+      const file = path.join(dir, 'pb1.Papers.Example.org.private.pem');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(gen.stdout).toMatch(
+        /^pb1\._domainkey\.papers\.example\.org\. IN TXT \( "v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+" ("[A-Za-z0-9+/=]+" )*\)$/m,
+      );
+      expect(gen.stdout).toContain(`PAPERBOY_DKIM_KEY=${file}\n`);
+
+      const base = {
+        ...testEnv(dir, {}),
+        PAPERBOY_LOG_LEVEL: 'error',
+        PAPERBOY_DKIM_SELECTOR: 'pb1',
+        PAPERBOY_DKIM_KEY: file,
+      };
+      const aligned = await runCli(['doctor'], { ...base, PAPERBOY_DKIM_DOMAIN: 'papers.example.org' }, dir);
+      expect(aligned.stdout).toMatch(
+        /^ok {4}dkim {6}signed as pb1\._domainkey\.papers\.example\.org \(2048 bits\), aligned with From \(papers\.example\.org\)$/m,
+      );
+      const misaligned = await runCli(['doctor'], { ...base, PAPERBOY_DKIM_DOMAIN: 'other.example.net' }, dir);
+      expect(misaligned.code).toBe(1);
+      expect(misaligned.stdout).toContain(
+        'FAIL  dkim      the DKIM domain other.example.net is not the From domain papers.example.org: DMARC alignment fails',
+      );
+    } finally {
+      cleanup();
+    }
+  });
+});
