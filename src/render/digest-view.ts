@@ -44,6 +44,8 @@ export interface DigestView {
   papers: PaperView[];
   baseUrl: string;
   webUrl: string;
+  /** Papers listed by title and link only, when the email would be too large for Gmail otherwise. */
+  more: { title: string; url: string }[];
   /** True for the public web version: no personal values, a generic footer. */
   web: boolean;
   weekly: boolean;
@@ -55,7 +57,10 @@ export interface DigestView {
 export interface ViewSettings {
   listName: string;
   baseUrl: string;
+  /** Abstract length in characters (0: no abstract). */
   abstractChars?: number;
+  /** Only the first N papers get a card; the rest are listed by title under "More in the web version". */
+  cards?: number;
 }
 
 const SUBJECT_MAX = 120;
@@ -97,6 +102,8 @@ export function buildDigestView(
     category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
     matched: edition.matched?.[i]?.length ? stripMarkers(oneLine(edition.matched[i]?.join(', ') ?? '')) : null,
   }));
+  const cards = settings.cards ?? views.length;
+  const listed = views.slice(cards).map((v) => ({ title: v.title, url: v.url }));
   const top = views[0];
   const more = views.length - 1;
   const preheader = top
@@ -113,7 +120,8 @@ export function buildDigestView(
     subject: digestSubject(settings.listName, date, top?.title ?? 'no papers', edition.weekly),
     preheader,
     count: views.length,
-    papers: views,
+    papers: views.slice(0, cards),
+    more: listed,
     baseUrl: settings.baseUrl,
     webUrl: `${settings.baseUrl}/digests/${date}`,
     web,

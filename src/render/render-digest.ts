@@ -44,7 +44,50 @@ export async function renderView(
   return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs');
 }
 
-/** One reader edition of a digest: the email only (HTML and text with markers), compiled once. */
+/** HTML budget per message: Gmail clips at about 102 KB; the per-recipient values need a little room. */
+export const HTML_BUDGET = 90 * 1024 - 1024;
+
+/**
+ * The email of a set of papers that fits the budget: as it is when it fits (the usual case: one
+ * compile); otherwise with shorter abstracts, then with the last papers moved to a "More today"
+ * list of titles and links — no paper's title or link is ever dropped.
+ */
+async function renderWithinBudget(
+  templates: DigestTemplates,
+  papers: readonly Paper[],
+  date: IsoDate,
+  settings: ViewSettings,
+  edition: EditionOptions,
+): Promise<{ view: DigestView; html: string; warnings: string[] }> {
+  let last: { view: DigestView; html: string; warnings: string[] } | null = null;
+  const attempt = async (s: ViewSettings) => {
+    const view = buildDigestView(papers, date, s, false, edition);
+    const out = await renderView(templates, view);
+    last = { view, ...out };
+    return Buffer.byteLength(out.html) <= HTML_BUDGET ? last : null;
+  };
+  for (const abstractChars of [320, 160, 0]) {
+    const ok = await attempt({ ...settings, abstractChars });
+    if (ok) return ok;
+  }
+  // The most cards that fit, by bisection (a handful of compiles, only on a heavy day).
+  let best: { view: DigestView; html: string; warnings: string[] } | null = null;
+  let lo = 1;
+  let hi = papers.length - 1;
+  while (lo <= hi) {
+    const cards = Math.floor((lo + hi) / 2);
+    const ok = await attempt({ ...settings, abstractChars: 0, cards });
+    if (ok) {
+      best = ok;
+      lo = cards + 1;
+    } else hi = cards - 1;
+  }
+  const result = best ?? last;
+  if (!result) throw new Error('unreachable: no render attempted');
+  return result;
+}
+
+/** One reader edition of a digest: the email only (HTML and text with markers), within the budget. */
 export async function renderEdition(
   templates: DigestTemplates,
   papers: readonly Paper[],
@@ -52,27 +95,28 @@ export async function renderEdition(
   settings: ViewSettings,
   edition: EditionOptions,
 ): Promise<{ subject: string; html: string; text: string }> {
-  const view = buildDigestView(papers, date, settings, false, edition);
-  const { html } = await renderView(templates, view);
+  const { view, html } = await renderWithinBudget(templates, papers, date, settings, edition);
   return { subject: view.subject, html, text: templates.text(view) };
 }
 
-/** Renders the email (HTML with markers, text with markers) and the web version of a digest. */
+/** Renders the email (HTML and text with markers, within the budget) and the full web version of a digest. */
 export async function renderDigest(
   templates: DigestTemplates,
   papers: readonly Paper[],
   date: IsoDate,
   settings: ViewSettings,
 ): Promise<RenderedDigest> {
-  const view = buildDigestView(papers, date, settings, false);
   const webView = buildDigestView(papers, date, settings, true);
-  const [email, web] = await Promise.all([renderView(templates, view), renderView(templates, webView)]);
+  const [email, web] = await Promise.all([
+    renderWithinBudget(templates, papers, date, settings, {}),
+    renderView(templates, webView),
+  ]);
   return {
     date,
-    subject: view.subject,
-    preheader: view.preheader,
+    subject: email.view.subject,
+    preheader: email.view.preheader,
     html: email.html,
-    text: templates.text(view),
+    text: templates.text(email.view),
     webHtml: web.html,
     webText: templates.text(webView),
     warnings: email.warnings,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
-import { renderDigest } from '../../src/render/render-digest.js';
+import { HTML_BUDGET, renderDigest } from '../../src/render/render-digest.js';
 import { loadTemplates } from '../../src/render/templates.js';
 import { makePaper } from '../helpers/papers.js';
 import { ROOT } from '../helpers/test-app.js';
@@ -67,6 +67,27 @@ describe('digest templates', () => {
     expect(r.text).toContain(
       'Author Number0 With-A-Long-Name, Author Number1 With-A-Long-Name, Author Number2 With-A-Long-Name et al.',
     );
+  });
+
+  it('keeps a very heavy day under the budget without dropping any paper’s title or link', async () => {
+    const papers = Array.from({ length: 40 }, (_, i) =>
+      paper(i, {
+        title: `${'Scaling sparse attention to very long contexts with learned routing '.repeat(2)}${i}`,
+        summary: 'This abstract goes on and on without mercy. '.repeat(120),
+        authors: Array.from({ length: 60 }, (_, k) => `Author Number${k} With-A-Long-Name`),
+      }),
+    );
+    const r = await renderDigest(templates, papers, '2026-11-28', settings);
+    expect(Buffer.byteLength(r.html)).toBeLessThanOrEqual(HTML_BUDGET);
+    for (const p of papers) {
+      expect(r.html).toContain(`href="https://huggingface.co/papers/${p.id}"`);
+      expect(r.text).toContain(`https://huggingface.co/papers/${p.id}`);
+    }
+    expect(r.html).toContain('<b>More today</b>');
+    expect(r.text).toContain('More today (in full in the web version, https://papers.example.org/digests/2026-11-28):');
+    // The web version is not squeezed: every paper has its card and abstract.
+    expect(r.webHtml).not.toContain('More today');
+    expect(r.webHtml.match(/This abstract goes on and on without mercy\./g)?.length).toBeGreaterThanOrEqual(40);
   });
 
   it('escapes paper data, MJML and Handlebars syntax included', async () => {
