@@ -1,5 +1,6 @@
 import mjml2html from 'mjml';
 import { PaperboyError } from '../errors.js';
+import { MJML_OPTIONS } from './render-digest.js';
 import type { DigestTemplates } from './templates.js';
 
 export interface RenderedConfirm {
@@ -17,7 +18,7 @@ export async function renderConfirm(
   const subject = `Confirm your subscription to ${settings.listName}`;
   const view = { ...settings, subject };
   try {
-    const out = await mjml2html(templates.confirmMjml(view), { validationLevel: 'strict', keepComments: false });
+    const out = await mjml2html(templates.confirmMjml(view), MJML_OPTIONS);
     return { subject, html: out.html, text: templates.confirmText(view) };
   } catch (err) {
     if (err instanceof PaperboyError) throw err;

@@ -17,9 +17,16 @@ interface MjmlIssue {
   tagName: string;
 }
 
+/**
+ * Strict validation; no web fonts: MJML would otherwise add a Google Fonts <link> and @import
+ * because the font stack names Roboto — a request to a third party on every open, and bytes
+ * toward Gmail's clipping limit. The system font stack needs none.
+ */
+export const MJML_OPTIONS = { validationLevel: 'strict', keepComments: false, fonts: {} } as const;
+
 async function compileMjml(source: string, label: string): Promise<{ html: string; warnings: string[] }> {
   try {
-    const out = await mjml2html(source, { validationLevel: 'strict', keepComments: false });
+    const out = await mjml2html(source, MJML_OPTIONS);
     return { html: out.html, warnings: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
   } catch (err) {
     const issues = (err as { errors?: MjmlIssue[] }).errors;

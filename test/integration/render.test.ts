@@ -37,6 +37,9 @@ describe('digest templates', () => {
     expect(r.html).toContain('<!--[if mso | IE]>');
     expect(r.html).toContain('role="presentation"');
     expect(r.html).not.toMatch(/%7B%7B|\{\{/);
+    // No web fonts: nothing is fetched from a third party when the email is opened.
+    expect(r.html).not.toContain('fonts.googleapis.com');
+    expect(r.html).not.toMatch(/<link\b|@import/);
     // The per-recipient markers are there to be filled, once each in the footer.
     expect(r.html.match(/=pb:unsubscribe_url=/g)).toHaveLength(1);
     expect(r.text.match(/=pb:unsubscribe_url=/g)).toHaveLength(1);
