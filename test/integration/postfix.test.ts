@@ -1,0 +1,181 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { simpleParser } from 'mailparser';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeDkimKey } from '../../src/dkim.js';
+import { runDigest } from '../../src/pipeline/run-digest.js';
+import { parseHfItems } from '../../src/sources/hf-items.js';
+import { deliveryById, deliveryByMessageId } from '../../src/store/deliveries.js';
+import { findSubscriberByEmail, upsertSubscriber } from '../../src/store/subscribers.js';
+import { signToken, verifyToken } from '../../src/subscribers/tokens.js';
+import { type PostfixInstance, startPostfix } from '../helpers/postfix.js';
+import { rawHeaders } from '../helpers/smtp-sink.js';
+import { SAMPLE, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+
+const DATE = '2026-11-28';
+const FROM_DOMAIN = 'papers.example.org';
+const BOUNCE_DOMAIN = 'bounces.papers.example.org';
+const MAILTO = 'unsubscribe@papers.example.org';
+
+let app: TestApp | undefined;
+let mta: PostfixInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  await mta?.stop();
+  app = mta = undefined;
+});
+
+/** The titles of the top 10 sample papers: what a reader without topics gets. */
+function expectedTitles(): string[] {
+  const { papers } = parseHfItems(JSON.parse(readFileSync(SAMPLE, 'utf8')));
+  return papers
+    .sort((a, b) => b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
+    .slice(0, 10)
+    .map((p) => p.title);
+}
+
+describe('a digest through a real MTA (Postfix)', () => {
+  it('is delivered by Postfix into a Maildir, one file per subscriber, DKIM intact under the headers Postfix adds', async () => {
+    // Fails loudly ("Postfix is required for this test: …") when Postfix is missing or cannot start.
+    mta = await startPostfix({ domain: 'readers.test' });
+    const readers = [
+      { email: 'ada@readers.test', name: 'Ada Lovelace' },
+      { email: 'zoe@readers.test', name: 'Zoë Ångström-Þórsdóttir' },
+      { email: 'mei@readers.test', name: '王美丽' },
+      { email: 'bob@readers.test', name: null },
+    ];
+
+    const key = makeDkimKey(FROM_DOMAIN, 'pb1');
+    const smtpUrl = mta.smtpUrl;
+    app = await startTestApp((dir) => {
+      const file = path.join(dir, 'dkim.pem');
+      writeFileSync(file, key.privateKey, { mode: 0o600 });
+      return {
+        PAPERBOY_SMTP_URL: smtpUrl,
+        PAPERBOY_DKIM_DOMAIN: FROM_DOMAIN,
+        PAPERBOY_DKIM_SELECTOR: 'pb1',
+        PAPERBOY_DKIM_KEY: file,
+        PAPERBOY_BOUNCE_DOMAIN: BOUNCE_DOMAIN,
+        PAPERBOY_UNSUBSCRIBE_MAILTO: MAILTO,
+      };
+    });
+    for (const r of readers) await upsertSubscriber(app.ctx.db, { email: r.email, name: r.name, status: 'active' });
+
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: readers.length,
+      failed: 0,
+      skipped: 0,
+    });
+
+    // Postfix accepted them; now it queues and delivers on its own schedule.
+    const files = await mta.waitForDelivery(readers.length, 60_000);
+    expect(files).toHaveLength(readers.length);
+
+    // The stub DNS holding the TXT record `paperboy dkim keygen` prints.
+    const txt = [...key.record.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '');
+    const resolver = async (name: string, rr: string) => {
+      if (rr === 'TXT' && name === key.name) return [txt];
+      throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
+    };
+
+    const titles = expectedTitles();
+    const seen = new Map<string, string>();
+    for (const file of files) {
+      const raw = readFileSync(file, 'utf8');
+      const mail = await simpleParser(raw);
+      const to = mail.to && !Array.isArray(mail.to) ? mail.to.value : [];
+      expect(to, file).toHaveLength(1);
+      const address = to[0]?.address ?? '';
+      const reader = readers.find((r) => r.email === address);
+      expect(reader, `an address nobody subscribed: ${address}`).toBeDefined();
+      expect(seen.has(address), `a second file for ${address}`).toBe(false);
+      seen.set(address, file);
+      expect(to[0]?.name ?? '').toBe(reader?.name ?? '');
+      const sub = await findSubscriberByEmail(app.ctx.db, address);
+      if (!sub) throw new Error(`no subscriber ${address}`);
+
+      // What Postfix itself wrote above the message: the envelope sender and its Received line.
+      const head = raw.split(/\r?\n\r?\n/)[0] ?? '';
+      expect(head.split(/\r?\n/)[0]).toMatch(/^Return-Path: </);
+      const returnPath = rawHeaders(raw, 'return-path');
+      expect(returnPath).toHaveLength(1);
+      const verp = /^<bounce\+([^@>]+)@([^>]+)>$/.exec(returnPath[0] ?? '');
+      expect(verp?.[2]).toBe(BOUNCE_DOMAIN);
+      const deliveryId = verifyToken(TEST_SECRET, 'bounce', verp?.[1] ?? '');
+      expect(deliveryId).not.toBeNull();
+      expect((await deliveryById(app.ctx.db, deliveryId ?? 0))?.subscriberId).toBe(sub.id);
+      expect(rawHeaders(raw, 'delivered-to')).toEqual([address]);
+      const received = rawHeaders(raw, 'received');
+      expect(received.some((r) => /by mta\.paperboy\.test \(Postfix\) with E?SMTP id \w+ for <[^>]+>/.test(r))).toBe(
+        true,
+      );
+      expect(received.find((r) => r.includes('(Postfix)'))).toContain(`for <${address}>`);
+      // Postfix's headers sit above the signature (they are not signed, and need not be).
+      const lines = head.split(/\r?\n/);
+      const firstSignature = lines.findIndex((l) => /^dkim-signature:/i.test(l));
+      const postfixReceived = lines.findIndex((l) => /^received:/i.test(l));
+      expect(firstSignature).toBeGreaterThan(postfixReceived);
+
+      // DKIM still verifies after Postfix handled the message.
+      const dkim = await dkimVerify(Buffer.from(raw), { resolver });
+      expect(dkim.results).toHaveLength(1);
+      const [sig] = dkim.results;
+      expect(sig?.status.result, JSON.stringify(sig?.status)).toBe('pass');
+      expect(sig?.signingDomain).toBe(FROM_DOMAIN);
+      expect(sig?.selector).toBe('pb1');
+      const signed = (rawHeaders(raw, 'dkim-signature')[0] ?? '').replace(/\s+/g, '');
+      const h = /(?:^|;)h=([^;]+)/.exec(signed)?.[1]?.toLowerCase().split(':') ?? [];
+      for (const name of [
+        'from',
+        'to',
+        'subject',
+        'date',
+        'message-id',
+        'list-id',
+        'list-unsubscribe',
+        'list-unsubscribe-post',
+      ]) {
+        expect(h, name).toContain(name);
+      }
+
+      // The message's own headers, as specified.
+      for (const name of ['from', 'to', 'subject', 'date', 'message-id']) {
+        expect(rawHeaders(raw, name), name).toHaveLength(1);
+      }
+      expect(mail.from?.value).toEqual([{ name: 'Daily Papers', address: `digest@${FROM_DOMAIN}` }]);
+      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]}`);
+      expect(mail.date).toBeInstanceOf(Date);
+      expect(mail.messageId).toMatch(new RegExp(`^<${DATE}\\.${sub.id}\\.[0-9a-f]{16}@papers\\.example\\.org>$`));
+      expect((await deliveryByMessageId(app.ctx.db, mail.messageId ?? ''))?.id).toBe(deliveryId);
+      const unsubscribe = `https://${FROM_DOMAIN}/u/${signToken(TEST_SECRET, 'unsubscribe', sub.id)}`;
+      expect(rawHeaders(raw, 'list-unsubscribe')).toEqual([`<${unsubscribe}>, <mailto:${MAILTO}?subject=unsubscribe>`]);
+      expect(rawHeaders(raw, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe=One-Click']);
+      expect(rawHeaders(raw, 'list-id')).toEqual([`Daily Papers <daily-papers.${FROM_DOMAIN}>`]);
+
+      // Both parts: the text part with every title and the unsubscribe URL, the HTML with the titles.
+      const text = mail.text ?? '';
+      const flat = text.replace(/\s+/g, ' ');
+      for (const t of titles) expect(flat).toContain(t);
+      expect(text).toContain(`Unsubscribe: ${unsubscribe}`);
+      expect(text).not.toMatch(/<[a-z][^>]*>/i);
+      const html = typeof mail.html === 'string' ? mail.html : '';
+      expect(html).toMatch(/^<!doctype html>/i);
+      for (const t of titles) expect(html).toContain(Handlebars.Utils.escapeExpression(t));
+      expect(html).toContain(`href="${unsubscribe}"`);
+    }
+    expect([...seen.keys()].sort()).toEqual(readers.map((r) => r.email).sort());
+    // Postfix delivered each message once: no more files, no more deliveries in its log.
+    expect(mta.delivered()).toHaveLength(readers.length);
+    expect(mta.log().match(/ status=sent \(delivered to maildir\)/g)).toHaveLength(readers.length);
+
+    // The verification is real: a header changed after signing fails it.
+    const one = readFileSync(files[0] ?? '', 'utf8');
+    const tampered = one.replace(/^Subject: /m, 'Subject: X');
+    expect(tampered).not.toBe(one);
+    const bad = await dkimVerify(Buffer.from(tampered), { resolver });
+    expect(bad.results[0]?.status.result).toBe('fail');
+  }, 120_000);
+});
