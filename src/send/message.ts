@@ -1,8 +1,9 @@
 import type { Config } from '../config.js';
 import { DKIM_HEADERS } from '../dkim.js';
-import { personalize } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken } from '../subscribers/tokens.js';
+import { assembleMessage, type MessageTemplate, messageTemplate } from './assemble.js';
+import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
 
 export interface MessageContent {
@@ -45,36 +46,67 @@ export function listUnsubscribeHeader(url: string, mailto: string | null): strin
   return mailto ? `<${url}>, <mailto:${mailto}?subject=unsubscribe>` : `<${url}>`;
 }
 
-/** One recipient's message of a digest: personal values filled in, list headers set. */
+/** The templates of the contents seen, per settings: one content object per edition per run. */
+const templates = new WeakMap<MessageSettings, WeakMap<MessageContent, MessageTemplate>>();
+
+/**
+ * The template of a content, made on first use. Keyed by the object: a content must not be changed
+ * once a message was built from it (the send loop and the pipeline never do).
+ */
+function templateFor(content: MessageContent, s: MessageSettings): MessageTemplate {
+  let bySettings = templates.get(s);
+  if (!bySettings) {
+    bySettings = new WeakMap();
+    templates.set(s, bySettings);
+  }
+  let t = bySettings.get(content);
+  if (!t) {
+    t = messageTemplate(content, {
+      from: { name: s.from.name, address: s.from.address },
+      listName: s.listName,
+      listId: s.listId,
+      feedbackId: s.feedbackId,
+    });
+    bySettings.set(content, t);
+  }
+  return t;
+}
+
+/** nodemailer's DKIM options: it signs a raw message as it streams it, h= covering DKIM_HEADERS. */
+export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMessage, 'dkim'> {
+  return s.dkim
+    ? {
+        dkim: {
+          domainName: s.dkim.domain,
+          keySelector: s.dkim.selector,
+          privateKey: s.dkim.privateKey,
+          headerFieldNames: DKIM_HEADERS,
+        },
+      }
+    : {};
+}
+
+/**
+ * One recipient's message of a digest, ready to send: the MIME bytes assembled from the content's
+ * template and this recipient's values (assemble.ts), with the envelope — the VERP bounce address
+ * when a bounce domain is set, else From.
+ */
 export function buildMessage(digest: MessageContent, r: Recipient, s: MessageSettings): OutgoingMessage {
   const url = unsubscribeUrl(s, r.subscriberId);
-  const values = { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email };
-  const name = cleanName(r.name);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
-  return {
-    ...(bounceTo ? { envelope: { from: bounceTo, to: r.email } } : {}),
-    from: { name: s.from.name, address: s.from.address },
-    to: name ? { name, address: r.email } : r.email,
-    // The subject was made one line when rendered; this keeps any stray CR/LF out of the header anyway.
-    subject: digest.subject.replace(/[\r\n]+/g, ' '),
+  const raw = assembleMessage(templateFor(digest, s), {
+    toName: cleanName(r.name),
+    toAddress: r.email,
     messageId: r.messageId,
-    text: personalize(digest.text, values, 'text'),
-    html: personalize(digest.html, values, 'html'),
-    headers: {
-      'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': `${s.listName} <${s.listId}>`,
-      ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
-    },
-    ...(s.dkim
-      ? {
-          dkim: {
-            domainName: s.dkim.domain,
-            keySelector: s.dkim.selector,
-            privateKey: s.dkim.privateKey,
-            headerFieldNames: DKIM_HEADERS,
-          },
-        }
-      : {}),
+    date: new Date(),
+    listUnsubscribe: listUnsubscribeHeader(url, s.unsubscribeMailto),
+    values: { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email },
+  });
+  return {
+    envelope: { from: bounceTo ?? wireAddress(s.from.address), to: [wireAddress(r.email)] },
+    raw,
+    // Not written again (raw is the message); it names the message for the outbox file and the logs.
+    messageId: r.messageId,
+    ...dkimOptions(s),
   };
 }

@@ -1,5 +1,10 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
+/**
+ * nodemailer's message options: the fields for nodemailer to compose (the confirmation email), or,
+ * for digests, a ready `raw` message with its `envelope` (assemble.ts), which nodemailer sends as
+ * it is (DKIM-signing it on the way when `dkim` is set).
+ */
 export type OutgoingMessage = Mail.Options;
 
 export interface TransportResult {

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { escapeHtml } from '../render/helpers.js';
+import { MARKERS, type RecipientValues } from '../render/personalize.js';
+import type { MessageContent } from './message.js';
+import { dateValue, displayName, headerField, mailbox, messageIdValue, unstructured } from './mime-header.js';
+import { qpEncode } from './qp.js';
+
+/**
+ * The MIME message of one recipient, assembled from bytes encoded once per content (digest or
+ * edition) and the few personal pieces encoded per recipient — instead of nodemailer composing and
+ * quoted-printable-encoding 50–90 KB for every message. `standard-message.ts` keeps the composed
+ * path, and a test holds the two equal once parsed.
+ *
+ * The body is split at the personalization markers; each static piece is quoted-printable encoded
+ * once, ending at column 0 (qp.ts), so a recipient's message is the static buffers with that
+ * recipient's encoded values between them. The multipart boundary starts with `=_`, which never
+ * occurs in quoted-printable text, so no content can forge it.
+ */
+
+/** The sender-side headers: the same for every message of a run. */
+export interface StaticHeaders {
+  from: { name: string; address: string };
+  listName: string;
+  listId: string;
+  feedbackId: string | null;
+}
+
+/** What differs per recipient. */
+export interface PersonalParts {
+  toName: string | null;
+  toAddress: string;
+  messageId: string;
+  date: Date;
+  /** The List-Unsubscribe value, e.g. `<https://…/u/TOKEN>`. */
+  listUnsubscribe: string;
+  /** The marker values, unescaped (escaped here for the HTML part). */
+  values: RecipientValues;
+}
+
+type Key = keyof typeof MARKERS;
+type Kind = 'text' | 'html';
+
+/** A slot filled per recipient: the personal headers, or one marker value of one part. */
+type Slot = { slot: 'headers' } | { slot: 'value'; key: Key; kind: Kind };
+
+export interface MessageTemplate {
+  readonly chunks: readonly (Buffer | Slot)[];
+  /** Bytes of the static chunks, to size the message without a second pass. */
+  readonly staticBytes: number;
+  readonly boundary: string;
+}
+
+const KEY_OF = new Map<string, Key>(Object.entries(MARKERS).map(([key, marker]) => [marker, key as Key]));
+const MARKER_RE = new RegExp(
+  Object.values(MARKERS)
+    .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|'),
+  'g',
+);
+
+/** A part's body as static encoded pieces and value slots, in order. */
+function partChunks(source: string, kind: Kind): (Buffer | Slot)[] {
+  const s = source.replace(/\r\n?/g, '\n');
+  const chunks: (Buffer | Slot)[] = [];
+  let from = 0;
+  for (const m of s.matchAll(MARKER_RE)) {
+    const at = m.index;
+    if (at > from) chunks.push(qpEncode(s.slice(from, at), false));
+    chunks.push({ slot: 'value', key: KEY_OF.get(m[0]) as Key, kind });
+    from = at + m[0].length;
+  }
+  // The last static piece closes the part (possibly empty: then the part ends with a soft break).
+  chunks.push(qpEncode(s.slice(from), true));
+  return chunks;
+}
+
+function partHeaders(kind: Kind): string {
+  return `Content-Type: text/${kind === 'html' ? 'html' : 'plain'}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n`;
+}
+
+/** The per-content template: everything but the recipient, encoded once. */
+export function messageTemplate(content: MessageContent, head: StaticHeaders): MessageTemplate {
+  const boundary = `=_pb_${randomBytes(12).toString('hex')}`;
+  const parts: [Kind, string][] = [];
+  if (content.text) parts.push(['text', content.text]);
+  if (content.html) parts.push(['html', content.html]);
+  if (parts.length === 0) parts.push(['text', '']);
+
+  const top =
+    headerField('From', mailbox(head.from.name, head.from.address)) +
+    // The subject was made one line when rendered; control characters are dropped here anyway.
+    headerField('Subject', unstructured(content.subject)) +
+    headerField('List-Id', `${displayName(head.listName)} <${head.listId}>`) +
+    headerField('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click') +
+    (head.feedbackId ? headerField('Feedback-ID', head.feedbackId) : '');
+
+  const raw: (string | Buffer | Slot)[] = [top, { slot: 'headers' }, 'MIME-Version: 1.0\r\n'];
+  const [only] = parts;
+  if (parts.length === 1 && only) {
+    raw.push(`${partHeaders(only[0])}\r\n`, ...partChunks(only[1], only[0]));
+  } else {
+    raw.push(`Content-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n`);
+    for (const [kind, source] of parts) {
+      raw.push(`--${boundary}\r\n${partHeaders(kind)}\r\n`, ...partChunks(source, kind), '\r\n');
+    }
+    raw.push(`--${boundary}--\r\n`);
+  }
+
+  // Adjacent static pieces joined: fewer buffers to copy per message.
+  const chunks: (Buffer | Slot)[] = [];
+  let pending: Buffer[] = [];
+  const flush = () => {
+    if (pending.length > 0) chunks.push(Buffer.concat(pending));
+    pending = [];
+  };
+  for (const c of raw) {
+    if (typeof c === 'string') pending.push(Buffer.from(c, 'utf8'));
+    else if (Buffer.isBuffer(c)) pending.push(c);
+    else {
+      flush();
+      chunks.push(c);
+    }
+  }
+  flush();
+  const staticBytes = chunks.reduce((n, c) => n + (Buffer.isBuffer(c) ? c.length : 0), 0);
+  return { chunks, staticBytes, boundary };
+}
+
+let dateCache = { second: -1, value: '' };
+
+/** The Date value, formatted once per second: a send writes thousands of messages a second. */
+function cachedDate(d: Date): string {
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== dateCache.second) dateCache = { second, value: dateValue(d) };
+  return dateCache.value;
+}
+
+/** One recipient's message: the template's bytes with the personal headers and values in place. */
+export function assembleMessage(t: MessageTemplate, p: PersonalParts): Buffer {
+  const personal = Buffer.from(
+    headerField('To', mailbox(p.toName, p.toAddress)) +
+      headerField('Date', cachedDate(p.date)) +
+      headerField('Message-ID', messageIdValue(p.messageId)) +
+      headerField('List-Unsubscribe', p.listUnsubscribe),
+    'utf8',
+  );
+  // Each value encoded at most once per part kind, however often its marker appears.
+  const encoded = new Map<string, Buffer>();
+  const list: Buffer[] = [];
+  let total = t.staticBytes;
+  for (const c of t.chunks) {
+    if (Buffer.isBuffer(c)) {
+      list.push(c);
+      continue;
+    }
+    let b: Buffer;
+    if (c.slot === 'headers') b = personal;
+    else {
+      const id = `${c.kind}:${c.key}`;
+      const known = encoded.get(id);
+      if (known) b = known;
+      else {
+        const value = p.values[c.key];
+        if (value === undefined) {
+          throw new Error(`no value for the marker ${MARKERS[c.key]}: the message builder must supply it`);
+        }
+        b = qpEncode(c.kind === 'html' ? escapeHtml(value) : value.replace(/\r\n?/g, '\n'), false);
+        encoded.set(id, b);
+      }
+    }
+    list.push(b);
+    total += b.length;
+  }
+  return Buffer.concat(list, total);
+}

@@ -1,0 +1,66 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { personalize } from '../render/personalize.js';
+import { cleanName } from '../subscribers/email.js';
+import {
+  dkimOptions,
+  listUnsubscribeHeader,
+  type MessageContent,
+  type MessageSettings,
+  preferencesUrl,
+  type Recipient,
+  unsubscribeUrl,
+  verpAddress,
+} from './message.js';
+import type { OutgoingMessage } from './transport.js';
+
+/**
+ * The standard path: nodemailer composes the whole message from its fields. paperboy sends what
+ * `buildMessage` assembles instead (much cheaper per recipient); this stays as the reference the
+ * equivalence test and the render benchmark compare it with.
+ */
+export function standardOptions(digest: MessageContent, r: Recipient, s: MessageSettings): OutgoingMessage {
+  const url = unsubscribeUrl(s, r.subscriberId);
+  const values = { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email };
+  const name = cleanName(r.name);
+  const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
+  return {
+    ...(bounceTo ? { envelope: { from: bounceTo, to: r.email } } : {}),
+    from: { name: s.from.name, address: s.from.address },
+    to: name ? { name, address: r.email } : r.email,
+    subject: digest.subject.replace(/[\r\n]+/g, ' '),
+    messageId: r.messageId,
+    text: personalize(digest.text, values, 'text'),
+    html: personalize(digest.html, values, 'html'),
+    headers: {
+      'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': `${s.listName} <${s.listId}>`,
+      ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
+    },
+    ...dkimOptions(s),
+  };
+}
+
+let composer: Transporter | null = null;
+
+/**
+ * Any message options (the standard fields, or a `raw` message) as nodemailer writes them out —
+ * DKIM-signed when the options say so — with the envelope it would use.
+ */
+export async function composeMessage(
+  message: OutgoingMessage,
+): Promise<{ message: Buffer; envelope: { from: string; to: string[] }; messageId: string }> {
+  composer ??= nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const info = await composer.sendMail(message);
+  const envelope = info.envelope as { from: string | false; to: string[] };
+  return {
+    message: info.message as unknown as Buffer,
+    envelope: { from: envelope.from || '', to: envelope.to },
+    messageId: String(info.messageId),
+  };
+}
+
+/** The standard path's message for a recipient, composed by nodemailer. */
+export function standardMessage(digest: MessageContent, r: Recipient, s: MessageSettings) {
+  return composeMessage(standardOptions(digest, r, s));
+}
