@@ -40,11 +40,16 @@ export interface PersonalParts {
 type Key = keyof typeof MARKERS;
 type Kind = 'text' | 'html';
 
-/** A slot filled per recipient: the personal headers, or one marker value of one part. */
-type Slot = { slot: 'headers' } | { slot: 'value'; key: Key; kind: Kind };
+/**
+ * A slot filled per recipient: the personal headers, or one marker value of one part (`index`
+ * numbers the distinct key and kind pairs, so each is encoded once per message).
+ */
+type Slot = { slot: 'headers' } | { slot: 'value'; key: Key; kind: Kind; index: number };
 
 export interface MessageTemplate {
   readonly chunks: readonly (Buffer | Slot)[];
+  /** How many distinct values the slots name. */
+  readonly values: number;
   /** Bytes of the static chunks, to size the message without a second pass. */
   readonly staticBytes: number;
   readonly boundary: string;
@@ -66,7 +71,7 @@ function partChunks(source: string, kind: Kind): (Buffer | Slot)[] {
   for (const m of s.matchAll(MARKER_RE)) {
     const at = m.index;
     if (at > from) chunks.push(qpEncode(s.slice(from, at), false));
-    chunks.push({ slot: 'value', key: KEY_OF.get(m[0]) as Key, kind });
+    chunks.push({ slot: 'value', key: KEY_OF.get(m[0]) as Key, kind, index: -1 });
     from = at + m[0].length;
   }
   // The last static piece closes the part (possibly empty: then the part ends with a soft break).
@@ -123,7 +128,14 @@ export function messageTemplate(content: MessageContent, head: StaticHeaders): M
   }
   flush();
   const staticBytes = chunks.reduce((n, c) => n + (Buffer.isBuffer(c) ? c.length : 0), 0);
-  return { chunks, staticBytes, boundary };
+  const index = new Map<string, number>();
+  for (const c of chunks) {
+    if (Buffer.isBuffer(c) || c.slot !== 'value') continue;
+    const id = `${c.kind}:${c.key}`;
+    c.index = index.get(id) ?? index.size;
+    index.set(id, c.index);
+  }
+  return { chunks, values: index.size, staticBytes, boundary };
 }
 
 let dateCache = { second: -1, value: '' };
@@ -145,7 +157,7 @@ export function assembleMessage(t: MessageTemplate, p: PersonalParts): Buffer {
     'utf8',
   );
   // Each value encoded at most once per part kind, however often its marker appears.
-  const encoded = new Map<string, Buffer>();
+  const encoded: (Buffer | undefined)[] = new Array(t.values);
   const list: Buffer[] = [];
   let total = t.staticBytes;
   for (const c of t.chunks) {
@@ -156,8 +168,7 @@ export function assembleMessage(t: MessageTemplate, p: PersonalParts): Buffer {
     let b: Buffer;
     if (c.slot === 'headers') b = personal;
     else {
-      const id = `${c.kind}:${c.key}`;
-      const known = encoded.get(id);
+      const known = encoded[c.index];
       if (known) b = known;
       else {
         const value = p.values[c.key];
@@ -165,7 +176,7 @@ export function assembleMessage(t: MessageTemplate, p: PersonalParts): Buffer {
           throw new Error(`no value for the marker ${MARKERS[c.key]}: the message builder must supply it`);
         }
         b = qpEncode(c.kind === 'html' ? escapeHtml(value) : value.replace(/\r\n?/g, '\n'), false);
-        encoded.set(id, b);
+        encoded[c.index] = b;
       }
     }
     list.push(b);

@@ -12,6 +12,8 @@ const PREFERRED_LINE = 78;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
 const CONTROLS = /[\u0000-\u001f\u007f]+/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
+const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Q for mostly-Latin text, B otherwise (nodemailer's rule, so both paths read alike). */
 function wordEncoding(s: string): 'Q' | 'B' {
@@ -90,7 +92,9 @@ export function dateValue(d: Date): string {
  * (a single word longer than that keeps its own line; header values here never come near 998).
  */
 export function headerField(name: string, value: string): string {
-  const words = value.replace(CONTROLS, ' ').split(' ');
+  const clean = HAS_CONTROL.test(value) ? value.replace(CONTROLS, ' ') : value;
+  if (name.length + 2 + clean.length <= PREFERRED_LINE) return `${name}: ${clean}\r\n`;
+  const words = clean.split(' ');
   let line = `${name}:`;
   let out = '';
   for (const word of words) {
