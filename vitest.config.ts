@@ -1,11 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+// The integration and browser tests run once per store: SQLite always, PostgreSQL as well when
+// PAPERBOY_TEST_DATABASE_URL names a server (.ci/run sets it). The unit tests touch no store.
+const stores = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration tests start real SMTP and HTTP servers on port 0 and real SQLite files in temp folders.
+    // Integration tests start real SMTP and HTTP servers on port 0 and real stores (SQLite files in
+    // temp folders, PostgreSQL schemas).
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'sqlite', include: stores, env: { PAPERBOY_TEST_STORE: 'sqlite' } } },
+      ...(process.env.PAPERBOY_TEST_DATABASE_URL
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: stores,
+                env: { PAPERBOY_TEST_STORE: 'postgres' },
+                globalSetup: ['test/helpers/postgres-setup.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

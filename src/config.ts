@@ -8,7 +8,8 @@ import { PaperboyError } from './errors.js';
 
 /** The validated, frozen settings of one paperboy process. */
 export interface Config {
-  databasePath: string;
+  /** The store: a SQLite file (the default) or a PostgreSQL database. */
+  database: DatabaseConfig;
   smtpUrl: string | null;
   from: { name: string; address: string; domain: string };
   baseUrl: string;
@@ -60,6 +61,34 @@ export interface Config {
 }
 
 export type Env = Record<string, string | undefined>;
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  /** `url` as given minus the `schema` parameter; `schema`: where paperboy's tables live (null: the default search path). */
+  | { kind: 'postgres'; url: string; schema: string | null };
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/**
+ * `postgres://user:password@host:5432/database[?schema=NAME&sslmode=…]`, or the reason not. The
+ * reason never repeats the URL: it may hold a password.
+ */
+export function parsePostgresUrl(value: string): DatabaseConfig | string {
+  const expected = 'expected postgres://user:password@host:5432/database (percent-encode special characters)';
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return expected;
+  }
+  if (u.pathname.length <= 1) return `${expected}: the database name is missing`;
+  const schema = u.searchParams.get('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    return 'expected ?schema= to be a lower-case name (letters, digits, _), such as paperboy';
+  }
+  u.searchParams.delete('schema');
+  return { kind: 'postgres', url: u.toString(), schema };
+}
 
 export type SourceSpec =
   | { kind: 'hf' }
@@ -176,15 +205,12 @@ const text = (fallback: string) =>
     .transform((v) => v?.trim() || fallback);
 
 const schema = z.object({
-  PAPERBOY_DATABASE_URL: text('./data/paperboy.db').transform((v, ctx) => {
-    if (/^postgres(ql)?:\/\//.test(v)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'PostgreSQL is not supported by this version yet; use a SQLite file path such as ./data/paperboy.db',
-      });
-      return z.NEVER;
-    }
-    return v.replace(/^sqlite:(\/\/)?/, '');
+  PAPERBOY_DATABASE_URL: text('./data/paperboy.db').transform((v, ctx): DatabaseConfig => {
+    if (!POSTGRES_URL.test(v)) return { kind: 'sqlite', path: v.replace(/^sqlite:(\/\/)?/, '') };
+    const parsed = parsePostgresUrl(v);
+    if (typeof parsed !== 'string') return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed });
+    return z.NEVER;
   }),
   PAPERBOY_SMTP_URL: z
     .string()
@@ -351,13 +377,23 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.shape)) picked[key] = env[key];
   const result = schema.safeParse(picked);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const lines = result.success ? [] : result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  if (POSTGRES_URL.test(picked.PAPERBOY_DATABASE_URL?.trim() ?? '') && !picked.PAPERBOY_SECRET) {
+    // Every machine of a PostgreSQL deployment must sign links with the same key: no per-machine file.
+    lines.push(
+      'PAPERBOY_SECRET: required with a PostgreSQL store (every process must sign links with the same key); generate one with: openssl rand -hex 32',
+    );
+  }
+  if (!result.success || lines.length > 0) {
     throw new PaperboyError('ECONFIG', lines.join('\n'), {
       hint: 'set these variables in the environment or in .env (see .env.example)',
     });
   }
   const e = result.data;
+  const database: DatabaseConfig =
+    e.PAPERBOY_DATABASE_URL.kind === 'sqlite' && e.PAPERBOY_DATABASE_URL.path !== ':memory:'
+      ? { kind: 'sqlite', path: path.resolve(cwd, e.PAPERBOY_DATABASE_URL.path) }
+      : e.PAPERBOY_DATABASE_URL;
   const dkimSet = [e.PAPERBOY_DKIM_DOMAIN, e.PAPERBOY_DKIM_SELECTOR, e.PAPERBOY_DKIM_KEY].filter((v) => v).length;
   let dkim: DkimKey | null = null;
   if (dkimSet > 0) {
@@ -377,7 +413,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
   return Object.freeze({
-    databasePath: e.PAPERBOY_DATABASE_URL === ':memory:' ? ':memory:' : at(e.PAPERBOY_DATABASE_URL),
+    database,
     smtpUrl: e.PAPERBOY_SMTP_URL,
     from: e.PAPERBOY_FROM,
     baseUrl: e.PAPERBOY_BASE_URL,

@@ -5,12 +5,15 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 /**
- * PAPERBOY_SECRET, or when unset a key generated once and kept in `secret` beside the database,
- * so that links in mail already sent keep working across restarts.
+ * PAPERBOY_SECRET, or when unset a key generated once and kept in `secret` beside the SQLite file,
+ * so that links in mail already sent keep working across restarts. (A PostgreSQL store requires
+ * PAPERBOY_SECRET: see the config.)
  */
 export function resolveSecret(config: Config, log: Logger): string {
   if (config.secret) return config.secret;
-  const dir = config.databasePath === ':memory:' ? path.resolve('data') : path.dirname(config.databasePath);
+  const { database } = config;
+  const dir =
+    database.kind === 'sqlite' && database.path !== ':memory:' ? path.dirname(database.path) : path.resolve('data');
   const file = path.join(dir, 'secret');
   try {
     const kept = readFileSync(file, 'utf8').trim();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeStore } from '../store/db.js';
 import { findDigest } from '../store/digests.js';
 import { EXIT, withContext } from './run.js';
 
@@ -51,7 +52,7 @@ export function registerServe(program: Command): void {
             `paperboy is running on http://localhost:${port}\n` +
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +
-              `  store: ${config.databasePath}\n` +
+              `  store: ${describeStore(config.database)}\n` +
               '  stop with Ctrl-C\n',
           );
           log.info({ event: 'serve.started', port, next_run: next?.toISOString() }, 'serving');

@@ -32,7 +32,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
       `the DKIM key has ${config.dkim.bits} bits; use 2048 (paperboy dkim keygen)`,
     );
   }
-  const db = await openStore(config.databasePath);
+  const db = await openStore(config.database);
   const transport = config.smtpUrl
     ? smtpTransport(config.smtpUrl, { pool: config.smtpPool })
     : outboxTransport(config.outboxDir);

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.js';
 import { renderDigest } from '../render/render-digest.js';
 import { dateInZone } from '../select/dates.js';
 import { parseHfItems } from '../sources/hf-items.js';
+import { describeStore } from '../store/db.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
 import type { AppContext } from './context.js';
 
@@ -80,10 +81,12 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
         const c = await countSubscribersByStatus(ctx.db);
         return {
           status: 'ok',
-          detail: `${config.databasePath}: ${c.active} active, ${c.pending} pending, ${c.unsubscribed} unsubscribed, ${c.bounced} bounced`,
+          detail: `${describeStore(config.database)}: ${c.active} active, ${c.pending} pending, ${c.unsubscribed} unsubscribed, ${c.bounced} bounced`,
         };
       },
-      'check PAPERBOY_DATABASE_URL and that its folder is writable',
+      config.database.kind === 'sqlite'
+        ? 'check PAPERBOY_DATABASE_URL and that its folder is writable'
+        : 'check PAPERBOY_DATABASE_URL and that PostgreSQL answers there',
     ),
   );
   checks.push(

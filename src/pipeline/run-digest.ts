@@ -17,7 +17,7 @@ import {
   setDigestControl,
   setDigestStatus,
 } from '../store/digests.js';
-import { editionContent, editionsOf, insertCandidates } from '../store/editions.js';
+import { editionContent, editionsOf } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
@@ -79,12 +79,11 @@ async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
   if (!store) return { stored: null, built };
   const { warnings: _, ...content } = built.rendered;
   await upsertPapers(ctx.db, built.pool);
-  const digest = await insertDigest(ctx.db, { ...content, paperIds: built.papers.map((p) => p.id) });
-  await insertCandidates(
-    ctx.db,
-    digest.id,
-    built.pool.map((p) => p.id),
-  );
+  const digest = await insertDigest(ctx.db, {
+    ...content,
+    paperIds: built.papers.map((p) => p.id),
+    candidateIds: built.pool.map((p) => p.id),
+  });
   return { stored: digest, built };
 }
 

@@ -1,15 +1,40 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import type pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
 import { PaperboyError } from '../errors.js';
-import { migrationProvider } from './migrations.js';
+import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
-/** Opens (creating when needed) the SQLite store and brings its schema up to date. */
-export async function openStore(databasePath: string): Promise<Db> {
+/**
+ * Opens the store the config names — a SQLite file (created when needed) or a PostgreSQL
+ * database — and brings its schema up to date. The same queries and migrations serve both.
+ */
+export async function openStore(database: DatabaseConfig): Promise<Db> {
+  const db = database.kind === 'sqlite' ? openSqlite(database.path) : await openPostgres(database);
+  const dialect: Dialect = database.kind;
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    ...(database.kind === 'postgres' && database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new PaperboyError('ESTORE', `migration ${failed} failed: ${(error as Error).message}`, {
+      hint: 'the store was left as it was; restore a backup or report this',
+      cause: error,
+    });
+  }
+  return db;
+}
+
+function openSqlite(databasePath: string): Db {
   let sqlite: SQLite.Database;
   try {
     if (databasePath !== ':memory:') mkdirSync(path.dirname(databasePath), { recursive: true });
@@ -24,17 +49,89 @@ export async function openStore(databasePath: string): Promise<Db> {
       cause: err,
     });
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error) {
-    await db.destroy();
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new PaperboyError('ESTORE', `migration ${failed} failed: ${(error as Error).message}`, {
-      hint: 'the store was left as it was; restore a backup or report this',
-      cause: error,
-    });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+const INT8 = 20;
+
+async function openPostgres(database: Extract<DatabaseConfig, { kind: 'postgres' }>): Promise<Db> {
+  // Loaded here: commands on the default SQLite store never pay for it.
+  const { default: pg } = await import('pg');
+  const { schema } = database;
+  // Ids, millisecond timestamps and count(*) are bigint (int8): read them as numbers, as SQLite
+  // gives them. Per pool, so that other users of pg in the process (pg-boss) keep the defaults.
+  const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary'
+      ? Number
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
+  const pool = new pg.Pool({
+    connectionString: database.url,
+    types: { getTypeParser },
+    connectionTimeoutMillis: 10_000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // A connection that drops while idle (a server restart) is replaced on the next query; without a
+  // listener, pg would throw it as an uncaught error.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema) await createSchema(client, schema);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw unreachable(database, err);
   }
-  return db;
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function createSchema(client: pg.PoolClient, schema: string): Promise<void> {
+  try {
+    // The name was checked in the config: lower-case letters, digits and _.
+    await client.query(`create schema if not exists ${schema}`);
+  } catch (err) {
+    // Two processes starting at once: the other one created it.
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
+}
+
+function unreachable(database: Extract<DatabaseConfig, { kind: 'postgres' }>, err: unknown): PaperboyError {
+  const where = describeStore(database);
+  const code = (err as { code?: string }).code;
+  const hint =
+    code === '3D000'
+      ? `create the database (createdb ${new URL(database.url).pathname.slice(1)}) or correct PAPERBOY_DATABASE_URL`
+      : code === '28P01' || code === '28000'
+        ? 'check the user and password in PAPERBOY_DATABASE_URL'
+        : code === '42501'
+          ? 'grant the user CREATE on the database, or create the schema for it'
+          : 'start PostgreSQL there (pg_isready -h HOST tells whether it answers) or correct PAPERBOY_DATABASE_URL';
+  return new PaperboyError('ESTORE', `cannot reach the PostgreSQL store at ${where}: ${(err as Error).message}`, {
+    hint,
+    cause: err,
+  });
+}
+
+/** Where the store is, for people: the file, or the PostgreSQL URL without its password. */
+export function describeStore(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite') return database.path;
+  let shown: string;
+  try {
+    const u = new URL(database.url);
+    u.password = '';
+    u.searchParams.delete('password');
+    shown = u.toString();
+  } catch {
+    shown = 'postgres://…';
+  }
+  return database.schema ? `${shown} (schema ${database.schema})` : shown;
+}
+
+/** The store's SQL dialect, for the few queries that must differ. */
+export function dialectOf(db: Db): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 export function nowIso(): string {

@@ -1,5 +1,5 @@
 import type { DeliveryStatus } from '../domain.js';
-import { type Db, nowIso } from './db.js';
+import { type Db, dialectOf, nowIso } from './db.js';
 
 /** A delivery claimed for sending, with the subscriber it goes to. */
 export interface ClaimedDelivery {
@@ -69,8 +69,13 @@ export async function requeueInFlight(db: Db, digestId: number): Promise<number>
   return Number(res.numUpdatedRows);
 }
 
-/** Claims up to `limit` pending deliveries (lowest id first), marking them `sending`. */
+/**
+ * Claims up to `limit` pending deliveries (lowest id first), marking them `sending`. Never the same
+ * row to two processes: SQLite runs one writer at a time; on PostgreSQL the rows are locked as they
+ * are read, and rows another transaction is claiming are passed over (`for update skip locked`).
+ */
 export async function claimBatch(db: Db, digestId: number, limit: number): Promise<ClaimedDelivery[]> {
+  const postgres = dialectOf(db) === 'postgres';
   return db.transaction().execute(async (trx) => {
     const rows = await trx
       .selectFrom('deliveries')
@@ -91,6 +96,7 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
       .where('deliveries.status', '=', 'pending')
       .orderBy('deliveries.id')
       .limit(limit)
+      .$if(postgres, (q) => q.forUpdate('deliveries').skipLocked())
       .execute();
     if (rows.length === 0) return [];
     await trx

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Paper } from '../domain.js';
 import { type Db, nowIso } from './db.js';
+import { insertCandidates } from './editions.js';
 import { fromPaperRow } from './papers.js';
 import type { DigestsTable } from './schema.js';
 
@@ -26,6 +27,8 @@ export interface StoredDigest extends DigestContent {
 
 export interface NewDigest extends DigestContent {
   paperIds: readonly string[];
+  /** The day's pool: every paper the sources answered (readers' selections draw from it). */
+  candidateIds: readonly string[];
 }
 
 const columns = [
@@ -81,8 +84,10 @@ export async function listDigests(db: Db, limit = 100): Promise<Pick<StoredDiges
 }
 
 /**
- * Stores a built digest with its papers. The date is unique: when another process stored the
- * same date first, that digest is returned and this one dropped, so every reader gets one content.
+ * Stores a built digest with its papers and pool, in one transaction: a process that finds the
+ * digest finds its pool too (else it could plan every reader an empty selection). The date is
+ * unique: when another process stored the same date first, that digest is returned and this one
+ * dropped, so every reader gets one content.
  */
 export async function insertDigest(db: Db, d: NewDigest): Promise<StoredDigest> {
   await db.transaction().execute(async (trx) => {
@@ -112,6 +117,7 @@ export async function insertDigest(db: Db, d: NewDigest): Promise<StoredDigest> 
         .values(d.paperIds.map((paper_id, position) => ({ digest_id: inserted.id, paper_id, position })))
         .execute();
     }
+    await insertCandidates(trx, inserted.id, d.candidateIds);
   });
   const stored = await findDigest(db, d.date);
   if (!stored) throw new Error(`digest ${d.date} vanished after insert`);

@@ -1,201 +1,233 @@
-import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import {
+  type ColumnDataType,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
 
 /**
- * Versioned migrations, applied in name order and recorded in `kysely_migration`.
- * Never edit a migration that has shipped: add the next one.
+ * The column types and keys that differ by dialect; everything else is written once. A generated
+ * id is an identity column on PostgreSQL (Kysely's autoIncrement is SQLite and MySQL syntax). Ids,
+ * the columns that reference them and millisecond timestamps are 64-bit, as SQLite's integer is
+ * (PostgreSQL's integer has 32 bits; a daily million-reader ledger passes 2^31 ids in six years).
  */
-const migrations: Record<string, Migration> = {
-  '0001-initial': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('papers')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('title', 'text', (c) => c.notNull())
-        .addColumn('summary', 'text', (c) => c.notNull())
-        .addColumn('authors', 'text', (c) => c.notNull())
-        .addColumn('upvotes', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('published_at', 'text', (c) => c.notNull())
-        .addColumn('github_repo', 'text')
-        .addColumn('ai_summary', 'text')
-        .addColumn('ai_keywords', 'text', (c) => c.notNull().defaultTo('[]'))
-        .addColumn('num_comments', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('thumbnail', 'text')
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
+function dialectTypes(dialect: Dialect) {
+  return {
+    id: (c: ColumnDefinitionBuilder) =>
+      dialect === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement(),
+    int64: (dialect === 'postgres' ? 'bigint' : 'integer') as ColumnDataType,
+  };
+}
 
-      await db.schema
-        .createTable('subscribers')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('email', 'text', (c) => c.notNull().unique())
-        .addColumn('name', 'text')
-        .addColumn('status', 'text', (c) =>
-          c.notNull().check(sql`status in ('pending', 'active', 'unsubscribed', 'bounced')`),
-        )
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('subscribers_status_id').on('subscribers').columns(['status', 'id']).execute();
+/**
+ * Versioned migrations, applied in name order and recorded in `kysely_migration`; the same
+ * logical schema on both dialects. Never edit a migration that has shipped: add the next one.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const t = dialectTypes(dialect);
+  return {
+    '0001-initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('papers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('summary', 'text', (c) => c.notNull())
+          .addColumn('authors', 'text', (c) => c.notNull())
+          .addColumn('upvotes', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('published_at', 'text', (c) => c.notNull())
+          .addColumn('github_repo', 'text')
+          .addColumn('ai_summary', 'text')
+          .addColumn('ai_keywords', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('num_comments', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('thumbnail', 'text')
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
 
-      await db.schema
-        .createTable('digests')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('date', 'text', (c) => c.notNull().unique())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('preheader', 'text', (c) => c.notNull())
-        .addColumn('html', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('web_html', 'text', (c) => c.notNull())
-        .addColumn('web_text', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ready', 'sending', 'sent')`))
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('sent_at', 'text')
-        .addColumn('lock_owner', 'text')
-        .addColumn('lock_expires_at', 'integer')
-        .execute();
+        await db.schema
+          .createTable('subscribers')
+          .addColumn('id', t.int64, t.id)
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text')
+          .addColumn('status', 'text', (c) =>
+            c.notNull().check(sql`status in ('pending', 'active', 'unsubscribed', 'bounced')`),
+          )
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('subscribers_status_id').on('subscribers').columns(['status', 'id']).execute();
 
-      await db.schema
-        .createTable('digest_papers')
-        .addColumn('digest_id', 'integer', (c) => c.notNull().references('digests.id').onDelete('cascade'))
-        .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
-        .addColumn('position', 'integer', (c) => c.notNull())
-        .addPrimaryKeyConstraint('digest_papers_pk', ['digest_id', 'paper_id'])
-        .execute();
-      await db.schema.createIndex('digest_papers_paper').on('digest_papers').column('paper_id').execute();
+        await db.schema
+          .createTable('digests')
+          .addColumn('id', t.int64, t.id)
+          .addColumn('date', 'text', (c) => c.notNull().unique())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('preheader', 'text', (c) => c.notNull())
+          .addColumn('html', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('web_html', 'text', (c) => c.notNull())
+          .addColumn('web_text', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ready', 'sending', 'sent')`))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .addColumn('lock_owner', 'text')
+          .addColumn('lock_expires_at', t.int64)
+          .execute();
 
-      await db.schema
-        .createTable('deliveries')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('digest_id', 'integer', (c) => c.notNull().references('digests.id').onDelete('cascade'))
-        .addColumn('subscriber_id', 'integer', (c) => c.notNull().references('subscribers.id'))
-        .addColumn('status', 'text', (c) =>
-          c.notNull().check(sql`status in ('pending', 'sending', 'sent', 'failed', 'skipped')`),
-        )
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('message_id', 'text', (c) => c.notNull())
-        .addColumn('last_error', 'text')
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addColumn('updated_at', 'text', (c) => c.notNull())
-        .addColumn('sent_at', 'text')
-        .addUniqueConstraint('deliveries_digest_subscriber', ['digest_id', 'subscriber_id'])
-        .execute();
-      await db.schema
-        .createIndex('deliveries_digest_status')
-        .on('deliveries')
-        .columns(['digest_id', 'status', 'id'])
-        .execute();
+        await db.schema
+          .createTable('digest_papers')
+          .addColumn('digest_id', t.int64, (c) => c.notNull().references('digests.id').onDelete('cascade'))
+          .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('digest_papers_pk', ['digest_id', 'paper_id'])
+          .execute();
+        await db.schema.createIndex('digest_papers_paper').on('digest_papers').column('paper_id').execute();
+
+        await db.schema
+          .createTable('deliveries')
+          .addColumn('id', t.int64, t.id)
+          .addColumn('digest_id', t.int64, (c) => c.notNull().references('digests.id').onDelete('cascade'))
+          .addColumn('subscriber_id', t.int64, (c) => c.notNull().references('subscribers.id'))
+          .addColumn('status', 'text', (c) =>
+            c.notNull().check(sql`status in ('pending', 'sending', 'sent', 'failed', 'skipped')`),
+          )
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .addUniqueConstraint('deliveries_digest_subscriber', ['digest_id', 'subscriber_id'])
+          .execute();
+        await db.schema
+          .createIndex('deliveries_digest_status')
+          .on('deliveries')
+          .columns(['digest_id', 'status', 'id'])
+          .execute();
+      },
     },
-  },
-  '0002-subscriber-lifecycle': {
-    async up(db: Kysely<unknown>) {
-      // Topics, pauses, why an address left, and bounce bookkeeping (issue: subscribers).
-      await db.schema
-        .alterTable('subscribers')
-        .addColumn('topics', 'text', (c) => c.notNull().defaultTo('[]'))
-        .execute();
-      await db.schema.alterTable('subscribers').addColumn('paused_until', 'text').execute();
-      await db.schema.alterTable('subscribers').addColumn('status_reason', 'text').execute();
-      await db.schema.alterTable('subscribers').addColumn('confirmed_at', 'text').execute();
-      await db.schema.alterTable('subscribers').addColumn('confirm_sent_at', 'text').execute();
-      await db.schema
-        .alterTable('subscribers')
-        .addColumn('soft_bounces', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute();
+    '0002-subscriber-lifecycle': {
+      async up(db: Kysely<unknown>) {
+        // Topics, pauses, why an address left, and bounce bookkeeping (issue: subscribers).
+        await db.schema
+          .alterTable('subscribers')
+          .addColumn('topics', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema.alterTable('subscribers').addColumn('paused_until', 'text').execute();
+        await db.schema.alterTable('subscribers').addColumn('status_reason', 'text').execute();
+        await db.schema.alterTable('subscribers').addColumn('confirmed_at', 'text').execute();
+        await db.schema.alterTable('subscribers').addColumn('confirm_sent_at', 'text').execute();
+        await db.schema
+          .alterTable('subscribers')
+          .addColumn('soft_bounces', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
 
-      await db.schema
-        .createTable('bounces')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('subscriber_id', 'integer', (c) => c.notNull().references('subscribers.id').onDelete('cascade'))
-        .addColumn('delivery_id', 'integer', (c) => c.references('deliveries.id').onDelete('set null'))
-        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('hard', 'soft')`))
-        .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('smtp', 'dsn')`))
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('detail', 'text')
-        // One report applied once: a DSN's Message-ID + recipient; NULL for bounces seen at send time.
-        .addColumn('dedupe_key', 'text', (c) => c.unique())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('bounces_subscriber').on('bounces').columns(['subscriber_id', 'id']).execute();
-      await db.schema.createIndex('subscribers_created').on('subscribers').columns(['status', 'created_at']).execute();
+        await db.schema
+          .createTable('bounces')
+          .addColumn('id', t.int64, t.id)
+          .addColumn('subscriber_id', t.int64, (c) => c.notNull().references('subscribers.id').onDelete('cascade'))
+          .addColumn('delivery_id', t.int64, (c) => c.references('deliveries.id').onDelete('set null'))
+          .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('hard', 'soft')`))
+          .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('smtp', 'dsn')`))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          // One report applied once: a DSN's Message-ID + recipient; NULL for bounces seen at send time.
+          .addColumn('dedupe_key', 'text', (c) => c.unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('bounces_subscriber').on('bounces').columns(['subscriber_id', 'id']).execute();
+        await db.schema
+          .createIndex('subscribers_created')
+          .on('subscribers')
+          .columns(['status', 'created_at'])
+          .execute();
+      },
     },
-  },
-  '0003-paper-categories': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .alterTable('papers')
-        .addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]'))
-        .execute();
+    '0003-paper-categories': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('papers')
+          .addColumn('categories', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
     },
-  },
-  '0004-editions': {
-    async up(db: Kysely<unknown>) {
-      // Per-reader selections (issue: papers worth reading): how often, and the editions of a digest.
-      await db.schema
-        .alterTable('subscribers')
-        .addColumn('frequency', 'text', (c) => c.notNull().defaultTo('daily'))
-        .execute();
-      await db.schema
-        .alterTable('subscribers')
-        .addColumn('weekday', 'integer', (c) => c.notNull().defaultTo(1))
-        .execute();
-      await db.schema
-        .alterTable('subscribers')
-        .addColumn('send_anyway', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute();
+    '0004-editions': {
+      async up(db: Kysely<unknown>) {
+        // Per-reader selections (issue: papers worth reading): how often, and the editions of a digest.
+        await db.schema
+          .alterTable('subscribers')
+          .addColumn('frequency', 'text', (c) => c.notNull().defaultTo('daily'))
+          .execute();
+        await db.schema
+          .alterTable('subscribers')
+          .addColumn('weekday', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema
+          .alterTable('subscribers')
+          .addColumn('send_anyway', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
 
-      // The day's pool of papers (what the sources answered), for daily and weekly selections.
-      await db.schema
-        .createTable('digest_candidates')
-        .addColumn('digest_id', 'integer', (c) => c.notNull().references('digests.id').onDelete('cascade'))
-        .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
-        .addPrimaryKeyConstraint('digest_candidates_pk', ['digest_id', 'paper_id'])
-        .execute();
+        // The day's pool of papers (what the sources answered), for daily and weekly selections.
+        await db.schema
+          .createTable('digest_candidates')
+          .addColumn('digest_id', t.int64, (c) => c.notNull().references('digests.id').onDelete('cascade'))
+          .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
+          .addPrimaryKeyConstraint('digest_candidates_pk', ['digest_id', 'paper_id'])
+          .execute();
 
-      await db.schema
-        .createTable('editions')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('digest_id', 'integer', (c) => c.notNull().references('digests.id').onDelete('cascade'))
-        .addColumn('key', 'text', (c) => c.notNull())
-        .addColumn('topics', 'text', (c) => c.notNull())
-        .addColumn('frequency', 'text', (c) => c.notNull())
-        .addColumn('subject', 'text', (c) => c.notNull())
-        .addColumn('html', 'text', (c) => c.notNull())
-        .addColumn('text', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .addUniqueConstraint('editions_digest_key', ['digest_id', 'key'])
-        .execute();
-      await db.schema
-        .createTable('edition_papers')
-        .addColumn('edition_id', 'integer', (c) => c.notNull().references('editions.id').onDelete('cascade'))
-        .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
-        .addColumn('position', 'integer', (c) => c.notNull())
-        .addColumn('matched', 'text', (c) => c.notNull().defaultTo('[]'))
-        .addPrimaryKeyConstraint('edition_papers_pk', ['edition_id', 'paper_id'])
-        .execute();
-      await db.schema.createIndex('edition_papers_paper').on('edition_papers').column('paper_id').execute();
-      await db.schema
-        .alterTable('deliveries')
-        .addColumn('edition_id', 'integer', (c) => c.references('editions.id'))
-        .execute();
-      await db.schema
-        .createIndex('deliveries_subscriber')
-        .on('deliveries')
-        .columns(['subscriber_id', 'status'])
-        .execute();
+        await db.schema
+          .createTable('editions')
+          .addColumn('id', t.int64, t.id)
+          .addColumn('digest_id', t.int64, (c) => c.notNull().references('digests.id').onDelete('cascade'))
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('topics', 'text', (c) => c.notNull())
+          .addColumn('frequency', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('html', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('editions_digest_key', ['digest_id', 'key'])
+          .execute();
+        await db.schema
+          .createTable('edition_papers')
+          .addColumn('edition_id', t.int64, (c) => c.notNull().references('editions.id').onDelete('cascade'))
+          .addColumn('paper_id', 'text', (c) => c.notNull().references('papers.id'))
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addColumn('matched', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addPrimaryKeyConstraint('edition_papers_pk', ['edition_id', 'paper_id'])
+          .execute();
+        await db.schema.createIndex('edition_papers_paper').on('edition_papers').column('paper_id').execute();
+        await db.schema
+          .alterTable('deliveries')
+          .addColumn('edition_id', t.int64, (c) => c.references('editions.id'))
+          .execute();
+        await db.schema
+          .createIndex('deliveries_subscriber')
+          .on('deliveries')
+          .columns(['subscriber_id', 'status'])
+          .execute();
+      },
     },
-  },
-  '0005-send-control': {
-    async up(db: Kysely<unknown>) {
-      // What an admin asked of a digest's send: run (default), pause or cancel.
-      await db.schema
-        .alterTable('digests')
-        .addColumn('control', 'text', (c) => c.notNull().defaultTo('run'))
-        .execute();
+    '0005-send-control': {
+      async up(db: Kysely<unknown>) {
+        // What an admin asked of a digest's send: run (default), pause or cancel.
+        await db.schema
+          .alterTable('digests')
+          .addColumn('control', 'text', (c) => c.notNull().defaultTo('run'))
+          .execute();
+      },
     },
-  },
-};
+  };
+}
 
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
-  },
-};
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return migrations(dialect);
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
-import { type Db, nowIso } from './db.js';
+import { type Db, dialectOf, nowIso } from './db.js';
 import type { SubscribersTable } from './schema.js';
 
 type Row = Selectable<SubscribersTable>;
@@ -180,7 +180,10 @@ export async function subscribersPage(
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.search) {
     const like = `%${opts.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where(sql<boolean>`(email like ${like} escape '\\' or name like ${like} escape '\\')`);
+    // SQLite's like ignores ASCII case, PostgreSQL's does not: ilike there. The escape character
+    // goes as a parameter, the same on both whatever standard_conforming_strings says.
+    const op = sql.raw(dialectOf(db) === 'postgres' ? 'ilike' : 'like');
+    q = q.where(sql<boolean>`(email ${op} ${like} escape ${'\\'} or name ${op} ${like} escape ${'\\'})`);
   }
   const rows = await q.orderBy('id').limit(opts.limit).execute();
   return rows.map(fromSubscriberRow);

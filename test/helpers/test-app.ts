@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { inject } from 'vitest';
 import { type Config, type Env, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
@@ -16,10 +18,28 @@ export function tempDir(prefix = 'paperboy-test-'): { dir: string; cleanup: () =
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The environment of a test run: everything in `dir`, the sample papers, fast retries. */
+/**
+ * The store the tests of this project run on: SQLite (project `sqlite`), or PostgreSQL (project
+ * `postgres`, defined when PAPERBOY_TEST_DATABASE_URL is set; see vitest.config.ts).
+ */
+export const STORE: 'sqlite' | 'postgres' = process.env.PAPERBOY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * The store of the test that owns `dir`: a SQLite file in it, or on PostgreSQL a schema of its own
+ * (named after the folder, so that a restart or a CLI child given the same folder finds it) in the
+ * run's database, which the project's global setup creates and drops.
+ */
+export function testDatabaseUrl(dir: string): string {
+  if (STORE === 'sqlite') return path.join(dir, 'data', 'paperboy.db');
+  const url = new URL(inject('testDatabaseUrl'));
+  url.searchParams.set('schema', `t_${createHash('sha256').update(dir).digest('hex').slice(0, 24)}`);
+  return url.toString();
+}
+
+/** The environment of a test run: everything in `dir` (or its own schema), the sample papers, fast retries. */
 export function testEnv(dir: string, extra: Env = {}): Env {
   return {
-    PAPERBOY_DATABASE_URL: path.join(dir, 'data', 'paperboy.db'),
+    PAPERBOY_DATABASE_URL: testDatabaseUrl(dir),
     PAPERBOY_ARCHIVE_DIR: path.join(dir, 'digests'),
     PAPERBOY_OUTBOX_DIR: path.join(dir, 'outbox'),
     PAPERBOY_SOURCE: `file:${SAMPLE}`,
@@ -43,7 +63,7 @@ export interface TestApp {
 }
 
 /**
- * The real app context (real SQLite file, real transport) on a temp folder. `extra` may be a
+ * The real app context (real store, real transport) on a temp folder. `extra` may be a
  * function of that folder, to place files in it.
  */
 export async function startTestApp(extra: Env | ((dir: string) => Env) = {}): Promise<TestApp> {

@@ -6,7 +6,16 @@ import { runDigest } from '../../src/pipeline/run-digest.js';
 import { createApp } from '../../src/server/app.js';
 import { spawnCli } from '../helpers/cli.js';
 import { listen } from '../helpers/http-server.js';
-import { addActive, hfItem, sourceFile, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
+import {
+  addActive,
+  hfItem,
+  STORE,
+  sourceFile,
+  startTestApp,
+  type TestApp,
+  tempDir,
+  testEnv,
+} from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
 let http: { url: string; close: () => Promise<void> } | undefined;
@@ -93,7 +102,9 @@ describe('HTTP server', () => {
   it('`paperboy serve` (npm start) comes up on embedded defaults, answers GET /, and stops on SIGTERM', async () => {
     const { dir, cleanup } = tempDir('paperboy-serve-');
     try {
-      const env = { ...testEnv(dir, { PAPERBOY_PORT: '0' }), PAPERBOY_SECRET: '' };
+      // No PAPERBOY_SECRET on SQLite: a key is generated into the data folder. A PostgreSQL store
+      // requires one (every machine must sign alike), so there the test's key stays.
+      const env = { ...testEnv(dir, { PAPERBOY_PORT: '0' }), ...(STORE === 'sqlite' ? { PAPERBOY_SECRET: '' } : {}) };
       const child = spawnCli(['serve'], env, dir);
       let out = '';
       const url = await new Promise<string>((resolve, reject) => {
@@ -115,7 +126,7 @@ describe('HTTP server', () => {
       });
       expect(code).toBe(0);
       // The signing key was generated once and kept in the data folder.
-      expect(readdirSync(path.join(dir, 'data'))).toContain('secret');
+      if (STORE === 'sqlite') expect(readdirSync(path.join(dir, 'data'))).toContain('secret');
     } finally {
       cleanup();
     }

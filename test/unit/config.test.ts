@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseFrom, readEnv } from '../../src/config.js';
+import { describeStore } from '../../src/store/db.js';
 
 describe('config', () => {
   it('has working defaults for every setting', () => {
     const c = loadConfig({}, '/srv/paperboy');
     expect({ ...c, samplesPath: undefined, templatesDir: undefined }).toEqual({
-      databasePath: '/srv/paperboy/data/paperboy.db',
+      database: { kind: 'sqlite', path: '/srv/paperboy/data/paperboy.db' },
       smtpUrl: null,
       from: { name: 'Paperboy', address: 'paperboy@localhost', domain: 'localhost' },
       baseUrl: 'http://localhost:3000',
@@ -61,7 +62,7 @@ describe('config', () => {
       },
       '/srv',
     );
-    expect(c.databasePath).toBe('/var/lib/paperboy/db.sqlite');
+    expect(c.database).toEqual({ kind: 'sqlite', path: '/var/lib/paperboy/db.sqlite' });
     expect(c.smtpUrl).toBe('smtps://user:p%40ss@mail.example.org:465');
     expect(c.from).toEqual({
       name: 'Research Digest',
@@ -81,16 +82,45 @@ describe('config', () => {
         PAPERBOY_SECRET: 'short',
         PAPERBOY_SOURCE: 'ftp://x',
         PAPERBOY_SCHEDULE: 'every morning',
-        PAPERBOY_DATABASE_URL: 'postgres://localhost/paperboy',
+        PAPERBOY_DATABASE_URL: 'postgres://paperboy:hunter2@localhost/',
       }),
     ).toThrowError(
       [
-        'PAPERBOY_DATABASE_URL: PostgreSQL is not supported by this version yet; use a SQLite file path such as ./data/paperboy.db',
+        'PAPERBOY_DATABASE_URL: expected postgres://user:password@host:5432/database (percent-encode special characters): the database name is missing',
         'PAPERBOY_FROM: expected "Name <address@domain>" or "address@domain", got "Evil\\r\\nBcc: x <a@b.c>"',
         'PAPERBOY_BASE_URL: expected an http:// or https:// URL, got "javascript:alert(1)"',
         'PAPERBOY_SECRET: expected at least 32 characters (got 5); generate one with: openssl rand -hex 32',
         'PAPERBOY_SOURCE: "ftp://x" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)',
         'PAPERBOY_SCHEDULE: expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
+      ].join('\n'),
+    );
+  });
+
+  it('reads a PostgreSQL store URL, with an optional schema, and shows it without the password', () => {
+    const secret = 'x'.repeat(32);
+    const c = loadConfig({
+      PAPERBOY_DATABASE_URL: 'postgresql://paperboy:s%40cret@db.example.org:5433/news?schema=paperboy&sslmode=require',
+      PAPERBOY_SECRET: secret,
+    });
+    expect(c.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://paperboy:s%40cret@db.example.org:5433/news?sslmode=require',
+      schema: 'paperboy',
+    });
+    expect(describeStore(c.database)).toBe(
+      'postgresql://paperboy@db.example.org:5433/news?sslmode=require (schema paperboy)',
+    );
+    const plain = loadConfig({ PAPERBOY_DATABASE_URL: 'postgres://db.example.org/news', PAPERBOY_SECRET: secret });
+    expect(plain.database).toEqual({ kind: 'postgres', url: 'postgres://db.example.org/news', schema: null });
+  });
+
+  it('requires PAPERBOY_SECRET with PostgreSQL (every machine signs with one key), and a plain schema name', () => {
+    expect(() =>
+      loadConfig({ PAPERBOY_DATABASE_URL: 'postgres://u:hunter2@db.example.org/news?schema=Bad-Name' }),
+    ).toThrowError(
+      [
+        'PAPERBOY_DATABASE_URL: expected ?schema= to be a lower-case name (letters, digits, _), such as paperboy',
+        'PAPERBOY_SECRET: required with a PostgreSQL store (every process must sign links with the same key); generate one with: openssl rand -hex 32',
       ].join('\n'),
     );
   });

@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isPaperboyError } from '../../src/errors.js';
+import { openStore } from '../../src/store/db.js';
+import { addToLedger, claimBatch } from '../../src/store/deliveries.js';
+import { acquireDigestLock, insertDigest } from '../../src/store/digests.js';
+import { subscribersPage, upsertSubscriber } from '../../src/store/subscribers.js';
+import { runCli } from '../helpers/cli.js';
+import { STORE, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+const digest = (date: string) => ({
+  date,
+  subject: 's',
+  preheader: 'p',
+  html: 'h',
+  text: 't',
+  webHtml: 'wh',
+  webText: 'wt',
+  paperIds: [],
+  candidateIds: [],
+});
+
+/** Each column as `name type`, `?` when nullable, `=` with a default, `+` when generated: the logical schema. */
+async function logicalSchema(a: TestApp): Promise<Record<string, string>> {
+  const tables = await a.ctx.db.introspection.getTables();
+  const out: Record<string, string> = {};
+  for (const t of tables.sort((x, y) => x.name.localeCompare(y.name))) {
+    out[t.name] = t.columns
+      .map((c) => {
+        const type = /int/i.test(c.dataType) ? 'int' : c.dataType.toLowerCase();
+        // Every table's key is `id`. SQLite reports primary keys as nullable (a text one even
+        // accepts NULL, a quirk it keeps for compatibility); paperboy never writes one.
+        const nullable = c.isNullable && c.name !== 'id';
+        const flags = c.isAutoIncrementing ? '+' : `${nullable ? '?' : ''}${c.hasDefaultValue ? '=' : ''}`;
+        return `${c.name} ${type}${flags}`;
+      })
+      .join(', ');
+  }
+  return out;
+}
+
+describe(`the store on ${STORE}`, () => {
+  it('has the same logical schema on both backends', async () => {
+    app = await startTestApp();
+    expect(await logicalSchema(app)).toEqual({
+      bounces:
+        'id int+, subscriber_id int, delivery_id int?, kind text, source text, status text, detail text?, dedupe_key text?, created_at text',
+      deliveries:
+        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?',
+      digest_candidates: 'digest_id int, paper_id text',
+      digest_papers: 'digest_id int, paper_id text, position int',
+      digests:
+        'id int+, date text, subject text, preheader text, html text, text text, web_html text, web_text text, status text, created_at text, sent_at text?, lock_owner text?, lock_expires_at int?, control text=',
+      edition_papers: 'edition_id int, paper_id text, position int, matched text=',
+      editions:
+        'id int+, digest_id int, key text, topics text, frequency text, subject text, html text, text text, created_at text',
+      papers:
+        'id text, title text, summary text, authors text, upvotes int=, published_at text, github_repo text?, ai_summary text?, ai_keywords text=, num_comments int=, thumbnail text?, updated_at text, categories text=',
+      subscribers:
+        'id int+, email text, name text?, status text, created_at text, updated_at text, topics text=, paused_until text?, status_reason text?, confirmed_at text?, confirm_sent_at text?, soft_bounces int=, frequency text=, weekday int=, send_anyway int=',
+    });
+    if (STORE === 'postgres') {
+      // 64-bit where SQLite's integer is relied on for it: ids, references to them, millisecond times.
+      const { rows } = await sql<{ c: string }>`select table_name || '.' || column_name as c
+        from information_schema.columns where data_type = 'bigint' and table_schema = current_schema()
+        order by 1`.execute(app.ctx.db);
+      expect(rows.map((r) => r.c)).toEqual([
+        'bounces.delivery_id',
+        'bounces.id',
+        'bounces.subscriber_id',
+        'deliveries.digest_id',
+        'deliveries.edition_id',
+        'deliveries.id',
+        'deliveries.subscriber_id',
+        'digest_candidates.digest_id',
+        'digest_papers.digest_id',
+        'digests.id',
+        'digests.lock_expires_at',
+        'edition_papers.edition_id',
+        'editions.digest_id',
+        'editions.id',
+        'subscribers.id',
+      ]);
+    }
+  });
+
+  it('never hands one delivery to two claimers running at once', async () => {
+    app = await startTestApp();
+    const { db } = app.ctx;
+    const ids: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      ids.push(
+        (await upsertSubscriber(db, { email: `r${i}@example.com`, name: null, status: 'active' })).subscriber.id,
+      );
+    }
+    const d = await insertDigest(db, digest('2026-11-28'));
+    await addToLedger(
+      db,
+      d.id,
+      ids.map((subscriberId) => ({ subscriberId, editionId: null, status: 'pending' as const, note: null })),
+      (id) => `<${id}@example.com>`,
+    );
+    // Four claimers in parallel (on PostgreSQL, each transaction on its own pooled connection).
+    const claimed = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const mine: number[] = [];
+        for (;;) {
+          const batch = await claimBatch(db, d.id, 7);
+          if (batch.length === 0) return mine;
+          mine.push(...batch.map((b) => b.subscriberId));
+        }
+      }),
+    );
+    const all = claimed.flat();
+    expect(all.length).toBe(120);
+    expect(new Set(all).size).toBe(120);
+  });
+
+  it('gives the digest lock to exactly one of many owners asking at once', async () => {
+    app = await startTestApp();
+    const d = await insertDigest(app.ctx.db, digest('2026-11-28'));
+    const db = app.ctx.db;
+    const got = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => acquireDigestLock(db, d.id, `host/${i}/x`, 60_000)),
+    );
+    expect(got.filter(Boolean)).toHaveLength(1);
+    // A millisecond time far past 2^31 is stored and compared as such.
+    expect(await acquireDigestLock(db, d.id, 'late', 60_000)).toBe(false);
+  });
+
+  it('searches addresses and names ignoring case, with %, _ and \\ taken literally', async () => {
+    app = await startTestApp();
+    const { db } = app.ctx;
+    for (const [email, name] of [
+      ['ada@example.com', 'Ada Lovelace'],
+      ['alan@example.com', '100% Turing'],
+      ['grace_h@example.com', null],
+      ['graceh@example.com', 'back\\slash'],
+    ] as const) {
+      await upsertSubscriber(db, { email, name, status: 'active' });
+    }
+    const search = async (s: string) =>
+      (await subscribersPage(db, { afterId: 0, limit: 10, search: s })).map((r) => r.email);
+    expect(await search('LOVELACE')).toEqual(['ada@example.com']);
+    expect(await search('100%')).toEqual(['alan@example.com']);
+    expect(await search('e_h')).toEqual(['grace_h@example.com']);
+    expect(await search('k\\s')).toEqual(['graceh@example.com']);
+  });
+});
+
+describe('a PostgreSQL store that does not answer', () => {
+  const url = 'postgres://paperboy:hunter2@127.0.0.1:1/news';
+
+  it('is an ESTORE error naming the host and the fix, never the password', async () => {
+    const err = await openStore({ kind: 'postgres', url, schema: null }).catch((e: unknown) => e);
+    expect(isPaperboyError(err, 'ESTORE')).toBe(true);
+    expect(err).toMatchObject({
+      message: expect.stringMatching(
+        /^cannot reach the PostgreSQL store at postgres:\/\/paperboy@127\.0\.0\.1:1\/news: /,
+      ),
+      hint: 'start PostgreSQL there (pg_isready -h HOST tells whether it answers) or correct PAPERBOY_DATABASE_URL',
+    });
+    expect(String((err as Error).message)).not.toContain('hunter2');
+  });
+
+  it('stops the CLI with exit 1 and those two lines', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const r = await runCli(['send', '--date', '2026-11-28'], testEnv(dir, { PAPERBOY_DATABASE_URL: url }), dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^paperboy: cannot reach the PostgreSQL store at postgres:\/\/paperboy@127\.0\.0\.1:1\/news: connect ECONNREFUSED 127\.0\.0\.1:1\npaperboy: → start PostgreSQL there/,
+      );
+      expect(r.stderr + r.stdout).not.toContain('hunter2');
+    } finally {
+      cleanup();
+    }
+  });
+});
