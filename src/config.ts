@@ -31,6 +31,8 @@ export interface Config {
   listId: string;
   unsubscribeMailto: string | null;
   smtpPool: number;
+  /** Messages per second for the whole send (0 = as fast as the relay takes them). */
+  rateLimit: number;
   smtpRetries: number;
   retryDelayMs: number;
   sourceTimeoutMs: number;
@@ -281,6 +283,7 @@ const schema = z.object({
     .optional()
     .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
   PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
+  PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
   PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
   PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
   PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
@@ -432,6 +435,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
     smtpPool: e.PAPERBOY_SMTP_POOL,
+    rateLimit: e.PAPERBOY_RATE_LIMIT,
     smtpRetries: e.PAPERBOY_SMTP_RETRIES,
     retryDelayMs: e.PAPERBOY_RETRY_DELAY_MS,
     sourceTimeoutMs: e.PAPERBOY_SOURCE_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { addDays, format, parseISO } from 'date-fns';
-import type { Frequency, IsoDate, Paper } from '../domain.js';
+import type { Frequency, IsoDate, Paper, Subscriber } from '../domain.js';
 import { renderEdition } from '../render/render-digest.js';
 import { type Selection, selectForReader } from '../select/editions.js';
 import { addToLedger, type LedgerRow } from '../store/deliveries.js';
@@ -28,7 +28,10 @@ export function weekdayOf(date: IsoDate): number {
  * share one edition, rendered and compiled once — or a `skipped` row when nothing is left for them.
  * Daily readers are planned on PAPERBOY_SEND_DAYS, weekly readers on their weekday only.
  */
-export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Promise<{ editionsRendered: number }> {
+export async function planDeliveries(
+  ctx: AppContext,
+  digest: StoredDigest,
+): Promise<{ editionsRendered: number; planned: number }> {
   const { db, config } = ctx;
   const date = digest.date;
   const weekday = weekdayOf(date);
@@ -43,6 +46,7 @@ export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Pro
   };
   const editionIds = new Map<string, number>();
   let editionsRendered = 0;
+  let planned = 0;
 
   const editionFor = async (sel: Selection): Promise<number> => {
     const known = editionIds.get(sel.key) ?? (await findEditionId(db, digest.id, sel.key));
@@ -76,6 +80,19 @@ export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Pro
     return id;
   };
 
+  // selectForReader is pure: readers with the same frequency, topics, fallback and papers already
+  // had from the pool get the same selection, so it is computed once for them (most readers of a
+  // large list share one of a few topic sets).
+  const selections = new Map<string, Selection | null>();
+  const selectionFor = (r: Subscriber, pool: { paper: Paper; day: string }[], had: ReadonlySet<string>) => {
+    const key = JSON.stringify([r.frequency, r.topics, r.sendAnyway, [...had].sort()]);
+    if (selections.has(key)) return selections.get(key) ?? null;
+    const sel = selectForReader(r, pool, had, config.papersPerDigest);
+    if (selections.size >= 10_000) selections.clear();
+    selections.set(key, sel);
+    return sel;
+  };
+
   const sendsDaily = config.sendDays.includes(weekday);
   for (let afterId = 0; ; ) {
     const page = await unplannedReceivers(db, digest.id, { afterId, limit: PAGE, now: new Date().toISOString() });
@@ -93,7 +110,7 @@ export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Pro
         pool.map((c) => c.paper.id),
       );
       for (const r of readers) {
-        const sel = selectForReader(r, pool, delivered.get(r.id) ?? new Set(), config.papersPerDigest);
+        const sel = selectionFor(r, pool, delivered.get(r.id) ?? new Set());
         rows.push(
           sel
             ? { subscriberId: r.id, editionId: await editionFor(sel), status: 'pending', note: null }
@@ -102,6 +119,7 @@ export async function planDeliveries(ctx: AppContext, digest: StoredDigest): Pro
       }
     }
     await addToLedger(db, digest.id, rows, (id) => deliveryMessageId(ctx.secret, date, id, config.from.domain));
+    planned += rows.length;
   }
-  return { editionsRendered };
+  return { editionsRendered, planned };
 }

@@ -3,6 +3,7 @@ import { writeArchive } from '../archive/archive.js';
 import type { IsoDate } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
+import { pacer } from '../send/pacer.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
@@ -185,30 +186,49 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
         `${requeued} deliveries were in flight when an earlier send stopped; they go again with the same Message-ID`,
       );
     }
-    const { editionsRendered } = await planDeliveries(ctx, stored);
-    report.editions = editionsRendered;
+    const stop = () => !lock.isHeld() || opts.signal?.aborted === true || admin.asked !== 'run';
+    let { editionsRendered } = await planDeliveries(ctx, stored);
     const before = await deliveryCounts(ctx.db, stored.id);
-    const total = before.pending;
+    let total = before.pending;
     if (total > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
     ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: total }, 'send started');
     let done = 0;
     opts.onProgress?.(0, total);
-    const tally = await sendPending({
-      db: ctx.db,
-      digestId: stored.id,
-      digestDate: opts.date,
-      content: stored,
-      contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
-      settings: ctx.messageSettings,
-      transport: ctx.transport,
-      log: ctx.log,
-      concurrency: ctx.config.smtpPool,
-      retries: ctx.config.smtpRetries,
-      retryDelayMs: ctx.config.retryDelayMs,
-      softBounceLimit: ctx.config.softBounceLimit,
-      onProgress: () => opts.onProgress?.(++done, total),
-      shouldStop: () => !lock.isHeld() || opts.signal?.aborted === true || admin.asked !== 'run',
-    });
+    const tally = { sent: 0, failed: 0, skipped: 0 };
+    const rate = pacer(ctx.config.rateLimit);
+    // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).
+    for (let round = 1; ; round++) {
+      const t = await sendPending({
+        db: ctx.db,
+        digestId: stored.id,
+        digestDate: opts.date,
+        content: stored,
+        contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
+        settings: ctx.messageSettings,
+        transport: ctx.transport,
+        log: ctx.log,
+        concurrency: ctx.config.smtpPool,
+        pacer: rate,
+        retries: ctx.config.smtpRetries,
+        retryDelayMs: ctx.config.retryDelayMs,
+        softBounceLimit: ctx.config.softBounceLimit,
+        onProgress: () => opts.onProgress?.(++done, total),
+        shouldStop: stop,
+      });
+      tally.sent += t.sent;
+      tally.failed += t.failed;
+      tally.skipped += t.skipped;
+      if (stop() || round === 3) break;
+      const late = await planDeliveries(ctx, stored);
+      if (late.planned === 0) break;
+      editionsRendered += late.editionsRendered;
+      total += (await deliveryCounts(ctx.db, stored.id)).pending;
+      ctx.log.info(
+        { event: 'digest.send.late', digest_date: opts.date, planned: late.planned },
+        `${late.planned} readers joined during the send`,
+      );
+    }
+    report.editions = editionsRendered;
     Object.assign(report, tally);
     if (admin.asked === 'cancel') {
       const n = await skipPending(ctx.db, stored.id, 'cancelled by an admin');

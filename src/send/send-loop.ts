@@ -1,16 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { PaperboyError } from '../errors.js';
-import { recordBounce, resetSoftBounces } from '../store/bounces.js';
+import { recordBounce } from '../store/bounces.js';
 import type { Db } from '../store/db.js';
-import {
-  type ClaimedDelivery,
-  claimBatch,
-  recordAttempt,
-  releaseDelivery,
-  settleDelivery,
-} from '../store/deliveries.js';
+import { type ClaimedDelivery, claimBatch, recordAttempt, releaseDelivery } from '../store/deliveries.js';
+import { type LedgerWriter, ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
+import { type Pacer, unlimited } from './pacer.js';
 import { backoffMs, classifyFailure, failureText } from './retry.js';
 import type { SmtpError, Transport } from './transport.js';
 
@@ -32,7 +28,12 @@ export interface SendLoopOptions {
   retryDelayMs: number;
   /** Soft bounces in a row that make an address bounced. */
   softBounceLimit: number;
+  /** Deliveries claimed at a time: the unit of work (keyset: each batch starts after the last id of the one before). */
   batchSize?: number;
+  /** The rate limit (PAPERBOY_RATE_LIMIT): every attempt takes a slot. */
+  pacer?: Pacer;
+  /** Where settled deliveries are written (group commit); one per send by default. */
+  ledger?: LedgerWriter;
   /** Called after each settled delivery. */
   onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
   /** Checked before each message: true stops the loop, leaving the rest pending (lock lost, shutting down). */
@@ -53,8 +54,15 @@ export interface LoopTally {
  */
 export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
+  const ledger = o.ledger ?? ledgerWriter(o.db);
+  const pace = o.pacer ?? unlimited;
   const settle = async (d: ClaimedDelivery, outcome: 'sent' | 'failed' | 'skipped', error: string | null) => {
-    await settleDelivery(o.db, d.id, outcome, error);
+    await ledger.settle({
+      id: d.id,
+      status: outcome,
+      error,
+      ...(outcome === 'sent' && d.softBounces > 0 ? { resetSoftBounces: d.subscriberId } : {}),
+    });
     tally[outcome]++;
     o.onProgress?.(outcome);
   };
@@ -107,9 +115,9 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     );
     for (let attempt = 1; ; attempt++) {
       try {
+        await pace.acquire();
         await o.transport.send(message);
         await settle(d, 'sent', null);
-        if (d.softBounces > 0) await resetSoftBounces(o.db, d.subscriberId);
         o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
         return;
       } catch (e) {
@@ -142,9 +150,10 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   };
 
   const batchSize = o.batchSize ?? 200;
-  while (!relayDown && !o.shouldStop?.()) {
-    const batch = await claimBatch(o.db, o.digestId, batchSize);
+  for (let afterId = 0; !relayDown && !o.shouldStop?.(); ) {
+    const batch = await claimBatch(o.db, o.digestId, batchSize, afterId);
     if (batch.length === 0) break;
+    afterId = batch.at(-1)?.id ?? afterId;
     let next = 0;
     const worker = async () => {
       while (next < batch.length) {

@@ -57,16 +57,6 @@ export async function recordBounce(db: Db, b: BounceInput, softLimit: number): P
   });
 }
 
-/** A delivery accepted by the server ends a run of soft bounces. */
-export async function resetSoftBounces(db: Db, subscriberId: number): Promise<void> {
-  await db
-    .updateTable('subscribers')
-    .set({ soft_bounces: 0 })
-    .where('id', '=', subscriberId)
-    .where('soft_bounces', '>', 0)
-    .execute();
-}
-
 export async function bouncesOf(db: Db, subscriberId: number, limit = 50): Promise<Selectable<BouncesTable>[]> {
   return db
     .selectFrom('bounces')

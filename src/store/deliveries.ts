@@ -74,7 +74,13 @@ export async function requeueInFlight(db: Db, digestId: number): Promise<number>
  * row to two processes: SQLite runs one writer at a time; on PostgreSQL the rows are locked as they
  * are read, and rows another transaction is claiming are passed over (`for update skip locked`).
  */
-export async function claimBatch(db: Db, digestId: number, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimBatch(
+  db: Db,
+  digestId: number,
+  limit: number,
+  /** Keyset: only rows after this id (the last row of the previous batch). */
+  afterId = 0,
+): Promise<ClaimedDelivery[]> {
   const postgres = dialectOf(db) === 'postgres';
   return db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -94,6 +100,7 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
       ])
       .where('deliveries.digest_id', '=', digestId)
       .where('deliveries.status', '=', 'pending')
+      .where('deliveries.id', '>', afterId)
       .orderBy('deliveries.id')
       .limit(limit)
       .$if(postgres, (q) => q.forUpdate('deliveries').skipLocked())
@@ -123,18 +130,44 @@ export async function claimBatch(db: Db, digestId: number, limit: number): Promi
   });
 }
 
-export async function settleDelivery(
-  db: Db,
-  id: number,
-  status: Exclude<DeliveryStatus, 'pending' | 'sending'>,
-  error: string | null = null,
-): Promise<void> {
+export interface Settlement {
+  id: number;
+  status: Exclude<DeliveryStatus, 'pending' | 'sending'>;
+  error: string | null;
+  /** A sent delivery whose subscriber had soft bounces: their count starts again at 0. */
+  resetSoftBounces?: number;
+}
+
+/**
+ * Settles many deliveries in one transaction (one commit instead of one per message: a SQLite
+ * commit costs about 140 µs, a PostgreSQL one a round trip). Sent rows without an error share one
+ * statement.
+ */
+export async function settleMany(db: Db, rows: readonly Settlement[]): Promise<void> {
+  if (rows.length === 0) return;
   const now = nowIso();
-  await db
-    .updateTable('deliveries')
-    .set({ status, last_error: error, updated_at: now, sent_at: status === 'sent' ? now : null })
-    .where('id', '=', id)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const plainSent = rows.filter((r) => r.status === 'sent' && r.error === null).map((r) => r.id);
+    if (plainSent.length > 0) {
+      await trx
+        .updateTable('deliveries')
+        .set({ status: 'sent', last_error: null, updated_at: now, sent_at: now })
+        .where('id', 'in', plainSent)
+        .execute();
+    }
+    for (const r of rows) {
+      if (r.status === 'sent' && r.error === null) continue;
+      await trx
+        .updateTable('deliveries')
+        .set({ status: r.status, last_error: r.error, updated_at: now, sent_at: r.status === 'sent' ? now : null })
+        .where('id', '=', r.id)
+        .execute();
+    }
+    const reset = rows.flatMap((r) => (r.resetSoftBounces === undefined ? [] : [r.resetSoftBounces]));
+    if (reset.length > 0) {
+      await trx.updateTable('subscribers').set({ soft_bounces: 0 }).where('id', 'in', reset).execute();
+    }
+  });
 }
 
 /** Cancels what is left of a send: every pending delivery becomes `skipped`. */

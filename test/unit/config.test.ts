@@ -28,6 +28,7 @@ describe('config', () => {
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
       smtpPool: 5,
+      rateLimit: 0,
       smtpRetries: 3,
       retryDelayMs: 2000,
       sourceTimeoutMs: 15000,
