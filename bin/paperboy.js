@@ -1,7 +1,30 @@
 #!/usr/bin/env node
-// The `paperboy` command. paperboy runs its TypeScript sources directly through tsx, so
-// `npm install` is the only step between a clone and a working command.
-import { register } from 'tsx/esm/api';
+// The `paperboy` command. `npm install` builds plain JavaScript into dist/ (scripts/build.mjs);
+// when that build is missing or older than any source file, the TypeScript sources run directly
+// through tsx instead, so an edit is never run stale and a clone works even without the build.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 
-register();
-await import('../src/cli.ts');
+const root = path.resolve(import.meta.dirname, '..');
+
+function built() {
+  let stamp;
+  try {
+    stamp = statSync(path.join(root, 'dist', '.built')).mtimeMs;
+  } catch {
+    return false;
+  }
+  const src = path.join(root, 'src');
+  for (const f of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+    if (statSync(path.join(src, f)).mtimeMs > stamp) return false;
+  }
+  return true;
+}
+
+if (process.env.PAPERBOY_RUN_SOURCES !== '1' && built()) {
+  await import('../dist/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli.ts');
+}
