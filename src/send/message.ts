@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Config } from '../config.js';
 import { DKIM_HEADERS } from '../dkim.js';
 import { cleanName } from '../subscribers/email.js';
@@ -72,6 +73,16 @@ function templateFor(content: MessageContent, s: MessageSettings): MessageTempla
   return t;
 }
 
+const parsedKeys = new Map<string, KeyObject>();
+function parsedKey(pem: string): KeyObject {
+  let k = parsedKeys.get(pem);
+  if (!k) {
+    k = createPrivateKey(pem);
+    parsedKeys.set(pem, k);
+  }
+  return k;
+}
+
 /** nodemailer's DKIM options: it signs a raw message as it streams it, h= covering DKIM_HEADERS. */
 export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMessage, 'dkim'> {
   return s.dkim
@@ -79,7 +90,9 @@ export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMess
         dkim: {
           domainName: s.dkim.domain,
           keySelector: s.dkim.selector,
-          privateKey: s.dkim.privateKey,
+          // A parsed key: nodemailer hands it to crypto's sign(), which otherwise parses the PEM again
+          // for every message (about 0.7 ms of a 1 ms signature).
+          privateKey: parsedKey(s.dkim.privateKey) as unknown as string,
           headerFieldNames: DKIM_HEADERS,
         },
       }

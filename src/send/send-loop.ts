@@ -21,7 +21,7 @@ export interface SendLoopOptions {
   settings: MessageSettings;
   transport: Transport;
   log: Logger;
-  /** Messages in flight at once (the SMTP pool size). */
+  /** The SMTP pool size: messages on the wire at once. */
   concurrency: number;
   /** Retries of a 4xx or a dropped connection before the delivery is given up. */
   retries: number;
@@ -149,25 +149,53 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     }
   };
 
+  // Batches are claimed by keyset (each after the last id of the one before). The next batch is
+  // claimed while the current one is still sending, so the pipeline never drains at a batch edge.
   const batchSize = o.batchSize ?? 200;
-  for (let afterId = 0; !relayDown && !o.shouldStop?.(); ) {
-    const batch = await claimBatch(o.db, o.digestId, batchSize, afterId);
-    if (batch.length === 0) break;
-    afterId = batch.at(-1)?.id ?? afterId;
-    let next = 0;
-    const worker = async () => {
-      while (next < batch.length) {
-        const d = batch[next++];
-        if (!d) break;
-        if (relayDown || o.shouldStop?.()) {
-          await releaseDelivery(o.db, d.id, null);
-          continue;
-        }
-        await sendOne(d);
+  const stopped = () => relayDown !== null || o.shouldStop?.() === true;
+  const queue: ClaimedDelivery[] = [];
+  let afterId = 0;
+  let exhausted = false;
+  let claiming: Promise<void> | null = null;
+  const refill = (): Promise<void> => {
+    if (claiming) return claiming;
+    if (exhausted || stopped()) return Promise.resolve();
+    claiming = claimBatch(o.db, o.digestId, batchSize, afterId)
+      .then((batch) => {
+        if (batch.length === 0) exhausted = true;
+        afterId = batch.at(-1)?.id ?? afterId;
+        queue.push(...batch);
+      })
+      .finally(() => {
+        claiming = null;
+      });
+    return claiming;
+  };
+  // Two messages per connection: one on the wire and the next ready behind it in the transport's
+  // queue, so a connection never waits for paperboy between messages. Only the first is ever
+  // being transmitted: a crash still re-sends at most one message per connection.
+  const workers = o.concurrency * 2;
+  const worker = async () => {
+    for (;;) {
+      if (queue.length < workers * 2) void refill().catch(() => {});
+      const d = queue.shift();
+      if (!d) {
+        if (exhausted || stopped()) return;
+        await refill();
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.concurrency, batch.length) }, worker));
-  }
+      if (stopped()) {
+        // Claimed but not sent: back to pending for the next run.
+        await releaseDelivery(o.db, d.id, null);
+        continue;
+      }
+      await sendOne(d);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  // A claim still running when the workers stopped: what it claimed goes back to pending.
+  if (claiming) await (claiming as Promise<void>).catch(() => {});
+  for (const d of queue.splice(0)) await releaseDelivery(o.db, d.id, null);
   if (relayDown) throw relayDown;
   return tally;
 }

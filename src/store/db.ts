@@ -49,7 +49,52 @@ function openSqlite(databasePath: string): Db {
       cause: err,
     });
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const cached = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  sqliteHandles.set(db, cached);
+  return db;
+}
+
+export type SqliteHandle = ReturnType<typeof withStatementCache>;
+const sqliteHandles = new WeakMap<Db, SqliteHandle>();
+
+/**
+ * The SQLite connection under a store, for the few statements run once per message, where Kysely's
+ * query building costs more than the query (the send loop's settlements); undefined on PostgreSQL.
+ */
+export function sqliteHandle(db: Db): SqliteHandle | undefined {
+  return sqliteHandles.get(db);
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing costs
+ * about as much as a small query. The send path runs the same few statements per message, so the
+ * most recent 200 are kept. (Safe because Kysely runs each statement to completion — all() or
+ * run() — before the next; nothing here streams rows with iterate().)
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 200) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    /** better-sqlite3's transaction wrapper (BEGIN … COMMIT around a synchronous function). */
+    transaction: <A extends unknown[]>(fn: (...args: A) => void) => sqlite.transaction(fn),
+    /** A transaction of Kysely's is open on this connection (then go through Kysely, which waits for it). */
+    inTransaction: () => sqlite.inTransaction,
+    prepare(sql: string): SQLite.Statement {
+      let st = cache.get(sql);
+      if (st) {
+        cache.delete(sql);
+      } else {
+        st = sqlite.prepare(sql);
+        if (cache.size >= size) {
+          const oldest = cache.keys().next().value;
+          if (oldest !== undefined) cache.delete(oldest);
+        }
+      }
+      cache.set(sql, st);
+      return st;
+    },
+  };
 }
 
 const INT8 = 20;

@@ -1,5 +1,5 @@
 import type { DeliveryStatus } from '../domain.js';
-import { type Db, dialectOf, nowIso } from './db.js';
+import { type Db, dialectOf, nowIso, type SqliteHandle, sqliteHandle } from './db.js';
 
 /** A delivery claimed for sending, with the subscriber it goes to. */
 export interface ClaimedDelivery {
@@ -146,6 +146,11 @@ export interface Settlement {
 export async function settleMany(db: Db, rows: readonly Settlement[]): Promise<void> {
   if (rows.length === 0) return;
   const now = nowIso();
+  const lite = sqliteHandle(db);
+  if (lite && !lite.inTransaction()) {
+    settleManySqlite(lite, rows, now);
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     const plainSent = rows.filter((r) => r.status === 'sent' && r.error === null).map((r) => r.id);
     if (plainSent.length > 0) {
@@ -168,6 +173,23 @@ export async function settleMany(db: Db, rows: readonly Settlement[]): Promise<v
       await trx.updateTable('subscribers').set({ soft_bounces: 0 }).where('id', 'in', reset).execute();
     }
   });
+}
+
+/**
+ * The same on SQLite with prepared statements and no query building: a settlement costs a few
+ * microseconds of SQLite instead of about a hundred of Kysely. The statements are those above.
+ */
+function settleManySqlite(lite: SqliteHandle, rows: readonly Settlement[], now: string): void {
+  const settle = lite.prepare(
+    'update "deliveries" set "status" = ?, "last_error" = ?, "updated_at" = ?, "sent_at" = ? where "id" = ?',
+  );
+  const reset = lite.prepare('update "subscribers" set "soft_bounces" = 0 where "id" = ?');
+  lite.transaction(() => {
+    for (const r of rows) {
+      settle.run(r.status, r.error, now, r.status === 'sent' ? now : null, r.id);
+      if (r.resetSoftBounces !== undefined) reset.run(r.resetSoftBounces);
+    }
+  })();
 }
 
 /** Cancels what is left of a send: every pending delivery becomes `skipped`. */
