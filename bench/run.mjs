@@ -8,6 +8,12 @@ import path from 'node:path';
 const BENCHES = [
   { name: 'render', file: 'render.ts', about: 'per-recipient render + assemble cost against the naive path' },
   { name: 'import', file: 'import.ts', about: 'subscribers import of 10,000 and 1,000,000 rows: rows/s, peak RSS' },
+  {
+    name: 'send',
+    file: 'send.ts',
+    about: "20,000 subscribers to a local SMTP sink: paperboy's full path against nodemailer alone",
+  },
+  { name: 'memory', file: 'memory.ts', about: 'a send to 1,000,000 subscribers: peak RSS, and its ratio to 10,000' },
 ];
 
 const dir = import.meta.dirname;

@@ -1,0 +1,47 @@
+// The measured half of bench/memory.ts: one send of a filled store into a discarding transport, on
+// plain Node and the built JavaScript (dist/, as `paperboy send` runs after `npm install`). Prints
+// {sent, seconds, peakMb, mb} as JSON.   node bench/memory-send.mjs DIR
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { loadConfig } from '../dist/config.js';
+import { createContext } from '../dist/pipeline/context.js';
+import { runDigest } from '../dist/pipeline/run-digest.js';
+import { benchEnv } from './env.mjs';
+
+const dir = process.argv[2];
+const config = loadConfig(benchEnv(dir), dir);
+const ctx = await createContext(config, pino({ level: 'silent' }));
+let bytes = 0;
+// Takes every message, counts its bytes, keeps nothing.
+ctx.transport = {
+  kind: 'smtp',
+  description: 'a discarding transport',
+  async send(message) {
+    const raw = message.raw;
+    bytes += Buffer.isBuffer(raw) ? raw.length : String(raw ?? '').length;
+    await new Promise((r) => setImmediate(r));
+    return { response: '250 discarded' };
+  },
+  async verify() {},
+  async close() {},
+};
+const t0 = performance.now();
+const trace = process.env.BENCH_TRACE === '1';
+const mem = () => {
+  const m = process.memoryUsage();
+  return `rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${(m.external / 1e6).toFixed(0)}`;
+};
+const report = await runDigest(ctx, {
+  date: '2026-11-27',
+  onProgress: (done, total) => {
+    if (trace && done % 10_000 === 0) {
+      globalThis.gc?.();
+      console.error(`${done}/${total} ${mem()}`);
+    }
+  },
+});
+const seconds = (performance.now() - t0) / 1000;
+await ctx.close();
+const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+process.stdout.write(`${JSON.stringify({ sent: report.sent, seconds, peakMb: peakKb / 1024, mb: bytes / 1e6 })}\n`);
