@@ -69,7 +69,7 @@ export function sqliteHandle(db: Db): SqliteHandle | undefined {
 /**
  * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing costs
  * about as much as a small query. The send path runs the same few statements per message, so the
- * most recent 200 are kept. (Safe because Kysely runs each statement to completion — all() or
+ * most recent 200 short ones are kept. (Safe because Kysely runs each statement to completion — all() or
  * run() — before the next; nothing here streams rows with iterate().)
  */
 function withStatementCache(sqlite: SQLite.Database, size = 200) {
@@ -81,6 +81,9 @@ function withStatementCache(sqlite: SQLite.Database, size = 200) {
     /** A transaction of Kysely's is open on this connection (then go through Kysely, which waits for it). */
     inTransaction: () => sqlite.inTransaction,
     prepare(sql: string): SQLite.Statement {
+      // Long statements (multi-row inserts, long `in` lists) vary from call to call and hold more
+      // memory: prepared fresh each time, never kept.
+      if (sql.length > 2000) return sqlite.prepare(sql);
       let st = cache.get(sql);
       if (st) {
         cache.delete(sql);
