@@ -154,7 +154,7 @@ export function registerSubscribers(program: Command): void {
         }
         process.stdout.write(
           `imported ${file}: ${r.rows} rows in ${seconds.toFixed(1)} s · ${r.added} added, ${r.updated} updated, ` +
-            `${r.unchanged} unchanged, ${r.merged} merged, ${r.suppressed} left suppressed, ` +
+            `${r.unchanged} unchanged, ${r.merged} repeated in the file, ${r.suppressed} left suppressed, ` +
             `${r.resubscribed} resubscribed, ${r.badCount} bad rows skipped\n`,
         );
         return r.badCount > 0 ? EXIT.partial : EXIT.ok;

@@ -18,7 +18,11 @@ export interface ImportReport {
   /** Existing addresses whose name, topics or status the file changed. */
   updated: number;
   unchanged: number;
-  /** Rows whose address appeared earlier in the file or was stored already. */
+  /**
+   * Rows whose address comes again later in the same batch of the file: the last one wins (a repeat
+   * in a later batch is `updated` or `unchanged`, like any stored address). Every row is counted
+   * once: rows = added + updated + unchanged + merged + suppressed + resubscribed + badCount.
+   */
   merged: number;
   /** Unsubscribed or bounced addresses left suppressed (use --resubscribe to bring them back). */
   suppressed: number;
@@ -81,7 +85,6 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
       const r = byEmail.get(e.email);
       if (!r) continue;
       byEmail.delete(e.email);
-      report.merged++;
       const suppressed = e.status === 'unsubscribed' || e.status === 'bounced';
       const changes: { name?: string; topics?: string; status?: string; status_reason?: string | null } = {};
       if (r.name && r.name !== e.name) changes.name = r.name;
@@ -92,7 +95,6 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
           continue;
         }
         Object.assign(changes, { status: 'active', status_reason: null });
-        report.resubscribed++;
       } else if (!suppressed && (r.status === 'unsubscribed' || r.status === 'bounced')) {
         Object.assign(changes, { status: r.status, status_reason: 'imported' });
       } else if (e.status === 'pending' && r.status === 'active') {
@@ -107,7 +109,8 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
         .set({ ...changes, updated_at: now })
         .where('id', '=', e.id)
         .execute();
-      report.updated++;
+      if (suppressed && changes.status === 'active') report.resubscribed++;
+      else report.updated++;
     }
     const fresh = [...byEmail.values()];
     if (fresh.length > 0) {

@@ -168,7 +168,7 @@ describe('paperboy CLI', () => {
       `${csv} line 4: "not-an-email" is not an email address`,
     ]);
     expect(r.stdout).toMatch(
-      /^imported .*list\.csv: 5 rows in \d+\.\d s · 2 added, 0 updated, 0 unchanged, 1 merged, 0 left suppressed, 0 resubscribed, 2 bad rows skipped\n$/,
+      /^imported .*list\.csv: 5 rows in \d+\.\d s · 2 added, 0 updated, 0 unchanged, 1 repeated in the file, 0 left suppressed, 0 resubscribed, 2 bad rows skipped\n$/,
     );
     expect(readFileSync(errors, 'utf8')).toBe(
       ['line,reason', '3,"email is empty"', '4,"""not-an-email"" is not an email address"', ''].join('\n'),
