@@ -61,6 +61,8 @@ export interface ViewSettings {
   abstractChars?: number;
   /** Only the first N papers get a card; the rest are listed by title under "More in the web version". */
   cards?: number;
+  /** Titles cut to this many characters (the clipping guard's last resort on days of huge titles). */
+  titleChars?: number;
 }
 
 const SUBJECT_MAX = 120;
@@ -89,10 +91,11 @@ export function buildDigestView(
   edition: EditionOptions = {},
 ): DigestView {
   const clean = (s: string) => stripMarkers(oneLine(s));
+  const title = (s: string) => (settings.titleChars ? cutAtWord(clean(s), settings.titleChars) : clean(s));
   const views: PaperView[] = papers.map((p, i) => ({
     rank: i + 1,
     id: p.id,
-    title: clean(p.title),
+    title: title(p.title),
     ...paperLinks(p.id),
     codeUrl: safeUrl(p.githubRepo),
     authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),

@@ -26,6 +26,8 @@ const SENTENCE_END = /(?<=[.!?])\s+(?=["'([]?[A-Z0-9])/;
  * longer, it is cut at a word boundary with an ellipsis.
  */
 export function shortAbstract(summary: string, max = 320): string {
+  // 0 means no abstract (the clipping guard's step); cutAtWord(text, 0) would keep nearly all of it.
+  if (max <= 0) return '';
   const text = oneLine(summary);
   if (text.length <= max) return text;
   let out = '';

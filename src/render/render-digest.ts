@@ -77,19 +77,24 @@ async function renderWithinBudget(
     const ok = await attempt({ ...settings, abstractChars });
     if (ok) return ok;
   }
-  // The most cards that fit, by bisection (a handful of compiles, only on a heavy day).
-  let best: { view: DigestView; html: string; warnings: string[] } | null = null;
-  let lo = 1;
-  let hi = papers.length - 1;
-  while (lo <= hi) {
-    const cards = Math.floor((lo + hi) / 2);
-    const ok = await attempt({ ...settings, abstractChars: 0, cards });
-    if (ok) {
-      best = ok;
-      lo = cards + 1;
-    } else hi = cards - 1;
+  // The most cards that fit, by bisection (a handful of compiles, only on a heavy day). The "More
+  // today" list repeats every title, so on a day of huge titles (2,000 characters, escaped `&`/`<`)
+  // not even one card fits: then, as a last resort, the titles are cut too.
+  for (const titleChars of [undefined, 120, 60]) {
+    let best: { view: DigestView; html: string; warnings: string[] } | null = null;
+    let lo = 1;
+    let hi = papers.length - 1;
+    while (lo <= hi) {
+      const cards = Math.floor((lo + hi) / 2);
+      const ok = await attempt({ ...settings, abstractChars: 0, cards, titleChars });
+      if (ok) {
+        best = ok;
+        lo = cards + 1;
+      } else hi = cards - 1;
+    }
+    if (best) return best;
   }
-  const result = best ?? last;
+  const result = last;
   if (!result) throw new Error('unreachable: no render attempted');
   return result;
 }
