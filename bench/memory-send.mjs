@@ -32,16 +32,34 @@ const mem = () => {
   const m = process.memoryUsage();
   return `rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${(m.external / 1e6).toFixed(0)}`;
 };
+let phase = 'plan';
+let maxRss = 0;
+let maxAt = '';
+const sampler = trace
+  ? setInterval(() => {
+      const r = process.memoryUsage().rss;
+      if (r > maxRss) {
+        maxRss = r;
+        maxAt = `${phase} ${mem()}`;
+      }
+    }, 50)
+  : null;
 const report = await runDigest(ctx, {
   date: '2026-11-27',
   onProgress: (done, total) => {
-    if (trace && done % 10_000 === 0) {
+    phase = done === total ? 'finish' : `send ${done}`;
+    if (trace && done % 100_000 === 0) {
       globalThis.gc?.();
       console.error(`${done}/${total} ${mem()}`);
     }
   },
 });
 const seconds = (performance.now() - t0) / 1000;
+phase = 'close';
 await ctx.close();
+if (sampler) {
+  clearInterval(sampler);
+  console.error(`highest sampled RSS at: ${maxAt}`);
+}
 const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
 process.stdout.write(`${JSON.stringify({ sent: report.sent, seconds, peakMb: peakKb / 1024, mb: bytes / 1e6 })}\n`);
