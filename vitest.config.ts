@@ -20,7 +20,8 @@ export default defineConfig({
               extends: true as const,
               test: {
                 name: 'postgres',
-                include: stores,
+                // test/postgres: what only PostgreSQL does (send workers, the cluster rate limit).
+                include: [...stores, 'test/postgres/**/*.test.ts'],
                 env: { PAPERBOY_TEST_STORE: 'postgres' },
                 globalSetup: ['test/helpers/postgres-setup.ts'],
               },

@@ -9,6 +9,7 @@ import { EXIT } from './cli/run.js';
 import { registerSend } from './cli/send.js';
 import { registerServe } from './cli/serve.js';
 import { registerSubscribers } from './cli/subscribers.js';
+import { registerWorker } from './cli/worker.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -28,6 +29,7 @@ registerDigests(program);
 registerDoctor(program);
 registerDkim(program);
 registerServe(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,8 +31,10 @@ export interface Config {
   listId: string;
   unsubscribeMailto: string | null;
   smtpPool: number;
-  /** Messages per second for the whole send (0 = as fast as the relay takes them). */
+  /** Messages per second for the whole send (0 = as fast as the relay takes them); on PostgreSQL, for the whole cluster. */
   rateLimit: number;
+  /** Seconds a worker's batch job may run before it is taken for dead and given to another worker. */
+  workerExpirySeconds: number;
   smtpRetries: number;
   retryDelayMs: number;
   sourceTimeoutMs: number;
@@ -284,6 +286,7 @@ const schema = z.object({
     .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
   PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
   PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
+  PAPERBOY_WORKER_EXPIRY: int('seconds', 5, 3600, 60),
   PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
   PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
   PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
@@ -436,6 +439,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
     smtpPool: e.PAPERBOY_SMTP_POOL,
     rateLimit: e.PAPERBOY_RATE_LIMIT,
+    workerExpirySeconds: e.PAPERBOY_WORKER_EXPIRY,
     smtpRetries: e.PAPERBOY_SMTP_RETRIES,
     retryDelayMs: e.PAPERBOY_RETRY_DELAY_MS,
     sourceTimeoutMs: e.PAPERBOY_SOURCE_TIMEOUT_MS,

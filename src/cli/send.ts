@@ -33,8 +33,17 @@ export function registerSend(program: Command): void {
     .option('--dry-run', 'render and report; send and store nothing')
     .option('--to <email>', 'send one test copy to this address only; no delivery is marked done')
     .option('--resume <YYYY-MM-DD>', 'continue a paused or cancelled send of that date from the ledger')
-    .action(async (opts: { date?: string; dryRun?: boolean; to?: string; resume?: string }) => {
+    .option(
+      '--workers <N>',
+      'PostgreSQL store: batch workers in this process (0 = only enqueue and wait for `paperboy worker`s)',
+      '1',
+    )
+    .action(async (opts: { date?: string; dryRun?: boolean; to?: string; resume?: string; workers: string }) => {
       await withContext(async (ctx) => {
+        const workers = Number(opts.workers);
+        if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+          throw new PaperboyError('EUSAGE', `--workers: "${opts.workers}" is not a number from 0 to 64`);
+        }
         const date = parseDateOption(opts.resume ?? opts.date, ctx.config.timezone);
         const bar = process.stdout.isTTY
           ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
@@ -47,6 +56,7 @@ export function registerSend(program: Command): void {
             dryRun: opts.dryRun,
             to: opts.to,
             resume: opts.resume !== undefined,
+            workers,
             onProgress: (done, total) => {
               if (!bar || total === 0) return;
               if (done === 0) bar.start(total, 0);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeArchive } from '../archive/archive.js';
+import { sendThroughWorkers } from '../cluster/cluster-send.js';
 import type { IsoDate } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
@@ -7,6 +8,7 @@ import { pacer } from '../send/pacer.js';
 import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
+import { dialectOf } from '../store/db.js';
 import { deliveryCounts, failedDeliveries, requeueInFlight, skipPending } from '../store/deliveries.js';
 import {
   digestControl,
@@ -40,6 +42,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Continue a paused or cancelled send (`send --resume`, the admin's Resume). */
   resume?: boolean;
+  /** On PostgreSQL: batch workers in this process (0: only enqueue and wait for `paperboy worker`s). Default 1. */
+  workers?: number;
 }
 
 export interface RunReport {
@@ -197,24 +201,34 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     const tally = { sent: 0, failed: 0, skipped: 0 };
     const rate = pacer(ctx.config.rateLimit);
     // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).
+    const onCluster = dialectOf(ctx.db) === 'postgres';
     for (let round = 1; ; round++) {
-      const t = await sendPending({
-        db: ctx.db,
-        digestId: stored.id,
-        digestDate: opts.date,
-        content: stored,
-        contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
-        settings: ctx.messageSettings,
-        transport: ctx.transport,
-        log: ctx.log,
-        concurrency: ctx.config.smtpPool,
-        pacer: rate,
-        retries: ctx.config.smtpRetries,
-        retryDelayMs: ctx.config.retryDelayMs,
-        softBounceLimit: ctx.config.softBounceLimit,
-        onProgress: () => opts.onProgress?.(++done, total),
-        shouldStop: stop,
-      });
+      const t = onCluster
+        ? await sendThroughWorkers(ctx, {
+            digestId: stored.id,
+            date: opts.date,
+            workers: opts.workers ?? 1,
+            shouldStop: stop,
+            onSettled: (n) => opts.onProgress?.(done + n, total),
+          })
+        : await sendPending({
+            db: ctx.db,
+            digestId: stored.id,
+            digestDate: opts.date,
+            content: stored,
+            contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
+            settings: ctx.messageSettings,
+            transport: ctx.transport,
+            log: ctx.log,
+            concurrency: ctx.config.smtpPool,
+            pacer: rate,
+            retries: ctx.config.smtpRetries,
+            retryDelayMs: ctx.config.retryDelayMs,
+            softBounceLimit: ctx.config.softBounceLimit,
+            onProgress: () => opts.onProgress?.(++done, total),
+            shouldStop: stop,
+          });
+      if (onCluster) done += t.sent + t.failed + t.skipped;
       tally.sent += t.sent;
       tally.failed += t.failed;
       tally.skipped += t.skipped;

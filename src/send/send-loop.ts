@@ -30,6 +30,10 @@ export interface SendLoopOptions {
   softBounceLimit: number;
   /** Deliveries claimed at a time: the unit of work (keyset: each batch starts after the last id of the one before). */
   batchSize?: number;
+  /** A worker's range of ledger ids: (afterId, throughId]. None: the whole digest. */
+  range?: { afterId: number; throughId: number };
+  /** No new batch is claimed after this time (ms since the epoch): a worker's job ends in time. */
+  claimUntil?: number;
   /** The rate limit (PAPERBOY_RATE_LIMIT): every attempt takes a slot. */
   pacer?: Pacer;
   /** Where settled deliveries are written (group commit); one per send by default. */
@@ -44,6 +48,8 @@ export interface LoopTally {
   sent: number;
   failed: number;
   skipped: number;
+  /** The last ledger id claimed (a worker whose time ran out continues after it). */
+  lastId?: number;
 }
 
 /**
@@ -55,6 +61,7 @@ export interface LoopTally {
 export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
   const ledger = o.ledger ?? ledgerWriter(o.db);
+  const slots = semaphore(o.concurrency);
   const pace = o.pacer ?? unlimited;
   const settle = async (d: ClaimedDelivery, outcome: 'sent' | 'failed' | 'skipped', error: string | null) => {
     await ledger.settle({
@@ -115,9 +122,17 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     );
     for (let attempt = 1; ; attempt++) {
       try {
-        await pace.acquire();
-        await o.transport.send(message);
-        await settle(d, 'sent', null);
+        // A connection's slot is held from the hand-over until the ledger has the outcome: at any
+        // moment at most `concurrency` messages are on the wire or accepted-but-unrecorded, which
+        // is all a crash can send twice.
+        const release = await slots.acquire();
+        try {
+          await pace.acquire();
+          await o.transport.send(message);
+          await settle(d, 'sent', null);
+        } finally {
+          release();
+        }
         o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
         return;
       } catch (e) {
@@ -154,13 +169,17 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const batchSize = o.batchSize ?? 200;
   const stopped = () => relayDown !== null || o.shouldStop?.() === true;
   const queue: ClaimedDelivery[] = [];
-  let afterId = 0;
+  let afterId = o.range?.afterId ?? 0;
   let exhausted = false;
   let claiming: Promise<void> | null = null;
   const refill = (): Promise<void> => {
     if (claiming) return claiming;
     if (exhausted || stopped()) return Promise.resolve();
-    claiming = claimBatch(o.db, o.digestId, batchSize, afterId)
+    if (o.claimUntil !== undefined && Date.now() > o.claimUntil) {
+      exhausted = true;
+      return Promise.resolve();
+    }
+    claiming = claimBatch(o.db, o.digestId, batchSize, afterId, o.range?.throughId)
       .then((batch) => {
         if (batch.length === 0) exhausted = true;
         afterId = batch.at(-1)?.id ?? afterId;
@@ -171,9 +190,8 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       });
     return claiming;
   };
-  // Two messages per connection: one on the wire and the next ready behind it in the transport's
-  // queue, so a connection never waits for paperboy between messages. Only the first is ever
-  // being transmitted: a crash still re-sends at most one message per connection.
+  // Twice as many senders as connections: while one holds a connection's slot, the next has its
+  // message assembled and waits for the slot, so a connection hardly waits for paperboy.
   const workers = o.concurrency * 2;
   const worker = async () => {
     for (;;) {
@@ -197,5 +215,23 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   if (claiming) await (claiming as Promise<void>).catch(() => {});
   for (const d of queue.splice(0)) await releaseDelivery(o.db, d.id, null);
   if (relayDown) throw relayDown;
-  return tally;
+  return { ...tally, lastId: afterId };
+}
+
+/** At most `n` holders at once; `acquire` resolves with the function that gives the place back. */
+function semaphore(n: number): { acquire(): Promise<() => void> } {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    async acquire() {
+      if (free > 0) free--;
+      else await new Promise<void>((r) => waiting.push(r));
+      return release;
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { storable } from '../text.js';
 import type { Db } from './db.js';
 import { nowIso } from './db.js';
 import type { BouncesTable } from './schema.js';
@@ -31,7 +32,7 @@ export async function recordBounce(db: Db, b: BounceInput, softLimit: number): P
         kind: b.kind,
         source: b.source,
         status: b.status,
-        detail: b.detail,
+        detail: storable(b.detail),
         dedupe_key: b.dedupeKey,
         created_at: nowIso(),
       })

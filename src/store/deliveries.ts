@@ -58,6 +58,55 @@ export async function addToLedger(
     .execute();
 }
 
+/**
+ * Deliveries of one range left `sending` by a worker that died (its job expired): they go again,
+ * with the same Message-ID.
+ */
+export async function requeueRange(db: Db, digestId: number, afterId: number, throughId: number): Promise<number> {
+  const res = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', updated_at: nowIso() })
+    .where('digest_id', '=', digestId)
+    .where('status', '=', 'sending')
+    .where('id', '>', afterId)
+    .where('id', '<=', throughId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/**
+ * Splits a digest's pending deliveries into keyset ranges of about `size` ids: (afterId, throughId].
+ * One index seek per range; nothing is held in memory but the boundaries.
+ */
+export async function pendingRanges(
+  db: Db,
+  digestId: number,
+  size: number,
+): Promise<{ afterId: number; throughId: number }[]> {
+  /** The id of the (offset+1)-th pending delivery after `afterId`, if there is one. */
+  const nth = async (afterId: number, offset: number) =>
+    (
+      await db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('digest_id', '=', digestId)
+        .where('status', '=', 'pending')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .offset(offset)
+        .limit(1)
+        .executeTakeFirst()
+    )?.id;
+  const ranges: { afterId: number; throughId: number }[] = [];
+  for (let afterId = 0; (await nth(afterId, 0)) !== undefined; ) {
+    const end = await nth(afterId, size - 1);
+    ranges.push({ afterId, throughId: end ?? Number.MAX_SAFE_INTEGER });
+    if (end === undefined) break;
+    afterId = end;
+  }
+  return ranges;
+}
+
 /** Deliveries left `sending` by a process that died: they go again, with the same Message-ID. */
 export async function requeueInFlight(db: Db, digestId: number): Promise<number> {
   const res = await db
@@ -80,6 +129,8 @@ export async function claimBatch(
   limit: number,
   /** Keyset: only rows after this id (the last row of the previous batch). */
   afterId = 0,
+  /** …and up to this id (a worker's range); none: to the end. */
+  throughId?: number,
 ): Promise<ClaimedDelivery[]> {
   const postgres = dialectOf(db) === 'postgres';
   return db.transaction().execute(async (trx) => {
@@ -101,6 +152,7 @@ export async function claimBatch(
       .where('deliveries.digest_id', '=', digestId)
       .where('deliveries.status', '=', 'pending')
       .where('deliveries.id', '>', afterId)
+      .$if(throughId !== undefined, (q) => q.where('deliveries.id', '<=', throughId ?? 0))
       .orderBy('deliveries.id')
       .limit(limit)
       .$if(postgres, (q) => q.forUpdate('deliveries').skipLocked())

@@ -221,6 +221,17 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-rate-buckets': {
+      async up(db: Kysely<unknown>) {
+        // The send rate limit shared by every worker of a cluster (a token bucket per name).
+        await db.schema
+          .createTable('rate_buckets')
+          .addColumn('name', 'text', (c) => c.primaryKey().notNull())
+          .addColumn('tokens', 'double precision', (c) => c.notNull())
+          .addColumn('updated_ms', t.int64, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

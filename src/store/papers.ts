@@ -1,20 +1,21 @@
 import type { Paper } from '../domain.js';
+import { storable } from '../text.js';
 import { type Db, nowIso } from './db.js';
 import type { PapersTable } from './schema.js';
 
 function toRow(p: Paper, now: string): PapersTable {
   return {
     id: p.id,
-    title: p.title,
-    summary: p.summary,
+    title: storable(p.title),
+    summary: storable(p.summary),
     authors: JSON.stringify(p.authors),
     upvotes: p.upvotes,
-    published_at: p.publishedAt,
-    github_repo: p.githubRepo,
-    ai_summary: p.aiSummary,
+    published_at: storable(p.publishedAt),
+    github_repo: storable(p.githubRepo),
+    ai_summary: storable(p.aiSummary),
     ai_keywords: JSON.stringify(p.aiKeywords),
     num_comments: p.numComments,
-    thumbnail: p.thumbnail,
+    thumbnail: storable(p.thumbnail),
     categories: JSON.stringify(p.categories),
     updated_at: now,
   };

@@ -11,6 +11,7 @@ export interface Database {
   digest_candidates: { digest_id: number; paper_id: string };
   editions: EditionsTable;
   edition_papers: { edition_id: number; paper_id: string; position: number; matched: string };
+  rate_buckets: { name: string; tokens: number; updated_ms: number };
 }
 
 export interface EditionsTable {

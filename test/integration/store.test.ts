@@ -28,12 +28,21 @@ const digest = (date: string) => ({
 
 /** Each column as `name type`, `?` when nullable, `=` with a default, `+` when generated: the logical schema. */
 async function logicalSchema(a: TestApp): Promise<Record<string, string>> {
-  const tables = await a.ctx.db.introspection.getTables();
+  // On PostgreSQL, only the test's own schema (pg-boss keeps its tables in another).
+  const own =
+    STORE === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(a.ctx.db)).rows[0]?.s
+      : undefined;
+  const tables = (await a.ctx.db.introspection.getTables()).filter((t) => own === undefined || t.schema === own);
   const out: Record<string, string> = {};
   for (const t of tables.sort((x, y) => x.name.localeCompare(y.name))) {
     out[t.name] = t.columns
       .map((c) => {
-        const type = /int/i.test(c.dataType) ? 'int' : c.dataType.toLowerCase();
+        const type = /int/i.test(c.dataType)
+          ? 'int'
+          : /^(float8|double precision)$/i.test(c.dataType)
+            ? 'double'
+            : c.dataType.toLowerCase();
         // Every table's key is `id`. SQLite reports primary keys as nullable (a text one even
         // accepts NULL, a quirk it keeps for compatibility); paperboy never writes one.
         const nullable = c.isNullable && c.name !== 'id';
@@ -60,6 +69,7 @@ describe(`the store on ${STORE}`, () => {
       edition_papers: 'edition_id int, paper_id text, position int, matched text=',
       editions:
         'id int+, digest_id int, key text, topics text, frequency text, subject text, html text, text text, created_at text',
+      rate_buckets: 'name text, tokens double, updated_ms int',
       papers:
         'id text, title text, summary text, authors text, upvotes int=, published_at text, github_repo text?, ai_summary text?, ai_keywords text=, num_comments int=, thumbnail text?, updated_at text, categories text=',
       subscribers:
@@ -85,6 +95,7 @@ describe(`the store on ${STORE}`, () => {
         'edition_papers.edition_id',
         'editions.digest_id',
         'editions.id',
+        'rate_buckets.updated_ms',
         'subscribers.id',
       ]);
     }

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { withContext } from './run.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('work send batches from the queue (PostgreSQL store): run any number, on any machine')
+    .action(async () => {
+      await withContext(
+        async (ctx) => {
+          const { openBoss } = await import('../cluster/jobs.js');
+          const { startSendWorker } = await import('../cluster/worker.js');
+          const boss = await openBoss(ctx.config);
+          const worker = await startSendWorker(ctx, boss);
+          ctx.log.info({ event: 'worker.started', pid: process.pid }, `worker ${process.pid} is waiting for batches`);
+          process.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          // The batch at hand finishes its messages in flight; the rest of its range stays pending.
+          await worker.stop();
+          await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true });
+          process.stdout.write(`paperboy worker ${process.pid}: stopped after ${worker.batches()} batches\n`);
+          return undefined;
+        },
+        { defaultLogLevel: 'info' },
+      );
+    });
+}

@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppContext } from '../pipeline/context.js';
+import type { LoopTally } from '../send/send-loop.js';
+import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
+import { enqueueSend, openBoss } from './jobs.js';
+import { clusterPacer } from './rate-bucket.js';
+import { type SendWorker, startSendWorker } from './worker.js';
+
+export interface ClusterSendOptions {
+  digestId: number;
+  date: string;
+  /** Workers in this process (0: only enqueue and wait for `paperboy worker` processes). */
+  workers: number;
+  shouldStop: () => boolean;
+  /** Called as deliveries settle: how many of this send's have settled so far. */
+  onSettled?: (settled: number) => void;
+}
+
+const settledOf = (c: DeliveryCounts) => c.sent + c.failed + c.skipped;
+
+/**
+ * A send on PostgreSQL: the digest's pending deliveries become batch jobs (keyset ranges) in
+ * pg-boss, worked by this process's workers and by any `paperboy worker` on any machine; this
+ * returns when every delivery of the date is settled (or an admin paused or cancelled the send),
+ * with what settled meanwhile, counted from the ledger.
+ */
+export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions): Promise<LoopTally> {
+  const { db, log } = ctx;
+  const boss = await openBoss(ctx.config);
+  const workers: SendWorker[] = [];
+  try {
+    const before = await deliveryCounts(db, o.digestId);
+    const jobs = await enqueueSend(db, boss, ctx.config, o.digestId, o.date);
+    log.info({ event: 'digest.send.enqueued', digest_date: o.date, jobs }, `${jobs} batch jobs enqueued`);
+    const pace = clusterPacer(db, ctx.config.rateLimit);
+    for (let i = 0; i < o.workers; i++) workers.push(await startSendWorker(ctx, boss, pace));
+    let now = before;
+    for (;;) {
+      now = await deliveryCounts(db, o.digestId);
+      o.onSettled?.(settledOf(now) - settledOf(before));
+      if (now.pending + now.sending === 0 || o.shouldStop()) break;
+      // This process's workers found the relay unreachable: stop here as a one-machine send does,
+      // with the rest pending (workers elsewhere retry their batches with backoff).
+      const down = workers.map((w) => w.relayDown()).find((e) => e !== null);
+      if (down) {
+        for (const w of workers) await w.stop();
+        throw down;
+      }
+      await sleep(250);
+    }
+    for (const w of workers) await w.stop();
+    now = await deliveryCounts(db, o.digestId);
+    return {
+      sent: now.sent - before.sent,
+      failed: now.failed - before.failed,
+      skipped: now.skipped - before.skipped,
+    };
+  } finally {
+    for (const w of workers) await w.stop().catch(() => {});
+    await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true }).catch(() => {});
+  }
+}

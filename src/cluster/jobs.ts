@@ -1,0 +1,77 @@
+import type PgBoss from 'pg-boss';
+import type { Config } from '../config.js';
+import { PaperboyError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { pendingRanges } from '../store/deliveries.js';
+
+/** The queue of send batches: one job per keyset range of a digest's ledger. */
+export const SEND_QUEUE = 'paperboy-send';
+/** Ledger ids per batch job. */
+export const RANGE_SIZE = 500;
+
+export interface SendJob {
+  digestId: number;
+  date: string;
+  afterId: number;
+  throughId: number;
+}
+
+/**
+ * How long a batch job may run before pg-boss takes it for dead and hands it to another worker. A
+ * worker stops claiming at half of it and leaves the rest of its range to a follow-up job, so a
+ * live worker is never overtaken; a killed one is noticed within this time plus the 5 s
+ * maintenance interval.
+ */
+export function jobExpirySeconds(config: Pick<Config, 'workerExpirySeconds'>): number {
+  return config.workerExpirySeconds;
+}
+
+/** pg-boss on the store's database, in a schema of its own next to paperboy's tables. */
+export async function openBoss(config: Config): Promise<PgBoss> {
+  if (config.database.kind !== 'postgres') {
+    throw new PaperboyError('EUSAGE', 'workers need the PostgreSQL store', {
+      hint: 'set PAPERBOY_DATABASE_URL=postgres://… (on SQLite, `paperboy send` sends by itself)',
+    });
+  }
+  const { default: Boss } = await import('pg-boss');
+  const boss = new Boss({
+    connectionString: config.database.url,
+    schema: `${config.database.schema ?? 'paperboy'}_pgboss`,
+    max: 4,
+    maintenanceIntervalSeconds: 5,
+    monitorStateIntervalSeconds: 60,
+    schedule: false,
+  });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.createQueue(SEND_QUEUE, {
+    name: SEND_QUEUE,
+    expireInSeconds: jobExpirySeconds(config),
+    retryLimit: 20,
+    retryDelay: 2,
+    retryBackoff: true,
+    // Completed jobs are kept a day: enough to read what happened.
+    retentionMinutes: 24 * 60,
+  });
+  return boss;
+}
+
+/** Splits the digest's pending deliveries into ranges and enqueues a batch job for each. */
+export async function enqueueSend(
+  db: Db,
+  boss: PgBoss,
+  config: Pick<Config, 'workerExpirySeconds'>,
+  digestId: number,
+  date: string,
+): Promise<number> {
+  const ranges = await pendingRanges(db, digestId, RANGE_SIZE);
+  if (ranges.length === 0) return 0;
+  await boss.insert(
+    ranges.map((r) => ({
+      name: SEND_QUEUE,
+      data: { digestId, date, afterId: r.afterId, throughId: r.throughId } satisfies SendJob,
+      expireInSeconds: jobExpirySeconds(config),
+    })),
+  );
+  return ranges.length;
+}

@@ -1,0 +1,119 @@
+import type PgBoss from 'pg-boss';
+import { isPaperboyError, type PaperboyError } from '../errors.js';
+import type { AppContext } from '../pipeline/context.js';
+import type { Pacer } from '../send/pacer.js';
+import { sendPending } from '../send/send-loop.js';
+import { requeueRange } from '../store/deliveries.js';
+import { digestControl, findDigest, type SendControl } from '../store/digests.js';
+import { editionContent } from '../store/editions.js';
+import { SEND_QUEUE, type SendJob } from './jobs.js';
+import { clusterPacer } from './rate-bucket.js';
+
+export interface SendWorker {
+  /** Batches this worker finished. */
+  readonly batches: () => number;
+  /** The relay was unreachable in the last batch (the batch is retried later by the queue). */
+  readonly relayDown: () => PaperboyError | null;
+  /** Finishes the batch at hand (messages in flight complete, the rest of it stays pending) and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Works batch jobs of the send queue: one range of one digest's ledger at a time, with the send
+ * loop of a single-machine send (claims with SKIP LOCKED, group-commit ledger, the SMTP pool).
+ * A job that is a retry (its worker died: the job expired) first puts the range's `sending` rows
+ * back to pending; they go again with their Message-ID. A worker claims new rows for half the job's
+ * expiry at most, then hands the rest of its range to a follow-up job, so a live worker is never
+ * taken for dead. Pause and cancel are seen within half a second, between messages.
+ */
+export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
+  const { db, config, log } = ctx;
+  const rate = pace ?? clusterPacer(db, config.rateLimit);
+  let stopping = false;
+  let batches = 0;
+  let relayDown: PaperboyError | null = null;
+  let active: Promise<void> = Promise.resolve();
+
+  const work = async (job: PgBoss.JobWithMetadata<SendJob>) => {
+    const { digestId, date, afterId, throughId } = job.data;
+    if ((await digestControl(db, digestId)) !== 'run') return; // paused or cancelled: the sender decides
+    const digest = await findDigest(db, date);
+    if (!digest || digest.id !== digestId) return;
+    if (job.retryCount > 0) {
+      const n = await requeueRange(db, digestId, afterId, throughId);
+      if (n > 0) {
+        log.warn(
+          { event: 'worker.requeued', digest_date: date, count: n, after_id: afterId, through_id: throughId },
+          `${n} deliveries were in flight when a worker stopped; they go again with the same Message-ID`,
+        );
+      }
+    }
+    const admin: { asked: SendControl } = { asked: 'run' };
+    const watch = setInterval(() => {
+      digestControl(db, digestId)
+        .then((c) => {
+          admin.asked = c;
+        })
+        .catch(() => {});
+    }, 500);
+    try {
+      relayDown = null;
+      const tally = await sendPending({
+        db,
+        digestId,
+        digestDate: date,
+        content: digest,
+        contentFor: async (editionId) => (await editionContent(db, editionId)) ?? digest,
+        settings: ctx.messageSettings,
+        transport: ctx.transport,
+        log,
+        concurrency: config.smtpPool,
+        pacer: rate,
+        retries: config.smtpRetries,
+        retryDelayMs: config.retryDelayMs,
+        softBounceLimit: config.softBounceLimit,
+        range: { afterId, throughId },
+        claimUntil: Date.now() + (config.workerExpirySeconds * 1000) / 2,
+        shouldStop: () => stopping || admin.asked !== 'run',
+      });
+      const last = tally.lastId ?? afterId;
+      if (!stopping && admin.asked === 'run' && last < throughId && last > afterId) {
+        // Time ran out before the range did: the rest goes to a follow-up job.
+        await boss.send(SEND_QUEUE, { digestId, date, afterId: last, throughId } satisfies SendJob, {
+          expireInSeconds: config.workerExpirySeconds,
+        });
+      }
+      batches++;
+      log.info(
+        { event: 'worker.batch', digest_date: date, after_id: afterId, through_id: throughId, ...tally },
+        `batch ${afterId}–${throughId}: sent ${tally.sent}, failed ${tally.failed}, skipped ${tally.skipped}`,
+      );
+    } catch (err) {
+      if (isPaperboyError(err, 'ESEND')) relayDown = err;
+      throw err;
+    } finally {
+      clearInterval(watch);
+    }
+  };
+
+  const id = await boss.work<SendJob>(
+    SEND_QUEUE,
+    { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+    async (jobs) => {
+      const run = (async () => {
+        for (const job of jobs) await work(job);
+      })();
+      active = run.catch(() => {});
+      await run;
+    },
+  );
+  return {
+    batches: () => batches,
+    relayDown: () => relayDown,
+    async stop() {
+      stopping = true;
+      await boss.offWork({ id });
+      await active;
+    },
+  };
+}

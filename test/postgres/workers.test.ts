@@ -1,0 +1,171 @@
+import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createContext } from '../../src/pipeline/context.js';
+import { deliveryCounts } from '../../src/store/deliveries.js';
+import { findDigest, setDigestControl } from '../../src/store/digests.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { STORE, tempDir, testEnv } from '../helpers/test-app.js';
+
+// These tests are about PostgreSQL workers: they run in the `postgres` project only, which exists
+// only when PAPERBOY_TEST_DATABASE_URL is set (and .ci/run sets it).
+if (STORE !== 'postgres') throw new Error('test/postgres runs in the postgres project (PAPERBOY_TEST_DATABASE_URL)');
+
+const DATE = '2026-11-28';
+
+interface Seen {
+  rcpt: string;
+  messageId: string;
+  at: number;
+}
+
+/** A light SMTP sink for thousands of messages: keeps each one's recipient, Message-ID and time. */
+async function lightSink(delayMs: number) {
+  const seen: Seen[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: true,
+    logger: false,
+    size: 0,
+    onData(stream, session, cb) {
+      let head = '';
+      stream.on('data', (c: Buffer) => {
+        if (head.length < 8192) head += c.toString('latin1');
+      });
+      stream.on('end', () => {
+        const id = /^Message-ID:\s*(<[^>]+>)/im.exec(head)?.[1] ?? '';
+        for (const r of session.envelope.rcptTo) seen.push({ rcpt: r.address, messageId: id, at: Date.now() });
+        setTimeout(() => cb(null), delayMs);
+      });
+    },
+  });
+  server.on('error', () => {});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.server.address() as AddressInfo).port;
+  return { url: `smtp://127.0.0.1:${port}`, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const children: ChildProcess[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const f of cleanups.splice(0)) await f();
+});
+
+async function setup(n: number, extra: Record<string, string>, delayMs: number) {
+  const sink = await lightSink(delayMs);
+  const { dir, cleanup } = tempDir('paperboy-workers-');
+  cleanups.push(cleanup, sink.close);
+  const env = { ...testEnv(dir, { PAPERBOY_SMTP_URL: sink.url, ...extra }), PAPERBOY_LOG_LEVEL: 'error' };
+  const ctx = await createContext(loadConfig(env, dir), pino({ level: 'silent' }));
+  const now = new Date().toISOString();
+  for (let i = 0; i < n; i += 1000) {
+    await ctx.db
+      .insertInto('subscribers')
+      .values(
+        Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({
+          email: `reader${String(i + k).padStart(5, '0')}@example.com`,
+          name: null,
+          status: 'active',
+          topics: '[]',
+          created_at: now,
+          updated_at: now,
+          confirmed_at: now,
+        })),
+      )
+      .execute();
+  }
+  cleanups.push(() => ctx.close());
+  return { sink, dir, env, ctx };
+}
+
+function startWorkers(count: number, env: Record<string, string>, dir: string): ChildProcess[] {
+  const ws = Array.from({ length: count }, () => spawnCli(['worker'], env, dir));
+  children.push(...ws);
+  return ws;
+}
+
+describe('send workers on PostgreSQL', () => {
+  it('four workers, one killed with SIGKILL midway: everyone exactly once but the in-flight, which share their Message-ID', async () => {
+    const N = 5000;
+    const POOL = 2;
+    const { sink, dir, env, ctx } = await setup(
+      N,
+      { PAPERBOY_SMTP_POOL: String(POOL), PAPERBOY_WORKER_EXPIRY: '10' },
+      2,
+    );
+    const workers = startWorkers(4, env, dir);
+    const send = runCli(['send', '--date', DATE, '--workers', '0'], env, dir);
+    while (sink.seen.length < 1500) await sleep(20);
+    const victim = workers[1] as ChildProcess;
+    victim.kill('SIGKILL');
+    const result = await send;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${DATE}: sent ${N}, failed 0, skipped 0`);
+
+    const byRcpt = new Map<string, string[]>();
+    for (const s of sink.seen) byRcpt.set(s.rcpt, [...(byRcpt.get(s.rcpt) ?? []), s.messageId]);
+    expect(byRcpt.size).toBe(N);
+    const twice = [...byRcpt.values()].filter((ids) => ids.length > 1);
+    // Only what the killed worker had on the wire (its pool) went twice, with the same Message-ID.
+    expect(twice.length).toBeLessThanOrEqual(POOL);
+    for (const ids of twice) expect(new Set(ids).size).toBe(1);
+    expect(new Set([...byRcpt.values()].map((ids) => ids[0])).size).toBe(N);
+
+    const digest = await findDigest(ctx.db, DATE);
+    expect(await deliveryCounts(ctx.db, digest?.id ?? -1)).toEqual({
+      pending: 0,
+      sending: 0,
+      sent: N,
+      failed: 0,
+      skipped: 0,
+    });
+  }, 240_000);
+
+  it('holds PAPERBOY_RATE_LIMIT for the whole cluster, not per worker', async () => {
+    const RATE = 40;
+    const { sink, dir, env } = await setup(400, { PAPERBOY_SMTP_POOL: '2', PAPERBOY_RATE_LIMIT: String(RATE) }, 0);
+    startWorkers(2, env, dir);
+    const send = runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
+    while (sink.seen.length < 40) await sleep(20);
+    const from = sink.seen.length;
+    const t0 = Date.now();
+    await sleep(5000);
+    const measured = ((sink.seen.length - from) * 1000) / (Date.now() - t0);
+    // Three workers (two processes and the sender's own) together: the configured rate, ±10%.
+    expect(measured).toBeGreaterThan(RATE * 0.9);
+    expect(measured).toBeLessThan(RATE * 1.1);
+    const r = await send;
+    expect(r.code).toBe(0);
+    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(400);
+  }, 120_000);
+
+  it('pausing stops every worker; resuming finishes the send, nobody twice', async () => {
+    const N = 600;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
+    startWorkers(2, env, dir);
+    const send = runCli(['send', '--date', DATE, '--workers', '0'], env, dir);
+    while (sink.seen.length < 60) await sleep(20);
+    const digest = await findDigest(ctx.db, DATE);
+    await setDigestControl(ctx.db, digest?.id ?? -1, 'pause');
+    const paused = await send;
+    expect(paused.stdout).toContain('an admin asked to pause this send');
+    await sleep(1500);
+    const atPause = sink.seen.length;
+    await sleep(1500);
+    // Every worker stopped: nothing more arrives while paused.
+    expect(sink.seen.length).toBe(atPause);
+    expect(atPause).toBeLessThan(N);
+
+    const resumed = await runCli(['send', '--resume', DATE, '--workers', '0'], env, dir);
+    expect(resumed.code).toBe(0);
+    const rcpts = sink.seen.map((s) => s.rcpt);
+    expect(new Set(rcpts).size).toBe(N);
+    expect(rcpts).toHaveLength(N);
+  }, 120_000);
+});
