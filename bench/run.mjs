@@ -14,6 +14,11 @@ const BENCHES = [
     about: "20,000 subscribers to a local SMTP sink: paperboy's full path against nodemailer alone",
   },
   { name: 'memory', file: 'memory.ts', about: 'a send to 1,000,000 subscribers: peak RSS, and its ratio to 10,000' },
+  {
+    name: 'scale',
+    file: 'scale.ts',
+    about: '1, 2 and 4 workers on PostgreSQL against a 5 ms relay: throughput ratios',
+  },
 ];
 
 const dir = import.meta.dirname;
