@@ -10,7 +10,10 @@ import { PaperboyError } from './errors.js';
 export interface Config {
   /** The store: a SQLite file (the default) or a PostgreSQL database. */
   database: DatabaseConfig;
+  /** The first (or only) relay of PAPERBOY_SMTP_URL; null: the outbox. */
   smtpUrl: string | null;
+  /** Every relay of PAPERBOY_SMTP_URL, in order (several: spread by worker, or message by message on one sender). */
+  smtpUrls: string[];
   from: { name: string; address: string; domain: string };
   baseUrl: string;
   /** null: generated once and kept in the data folder (see `resolveSecret`). */
@@ -220,14 +223,25 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return null;
-      try {
-        const u = new URL(v.trim());
-        if ((u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname) return v.trim();
-      } catch {}
+      if (v === undefined || v.trim() === '') return [];
+      // Several relays, comma-separated (a comma in a password is percent-encoded: %2C).
+      const parts = v.split(',').map((p) => p.trim());
+      const bad = parts.findIndex((p) => {
+        try {
+          const u = new URL(p);
+          return !((u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname);
+        } catch {
+          return true;
+        }
+      });
+      if (bad === -1) return parts;
+      const expected = 'expected smtp://user:pass@host:port or smtps://user:pass@host:port';
       ctx.addIssue({
         code: 'custom',
-        message: 'expected smtp://user:pass@host:port or smtps://user:pass@host:port (unset it to write to the outbox)',
+        message:
+          parts.length > 1
+            ? `relay ${bad + 1} of ${parts.length}: ${expected}, several separated by commas (unset it to write to the outbox)`
+            : `${expected} (unset it to write to the outbox)`,
       });
       return z.NEVER;
     }),
@@ -420,7 +434,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     .replace(/^-|-$/g, '');
   return Object.freeze({
     database,
-    smtpUrl: e.PAPERBOY_SMTP_URL,
+    smtpUrl: e.PAPERBOY_SMTP_URL[0] ?? null,
+    smtpUrls: e.PAPERBOY_SMTP_URL,
     from: e.PAPERBOY_FROM,
     baseUrl: e.PAPERBOY_BASE_URL,
     secret: e.PAPERBOY_SECRET,

@@ -4,7 +4,7 @@ import { type DigestTemplates, loadTemplates } from '../render/templates.js';
 import { resolveSecret } from '../secret.js';
 import type { MessageSettings } from '../send/message.js';
 import { outboxTransport } from '../send/outbox.js';
-import { smtpTransport } from '../send/smtp.js';
+import { relaysTransport } from '../send/relays.js';
 import type { Transport } from '../send/transport.js';
 import { createSource } from '../sources/create-source.js';
 import type { PaperSource } from '../sources/source.js';
@@ -34,7 +34,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
   }
   const db = await openStore(config.database);
   const transport = config.smtpUrl
-    ? smtpTransport(config.smtpUrl, { pool: config.smtpPool })
+    ? relaysTransport(config.smtpUrls, { pool: config.smtpPool })
     : outboxTransport(config.outboxDir);
   return {
     config,

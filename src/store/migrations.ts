@@ -232,6 +232,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-counters': {
+      async up(db: Kysely<unknown>) {
+        // Named counters shared by a cluster: the number each starting worker takes (its relay).
+        await db.schema
+          .createTable('counters')
+          .addColumn('name', 'text', (c) => c.primaryKey().notNull())
+          .addColumn('value', t.int64, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -12,6 +12,7 @@ export interface Database {
   editions: EditionsTable;
   edition_papers: { edition_id: number; paper_id: string; position: number; matched: string };
   rate_buckets: { name: string; tokens: number; updated_ms: number };
+  counters: { name: string; value: number };
 }
 
 export interface EditionsTable {
