@@ -49,6 +49,13 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       await sleep(250);
     }
     for (const w of workers) await w.stop();
+    // Stopped by an admin: workers elsewhere finish their messages in flight and put back what
+    // they claimed; wait for that (a while at most: a dead worker's rows wait for its job's
+    // expiry), so the counts are final and a cancel skips everything left.
+    for (let i = 0; i < 40 && now.sending > 0; i++) {
+      await sleep(250);
+      now = await deliveryCounts(db, o.digestId);
+    }
     now = await deliveryCounts(db, o.digestId);
     return {
       sent: now.sent - before.sent,

@@ -2,8 +2,12 @@ import type PgBoss from 'pg-boss';
 import { isPaperboyError, type PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import type { Pacer } from '../send/pacer.js';
+import { relayFor } from '../send/relays.js';
 import { sendPending } from '../send/send-loop.js';
-import { requeueRange } from '../store/deliveries.js';
+import { smtpTransport } from '../send/smtp.js';
+import type { Transport } from '../send/transport.js';
+import { nextCount } from '../store/counters.js';
+import { requeueRange, skipPending } from '../store/deliveries.js';
 import { digestControl, findDigest, type SendControl } from '../store/digests.js';
 import { editionContent } from '../store/editions.js';
 import { SEND_QUEUE, type SendJob } from './jobs.js';
@@ -29,6 +33,20 @@ export interface SendWorker {
 export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
   const { db, config, log } = ctx;
   const rate = pace ?? clusterPacer(db, config.rateLimit);
+  // Several relays: each worker of the cluster takes the next one in turn (a counter in the store).
+  let transport: Transport = ctx.transport;
+  let ownTransport = false;
+  if (config.smtpUrls.length > 1) {
+    const url = relayFor(config.smtpUrls, await nextCount(db, 'send-workers'));
+    if (url) {
+      transport = smtpTransport(url, { pool: config.smtpPool });
+      ownTransport = true;
+      log.info(
+        { event: 'worker.relay', relay: transport.description },
+        `this worker sends through ${transport.description}`,
+      );
+    }
+  }
   let stopping = false;
   let batches = 0;
   let relayDown: PaperboyError | null = null;
@@ -65,7 +83,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         content: digest,
         contentFor: async (editionId) => (await editionContent(db, editionId)) ?? digest,
         settings: ctx.messageSettings,
-        transport: ctx.transport,
+        transport,
         log,
         concurrency: config.smtpPool,
         pacer: rate,
@@ -76,6 +94,9 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         claimUntil: Date.now() + (config.workerExpirySeconds * 1000) / 2,
         shouldStop: () => stopping || admin.asked !== 'run',
       });
+      // Cancelled: what this batch claimed but did not send went back to pending after the sender
+      // skipped the rest; it is skipped too.
+      if (admin.asked === 'cancel') await skipPending(db, digestId, 'cancelled by an admin');
       const last = tally.lastId ?? afterId;
       if (!stopping && admin.asked === 'run' && last < throughId && last > afterId) {
         // Time ran out before the range did: the rest goes to a follow-up job.
@@ -114,6 +135,10 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
       stopping = true;
       await boss.offWork({ id });
       await active;
+      if (ownTransport) {
+        ownTransport = false;
+        await transport.close();
+      }
     },
   };
 }

@@ -60,6 +60,7 @@ describe(`the store on ${STORE}`, () => {
     expect(await logicalSchema(app)).toEqual({
       bounces:
         'id int+, subscriber_id int, delivery_id int?, kind text, source text, status text, detail text?, dedupe_key text?, created_at text',
+      counters: 'name text, value int',
       deliveries:
         'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?',
       digest_candidates: 'digest_id int, paper_id text',
@@ -84,6 +85,7 @@ describe(`the store on ${STORE}`, () => {
         'bounces.delivery_id',
         'bounces.id',
         'bounces.subscriber_id',
+        'counters.value',
         'deliveries.digest_id',
         'deliveries.edition_id',
         'deliveries.id',

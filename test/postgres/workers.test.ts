@@ -113,6 +113,9 @@ describe('send workers on PostgreSQL', () => {
     expect(byRcpt.size).toBe(N);
     const twice = [...byRcpt.values()].filter((ids) => ids.length > 1);
     // Only what the killed worker had on the wire (its pool) went twice, with the same Message-ID.
+    console.info(
+      `kill test: ${sink.seen.length} messages for ${byRcpt.size} readers; twice: ${twice.map((ids) => ids[0]).join(' ') || 'none'}`,
+    );
     expect(twice.length).toBeLessThanOrEqual(POOL);
     for (const ids of twice) expect(new Set(ids).size).toBe(1);
     expect(new Set([...byRcpt.values()].map((ids) => ids[0])).size).toBe(N);
@@ -137,6 +140,7 @@ describe('send workers on PostgreSQL', () => {
     const t0 = Date.now();
     await sleep(5000);
     const measured = ((sink.seen.length - from) * 1000) / (Date.now() - t0);
+    console.info(`cluster rate limit ${RATE}/s: measured ${measured.toFixed(1)} messages/s over 5 s`);
     // Three workers (two processes and the sender's own) together: the configured rate, ±10%.
     expect(measured).toBeGreaterThan(RATE * 0.9);
     expect(measured).toBeLessThan(RATE * 1.1);
@@ -168,4 +172,60 @@ describe('send workers on PostgreSQL', () => {
     expect(new Set(rcpts).size).toBe(N);
     expect(rcpts).toHaveLength(N);
   }, 120_000);
+
+  it('cancelling stops every worker and skips the rest; nothing stays pending or in flight', async () => {
+    const N = 600;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
+    startWorkers(2, env, dir);
+    const send = runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
+    while (sink.seen.length < 60) await sleep(20);
+    const digest = await findDigest(ctx.db, DATE);
+    await setDigestControl(ctx.db, digest?.id ?? -1, 'cancel');
+    const cancelled = await send;
+    expect(cancelled.stdout).toContain('an admin asked to cancel this send');
+    await sleep(1500);
+    const atCancel = sink.seen.length;
+    await sleep(1500);
+    expect(sink.seen.length).toBe(atCancel);
+    const counts = await deliveryCounts(ctx.db, digest?.id ?? -1);
+    expect(counts).toEqual({ pending: 0, sending: 0, sent: atCancel, failed: 0, skipped: N - atCancel });
+    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(atCancel);
+  }, 120_000);
+
+  it('several relays in PAPERBOY_SMTP_URL: the workers take them in turn, everyone once', async () => {
+    const N = 2000; // four batch jobs, so both workers get some
+    const { sink, dir, env } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 2);
+    const second = await lightSink(2);
+    cleanups.push(second.close);
+    const relays = { ...env, PAPERBOY_SMTP_URL: `${sink.url},${second.url}` };
+    const r = await runCli(['send', '--date', DATE, '--workers', '2'], relays, dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(sink.seen.length).toBeGreaterThan(0);
+    expect(second.seen.length).toBeGreaterThan(0);
+    const rcpts = [...sink.seen, ...second.seen].map((s) => s.rcpt);
+    expect(rcpts).toHaveLength(N);
+    expect(new Set(rcpts).size).toBe(N);
+  }, 120_000);
+
+  it('two serve processes whose schedules fire at once: one digest, one send', async () => {
+    const N = 300;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 2);
+    const today = new Date().toISOString().slice(0, 10);
+    // Both start after today's 00:00 UTC run and catch it up at once.
+    const serveEnv = { ...env, PAPERBOY_PORT: '0', PAPERBOY_SCHEDULE: '0 0 * * *', PAPERBOY_CATCHUP: '24h' };
+    const serves = [spawnCli(['serve'], serveEnv, dir), spawnCli(['serve'], serveEnv, dir)];
+    children.push(...serves);
+    for (let i = 0; (await findDigest(ctx.db, today))?.status !== 'sent'; i++) {
+      if (i > 1200) throw new Error('the scheduled send did not finish in 120 s');
+      await sleep(100);
+    }
+    await sleep(1000);
+    for (const p of serves) p.kill('SIGTERM');
+    const digests = await ctx.db.selectFrom('digests').select('date').execute();
+    expect(digests.map((d) => d.date)).toEqual([today]);
+    const rcpts = sink.seen.map((s) => s.rcpt);
+    expect(rcpts).toHaveLength(N);
+    expect(new Set(rcpts).size).toBe(N);
+  }, 180_000);
 });

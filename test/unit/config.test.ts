@@ -11,6 +11,7 @@ describe('config', () => {
     expect({ ...c, samplesPath: undefined, templatesDir: undefined }).toEqual({
       database: { kind: 'sqlite', path: '/srv/paperboy/data/paperboy.db' },
       smtpUrl: null,
+      smtpUrls: [],
       from: { name: 'Paperboy', address: 'paperboy@localhost', domain: 'localhost' },
       baseUrl: 'http://localhost:3000',
       secret: null,
@@ -74,6 +75,15 @@ describe('config', () => {
     expect(c.baseUrl).toBe('https://papers.example.org');
     expect(c.sources).toEqual([{ kind: 'file', path: path.resolve('./samples/daily-papers.json') }]);
     expect(c.listId).toBe('daily-papers.papers.example.org');
+  });
+
+  it('takes several relays, comma-separated, and names the bad one', () => {
+    const c = loadConfig({ PAPERBOY_SMTP_URL: 'smtp://a.example.org:25, smtps://u:p%2Cw@b.example.org:465' });
+    expect(c.smtpUrls).toEqual(['smtp://a.example.org:25', 'smtps://u:p%2Cw@b.example.org:465']);
+    expect(c.smtpUrl).toBe('smtp://a.example.org:25');
+    expect(() => loadConfig({ PAPERBOY_SMTP_URL: 'smtp://a.example.org:25,mail.example.org' })).toThrowError(
+      'PAPERBOY_SMTP_URL: relay 2 of 2: expected smtp://user:pass@host:port or smtps://user:pass@host:port, several separated by commas (unset it to write to the outbox)',
+    );
   });
 
   it('reports every bad variable at once', () => {
