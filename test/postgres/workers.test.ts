@@ -149,23 +149,31 @@ describe('send workers on PostgreSQL', () => {
     expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(400);
   }, 120_000);
 
-  it('pausing stops every worker; resuming finishes the send, nobody twice', async () => {
+  /**
+   * 600 readers, two worker processes and the sender's own `workers`; an admin asks `control` once
+   * 60 messages are in. Returns when the send has stopped and the relay has seen nothing more for
+   * 1.5 s (every worker stopped).
+   */
+  async function stopMidway(control: 'pause' | 'cancel', workers: string) {
     const N = 600;
     const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
     startWorkers(2, env, dir);
-    const send = runCli(['send', '--date', DATE, '--workers', '0'], env, dir);
+    const send = runCli(['send', '--date', DATE, '--workers', workers], env, dir);
     while (sink.seen.length < 60) await sleep(20);
-    const digest = await findDigest(ctx.db, DATE);
-    await setDigestControl(ctx.db, digest?.id ?? -1, 'pause');
-    const paused = await send;
-    expect(paused.stdout).toContain('an admin asked to pause this send');
+    const digestId = (await findDigest(ctx.db, DATE))?.id ?? -1;
+    await setDigestControl(ctx.db, digestId, control);
+    const stopped = await send;
+    expect(stopped.stdout).toContain(`an admin asked to ${control} this send`);
     await sleep(1500);
-    const atPause = sink.seen.length;
+    const atStop = sink.seen.length;
     await sleep(1500);
-    // Every worker stopped: nothing more arrives while paused.
-    expect(sink.seen.length).toBe(atPause);
-    expect(atPause).toBeLessThan(N);
+    expect(sink.seen.length).toBe(atStop);
+    expect(atStop).toBeLessThan(N);
+    return { N, sink, dir, env, ctx, digestId, atStop };
+  }
 
+  it('pausing stops every worker; resuming finishes the send, nobody twice', async () => {
+    const { N, sink, dir, env } = await stopMidway('pause', '0');
     const resumed = await runCli(['send', '--resume', DATE, '--workers', '0'], env, dir);
     expect(resumed.code).toBe(0);
     const rcpts = sink.seen.map((s) => s.rcpt);
@@ -174,22 +182,10 @@ describe('send workers on PostgreSQL', () => {
   }, 120_000);
 
   it('cancelling stops every worker and skips the rest; nothing stays pending or in flight', async () => {
-    const N = 600;
-    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
-    startWorkers(2, env, dir);
-    const send = runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
-    while (sink.seen.length < 60) await sleep(20);
-    const digest = await findDigest(ctx.db, DATE);
-    await setDigestControl(ctx.db, digest?.id ?? -1, 'cancel');
-    const cancelled = await send;
-    expect(cancelled.stdout).toContain('an admin asked to cancel this send');
-    await sleep(1500);
-    const atCancel = sink.seen.length;
-    await sleep(1500);
-    expect(sink.seen.length).toBe(atCancel);
-    const counts = await deliveryCounts(ctx.db, digest?.id ?? -1);
-    expect(counts).toEqual({ pending: 0, sending: 0, sent: atCancel, failed: 0, skipped: N - atCancel });
-    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(atCancel);
+    const { N, sink, ctx, digestId, atStop } = await stopMidway('cancel', '1');
+    const counts = await deliveryCounts(ctx.db, digestId);
+    expect(counts).toEqual({ pending: 0, sending: 0, sent: atStop, failed: 0, skipped: N - atStop });
+    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(atStop);
   }, 120_000);
 
   it('several relays in PAPERBOY_SMTP_URL: the workers take them in turn, everyone once', async () => {
