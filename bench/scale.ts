@@ -23,11 +23,11 @@ const ADMIN_URL =
   process.argv[4] ?? process.env.PAPERBOY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BIN = path.join(ROOT, 'bin', 'paperboy.js');
 
-function cli(args: string[], env: Record<string, string>, cwd: string): ChildProcess {
+function cli(args: string[], env: Record<string, string>, cwd: string, out: 'pipe' | 'ignore' = 'pipe'): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
 }
 
@@ -55,7 +55,7 @@ async function once(workers: number, sink: Sink, run: number): Promise<{ steady:
   const procs: ChildProcess[] = [];
   try {
     await addSubscribers(ctx.db, N);
-    for (let i = 0; i < workers; i++) procs.push(cli(['worker'], env, dir));
+    for (let i = 0; i < workers; i++) procs.push(cli(['worker'], env, dir, 'ignore'));
     await new Promise((r) => setTimeout(r, 1500)); // the workers start and subscribe to the queue
     const base = (await sink.counts()).accepted;
     const marks: { at10?: number; at90?: number } = {};
