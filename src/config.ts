@@ -300,7 +300,7 @@ const schema = z.object({
     .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
   PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
   PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
-  PAPERBOY_WORKER_EXPIRY: int('seconds', 5, 3600, 60),
+  PAPERBOY_WORKER_EXPIRY: int('seconds', 5, 3600, 50),
   PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
   PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
   PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),

@@ -18,9 +18,9 @@ export interface SendJob {
 
 /**
  * How long a batch job may run before pg-boss takes it for dead and hands it to another worker. A
- * worker stops claiming at half of it and leaves the rest of its range to a follow-up job, so a
- * live worker is never overtaken; a killed one is noticed within this time plus the 5 s
- * maintenance interval.
+ * worker sends for half of it, puts back what it claimed and leaves the rest of its range to a
+ * follow-up job, so a live worker is never overtaken; a killed one is noticed within this time
+ * plus the 5 s maintenance interval (55 s by default).
  */
 export function jobExpirySeconds(config: Pick<Config, 'workerExpirySeconds'>): number {
   return config.workerExpirySeconds;
@@ -44,6 +44,30 @@ export async function openBoss(config: Config): Promise<PgBoss> {
   });
   boss.on('error', () => {});
   await boss.start();
+  await createSendQueue(boss, config);
+  return boss;
+}
+
+/**
+ * Creates the send queue when it is missing. pg-boss's create_queue makes a partition table, and
+ * several workers starting at once on a new database deadlock in it (PostgreSQL aborts one of
+ * them, 40P01): the loser tries again after a moment, by which time the queue exists.
+ */
+async function createSendQueue(boss: PgBoss, config: Config): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await boss.getQueue(SEND_QUEUE)) return;
+      await createQueueOnce(boss, config);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 10 || (code !== '40P01' && code !== '23505')) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+    }
+  }
+}
+
+async function createQueueOnce(boss: PgBoss, config: Config): Promise<void> {
   await boss.createQueue(SEND_QUEUE, {
     name: SEND_QUEUE,
     expireInSeconds: jobExpirySeconds(config),
@@ -53,7 +77,6 @@ export async function openBoss(config: Config): Promise<PgBoss> {
     // Completed jobs are kept a day: enough to read what happened.
     retentionMinutes: 24 * 60,
   });
-  return boss;
 }
 
 /** Splits the digest's pending deliveries into ranges and enqueues a batch job for each. */

@@ -7,7 +7,7 @@ import { sendPending } from '../send/send-loop.js';
 import { smtpTransport } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import { nextCount } from '../store/counters.js';
-import { requeueRange, skipPending } from '../store/deliveries.js';
+import { pendingInRange, requeueRange, skipPending } from '../store/deliveries.js';
 import { digestControl, findDigest, type SendControl } from '../store/digests.js';
 import { editionContent } from '../store/editions.js';
 import { SEND_QUEUE, type SendJob } from './jobs.js';
@@ -26,9 +26,10 @@ export interface SendWorker {
  * Works batch jobs of the send queue: one range of one digest's ledger at a time, with the send
  * loop of a single-machine send (claims with SKIP LOCKED, group-commit ledger, the SMTP pool).
  * A job that is a retry (its worker died: the job expired) first puts the range's `sending` rows
- * back to pending; they go again with their Message-ID. A worker claims new rows for half the job's
- * expiry at most, then hands the rest of its range to a follow-up job, so a live worker is never
- * taken for dead. Pause and cancel are seen within half a second, between messages.
+ * back to pending; they go again with their Message-ID. A worker sends for half the job's expiry
+ * at most, then puts back what it claimed and hands the rest of its range to a follow-up job, so a
+ * live worker is never taken for dead. Pause and cancel are seen within half a second, between
+ * messages.
  */
 export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
   const { db, config, log } = ctx;
@@ -67,6 +68,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
       }
     }
     const admin: { asked: SendControl } = { asked: 'run' };
+    const deadline = Date.now() + (config.workerExpirySeconds * 1000) / 2;
     const watch = setInterval(() => {
       digestControl(db, digestId)
         .then((c) => {
@@ -91,16 +93,19 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         retryDelayMs: config.retryDelayMs,
         softBounceLimit: config.softBounceLimit,
         range: { afterId, throughId },
-        claimUntil: Date.now() + (config.workerExpirySeconds * 1000) / 2,
-        shouldStop: () => stopping || admin.asked !== 'run',
+        claimUntil: deadline,
+        // At the deadline the messages on the wire finish and what was claimed but not sent goes
+        // back to pending: nothing of this job is still `sending` when its expiry could hand the
+        // range to a retry (which puts `sending` rows back), even at a low rate limit.
+        shouldStop: () => stopping || admin.asked !== 'run' || Date.now() > deadline,
       });
       // Cancelled: what this batch claimed but did not send went back to pending after the sender
       // skipped the rest; it is skipped too.
       if (admin.asked === 'cancel') await skipPending(db, digestId, 'cancelled by an admin');
-      const last = tally.lastId ?? afterId;
-      if (!stopping && admin.asked === 'run' && last < throughId && last > afterId) {
-        // Time ran out before the range did: the rest goes to a follow-up job.
-        await boss.send(SEND_QUEUE, { digestId, date, afterId: last, throughId } satisfies SendJob, {
+      if (admin.asked === 'run' && (await pendingInRange(db, digestId, afterId, throughId))) {
+        // Time ran out before the range did, or this worker is stopping: what is left of the range
+        // (sent rows are passed over by the claim) goes to a follow-up job for any worker.
+        await boss.send(SEND_QUEUE, { digestId, date, afterId, throughId } satisfies SendJob, {
           expireInSeconds: config.workerExpirySeconds,
         });
       }

@@ -75,6 +75,20 @@ export async function requeueRange(db: Db, digestId: number, afterId: number, th
   return Number(res.numUpdatedRows);
 }
 
+/** Whether a range of a digest's ledger, (afterId, throughId], still has a pending delivery. */
+export async function pendingInRange(db: Db, digestId: number, afterId: number, throughId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('digest_id', '=', digestId)
+    .where('status', '=', 'pending')
+    .where('id', '>', afterId)
+    .where('id', '<=', throughId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Splits a digest's pending deliveries into keyset ranges of about `size` ids: (afterId, throughId].
  * One index seek per range; nothing is held in memory but the boundaries.

@@ -30,7 +30,7 @@ describe('config', () => {
       unsubscribeMailto: null,
       smtpPool: 5,
       rateLimit: 0,
-      workerExpirySeconds: 60,
+      workerExpirySeconds: 50,
       smtpRetries: 3,
       retryDelayMs: 2000,
       sourceTimeoutMs: 15000,
