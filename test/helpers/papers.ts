@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { Paper } from '../../src/domain.js';
+import { parseHfItems } from '../../src/sources/hf-items.js';
+import { SAMPLE } from './test-app.js';
 
 /** A paper for pure tests: every field filled with a plain value, `over` replacing any of them. */
 export function makePaper(over: Partial<Paper> = {}): Paper {
@@ -17,4 +20,16 @@ export function makePaper(over: Partial<Paper> = {}): Paper {
     categories: [],
     ...over,
   };
+}
+
+/**
+ * The titles of the top 10 sample papers, ranked here independently of the code under test:
+ * most upvoted first, then the newer, then the lower id — what a reader without topics gets.
+ */
+export function sampleTopTitles(): string[] {
+  const { papers } = parseHfItems(JSON.parse(readFileSync(SAMPLE, 'utf8')));
+  return papers
+    .sort((a, b) => b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
+    .slice(0, 10)
+    .map((p) => p.title);
 }

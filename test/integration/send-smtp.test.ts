@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
-import { parseHfItems } from '../../src/sources/hf-items.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest } from '../../src/store/digests.js';
 import { findSubscriberByEmail, setSubscriberStatus, upsertSubscriber } from '../../src/store/subscribers.js';
 import { signToken } from '../../src/subscribers/tokens.js';
+import { sampleTopTitles } from '../helpers/papers.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { addActive, hfItem, SAMPLE, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import { addActive, hfItem, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
 
 const DATE = '2026-11-28';
 let app: TestApp | undefined;
@@ -19,15 +18,6 @@ afterEach(async () => {
   app = undefined;
   sink = undefined;
 });
-
-/** The titles of the top 10 sample papers, the order the digest must have. */
-function expectedTitles(): string[] {
-  const { papers } = parseHfItems(JSON.parse(readFileSync(SAMPLE, 'utf8')));
-  return papers
-    .sort((a, b) => b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
-    .slice(0, 10)
-    .map((p) => p.title);
-}
 
 describe('send over SMTP', () => {
   it('gives every active subscriber exactly one message with the standard headers, and nobody else any', async () => {
@@ -50,7 +40,7 @@ describe('send over SMTP', () => {
       ['carol@example.net'],
     ]);
 
-    const titles = expectedTitles();
+    const titles = sampleTopTitles();
     const messageIds = new Set<string>();
     for (const r of sink.received) {
       const { mail } = r;
