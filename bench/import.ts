@@ -5,18 +5,15 @@
 // the ratio of the peak RSS of the largest size to that of the smallest.
 //   node --import tsx bench/import.ts [rows=10000,1000000]
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { fmt, peakRssMb, ROOT } from './lib.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const SIZES = (process.argv[2] ?? '10000,1000000').split(',').map(Number);
 const TIME = '/usr/bin/time';
-
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** bench/make-subscribers-csv.mjs N > file */
 async function makeCsv(rows: number, file: string): Promise<void> {
@@ -67,8 +64,7 @@ async function importCsv(file: string, dir: string): Promise<Run> {
     ? null
     : setInterval(() => {
         try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-          if (m) polledKb = Math.max(polledKb, Number(m[1]));
+          polledKb = Math.max(polledKb, peakRssMb(child.pid ?? 'self') * 1024);
         } catch {
           // exited between two polls
         }

@@ -17,8 +17,8 @@ import { loadTemplates } from '../src/render/templates.js';
 import { buildMessage, type MessageContent, type MessageSettings, type Recipient } from '../src/send/message.js';
 import { composeMessage, standardMessage } from '../src/send/standard-message.js';
 import { parseHfItems } from '../src/sources/hf-items.js';
+import { fmt, ROOT } from './lib.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const N = Number(process.argv[2] ?? 20_000);
 const NAIVE = Number(process.argv[3] ?? 40);
 const ROUNDS = 5;
@@ -44,8 +44,6 @@ const reader = (i: number): Recipient => ({
   deliveryId: i,
 });
 
-const fmt = (n: number, digits = 1) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 interface Cost {
@@ -118,11 +116,13 @@ const signed = await perCall(
 const ratio = naive.cpu / fast.cpu;
 const ok = (pass: boolean) => (pass ? 'met' : 'NOT met');
 const row = (label: string, c: Cost, note = '') =>
-  console.log(`  ${label.padEnd(40)}${fmt(c.cpu).padStart(10)} µs CPU ${fmt(c.wall).padStart(10)} µs wall${note}`);
+  console.log(
+    `  ${label.padEnd(40)}${fmt(c.cpu, 1).padStart(10)} µs CPU ${fmt(c.wall, 1).padStart(10)} µs wall${note}`,
+  );
 const [load1] = loadavg();
 console.log(
-  `render: ${ten.length}-paper digest from samples/daily-papers.json, ${fmt(size / 1024)} KB per message, ` +
-    `${fmt(Buffer.byteLength(content.html) / 1024)} KB of HTML; ${cpus().length} cores, load average ${fmt(load1 ?? 0, 2)} at the end`,
+  `render: ${ten.length}-paper digest from samples/daily-papers.json, ${fmt(size / 1024, 1)} KB per message, ` +
+    `${fmt(Buffer.byteLength(content.html) / 1024, 1)} KB of HTML; ${cpus().length} cores, load average ${fmt(load1 ?? 0, 2)} at the end`,
 );
 console.log('  per recipient:');
 row('fast (assembled)', fast, `   median of ${ROUNDS} × ${N}`);

@@ -10,6 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
 import { runDigest } from '../src/pipeline/run-digest.js';
+import { buildMessage } from '../src/send/message.js';
+import { findDigest } from '../src/store/digests.js';
 import { addSubscribers, benchApp, fmt, startSink } from './lib.js';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -54,8 +56,6 @@ async function paperboy(url: string): Promise<{ rate: number; sent: number; raw:
     lastCpu.paperboy = ((cpuMs() - c0) * 1000) / N;
     // One real message of this digest, for the limit's runs.
     const copy = nodemailer.createTransport({ streamTransport: true, buffer: true });
-    const { buildMessage } = await import('../src/send/message.js');
-    const { findDigest } = await import('../src/store/digests.js');
     const d = await findDigest(app.ctx.db, DATE);
     const msg = buildMessage(
       { subject: d?.subject ?? '', html: d?.html ?? '', text: d?.text ?? '' },

@@ -36,7 +36,12 @@ export interface Config {
   smtpPool: number;
   /** Messages per second for the whole send (0 = as fast as the relay takes them); on PostgreSQL, for the whole cluster. */
   rateLimit: number;
-  /** Seconds a worker's batch job may run before it is taken for dead and given to another worker. */
+  /**
+   * Seconds a worker's batch job may run before pg-boss takes it for dead and gives it to another
+   * worker. A worker sends for half of it, puts back what it claimed and leaves the rest of its range
+   * to a follow-up job, so a live worker is never overtaken; a killed one is noticed within this time
+   * plus the 5 s maintenance interval.
+   */
   workerExpirySeconds: number;
   smtpRetries: number;
   retryDelayMs: number;

@@ -42,10 +42,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       // This process's workers found the relay unreachable: stop here as a one-machine send does,
       // with the rest pending (workers elsewhere retry their batches with backoff).
       const down = workers.map((w) => w.relayDown()).find((e) => e !== null);
-      if (down) {
-        for (const w of workers) await w.stop();
-        throw down;
-      }
+      if (down) throw down; // the workers are stopped below, on the way out
       await sleep(250);
     }
     for (const w of workers) await w.stop();

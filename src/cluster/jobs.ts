@@ -16,16 +16,6 @@ export interface SendJob {
   throughId: number;
 }
 
-/**
- * How long a batch job may run before pg-boss takes it for dead and hands it to another worker. A
- * worker sends for half of it, puts back what it claimed and leaves the rest of its range to a
- * follow-up job, so a live worker is never overtaken; a killed one is noticed within this time
- * plus the 5 s maintenance interval (55 s by default).
- */
-export function jobExpirySeconds(config: Pick<Config, 'workerExpirySeconds'>): number {
-  return config.workerExpirySeconds;
-}
-
 /** pg-boss on the store's database, in a schema of its own next to paperboy's tables. */
 export async function openBoss(config: Config): Promise<PgBoss> {
   if (config.database.kind !== 'postgres') {
@@ -70,7 +60,7 @@ async function createSendQueue(boss: PgBoss, config: Config): Promise<void> {
 async function createQueueOnce(boss: PgBoss, config: Config): Promise<void> {
   await boss.createQueue(SEND_QUEUE, {
     name: SEND_QUEUE,
-    expireInSeconds: jobExpirySeconds(config),
+    expireInSeconds: config.workerExpirySeconds,
     retryLimit: 20,
     retryDelay: 2,
     retryBackoff: true,
@@ -93,7 +83,7 @@ export async function enqueueSend(
     ranges.map((r) => ({
       name: SEND_QUEUE,
       data: { digestId, date, afterId: r.afterId, throughId: r.throughId } satisfies SendJob,
-      expireInSeconds: jobExpirySeconds(config),
+      expireInSeconds: config.workerExpirySeconds,
     })),
   );
   return ranges.length;

@@ -19,6 +19,8 @@ export function clusterPacer(db: Db, rate: number, name = 'send'): Pacer {
   const local = pacer(rate);
   let tokens = 0;
   let ready: Promise<void> | null = null;
+  // The bucket's row, made once per pacer (not on every refill).
+  let created: Promise<unknown> | null = null;
 
   const take = async (): Promise<number> => {
     const r = await sql<{ got: number }>`
@@ -36,9 +38,15 @@ export function clusterPacer(db: Db, rate: number, name = 'send'): Pacer {
   };
 
   const refill = async () => {
-    await sql`insert into rate_buckets (name, tokens, updated_ms)
+    created ??= sql`insert into rate_buckets (name, tokens, updated_ms)
       values (${name}, 0, floor(extract(epoch from clock_timestamp()) * 1000)::bigint)
-      on conflict (name) do nothing`.execute(db);
+      on conflict (name) do nothing`
+      .execute(db)
+      .catch((err) => {
+        created = null;
+        throw err;
+      });
+    await created;
     for (;;) {
       tokens = await take();
       if (tokens > 0) return;

@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import { isPaperboyError, type PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
+import { watchControl } from '../pipeline/control-watch.js';
 import type { Pacer } from '../send/pacer.js';
 import { relayFor } from '../send/relays.js';
 import { sendPending } from '../send/send-loop.js';
@@ -8,7 +9,7 @@ import { smtpTransport } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import { nextCount } from '../store/counters.js';
 import { pendingInRange, requeueRange, skipPending } from '../store/deliveries.js';
-import { digestControl, findDigest, type SendControl } from '../store/digests.js';
+import { digestControl, findDigest } from '../store/digests.js';
 import { editionContent } from '../store/editions.js';
 import { SEND_QUEUE, type SendJob } from './jobs.js';
 import { clusterPacer } from './rate-bucket.js';
@@ -67,15 +68,8 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         );
       }
     }
-    const admin: { asked: SendControl } = { asked: 'run' };
+    const admin = watchControl(db, digestId);
     const deadline = Date.now() + (config.workerExpirySeconds * 1000) / 2;
-    const watch = setInterval(() => {
-      digestControl(db, digestId)
-        .then((c) => {
-          admin.asked = c;
-        })
-        .catch(() => {});
-    }, 500);
     try {
       relayDown = null;
       const tally = await sendPending({
@@ -118,7 +112,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
       if (isPaperboyError(err, 'ESEND')) relayDown = err;
       throw err;
     } finally {
-      clearInterval(watch);
+      admin.stop();
     }
   };
 

@@ -26,6 +26,7 @@ import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
+import { watchControl } from './control-watch.js';
 import { lockDigest } from './digest-lock.js';
 import { expireUnconfirmed } from './maintenance.js';
 import { planDeliveries } from './plan-deliveries.js';
@@ -173,15 +174,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
   const lock = await lockDigest(ctx.db, stored.id, opts.date);
   // An admin's pause or cancel (from any process) is seen within a second: the messages in
   // flight finish, the rest stay pending (pause) or are skipped (cancel).
-  const admin: { asked: SendControl } = { asked: 'run' };
-  const watch = setInterval(() => {
-    digestControl(ctx.db, stored.id)
-      .then((c) => {
-        admin.asked = c;
-      })
-      .catch(() => {});
-  }, 500);
-  watch.unref();
+  const admin = watchControl(ctx.db, stored.id);
   try {
     const requeued = await requeueInFlight(ctx.db, stored.id);
     if (requeued > 0) {
@@ -253,7 +246,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     }
     report.control = admin.asked;
   } finally {
-    clearInterval(watch);
+    admin.stop();
     await lock.release();
     await finish(ctx, stored, report);
   }

@@ -10,15 +10,11 @@ import { type Settlement, settleMany } from '../store/deliveries.js';
  */
 export interface LedgerWriter {
   settle(s: Settlement): Promise<void>;
-  /** Commits made and rows written so far (for tests and the benchmark). */
-  stats(): { commits: number; rows: number };
 }
 
 export function ledgerWriter(db: Db): LedgerWriter {
   let queue: { s: Settlement; done: () => void; fail: (e: unknown) => void }[] = [];
   let scheduled = false;
-  let commits = 0;
-  let rows = 0;
 
   const flush = async () => {
     const group = queue;
@@ -28,8 +24,6 @@ export function ledgerWriter(db: Db): LedgerWriter {
         db,
         group.map((g) => g.s),
       );
-      commits++;
-      rows += group.length;
       for (const g of group) g.done();
     } catch (err) {
       for (const g of group) g.fail(err);
@@ -49,6 +43,5 @@ export function ledgerWriter(db: Db): LedgerWriter {
         }
       });
     },
-    stats: () => ({ commits, rows }),
   };
 }

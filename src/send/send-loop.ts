@@ -4,7 +4,7 @@ import { PaperboyError } from '../errors.js';
 import { recordBounce } from '../store/bounces.js';
 import type { Db } from '../store/db.js';
 import { type ClaimedDelivery, claimBatch, recordAttempt, releaseDelivery } from '../store/deliveries.js';
-import { type LedgerWriter, ledgerWriter } from './ledger-writer.js';
+import { ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
 import { backoffMs, classifyFailure, failureText } from './retry.js';
@@ -36,8 +36,6 @@ export interface SendLoopOptions {
   claimUntil?: number;
   /** The rate limit (PAPERBOY_RATE_LIMIT): every attempt takes a slot. */
   pacer?: Pacer;
-  /** Where settled deliveries are written (group commit); one per send by default. */
-  ledger?: LedgerWriter;
   /** Called after each settled delivery. */
   onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
   /** Checked before each message: true stops the loop, leaving the rest pending (lock lost, shutting down). */
@@ -60,7 +58,7 @@ export interface LoopTally {
  */
 export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
-  const ledger = o.ledger ?? ledgerWriter(o.db);
+  const ledger = ledgerWriter(o.db);
   const slots = semaphore(o.concurrency);
   const pace = o.pacer ?? unlimited;
   const settle = async (d: ClaimedDelivery, outcome: 'sent' | 'failed' | 'skipped', error: string | null) => {
