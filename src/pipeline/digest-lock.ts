@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.js';
+import { mayBeAlive, PROCESS_OWNER } from '../process-owner.js';
 import type { Db } from '../store/db.js';
 import { acquireDigestLock, digestLockOwner, releaseDigestLock } from '../store/digests.js';
 
@@ -14,28 +14,17 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-function isAliveHere(owner: string): boolean {
-  const [host, pid] = owner.split('/');
-  if (host !== hostname() || !pid) return true; // another machine: only expiry tells
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One sender per digest at a time, across processes: a lock row on the digest with an expiry that a
  * heartbeat renews. A lock left by a dead process on this machine is taken over at once; one from
  * another machine once it expires (60 s).
  */
 export async function lockDigest(db: Db, digestId: number, date: string): Promise<HeldLock> {
-  const owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+  const owner = `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`;
   let ok = await acquireDigestLock(db, digestId, owner, TTL_MS);
   if (!ok) {
     const current = await digestLockOwner(db, digestId);
-    if (current.owner && !isAliveHere(current.owner)) {
+    if (current.owner && !mayBeAlive(current.owner)) {
       ok = await acquireDigestLock(db, digestId, owner, TTL_MS, current.owner);
     }
     if (!ok) {

@@ -176,7 +176,15 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
   // flight finish, the rest stay pending (pause) or are skipped (cancel).
   const admin = watchControl(ctx.db, stored.id);
   try {
-    const requeued = await requeueInFlight(ctx.db, stored.id);
+    // On PostgreSQL, rows claimed within the worker expiry may be on the wire at a live worker
+    // elsewhere: only older ones are left over (a live worker holds a claim for half the expiry at
+    // most; a dead worker's rows also go back when its job is retried). On SQLite the digest lock
+    // makes this the only sender, so every `sending` row is left over.
+    const onCluster = dialectOf(ctx.db) === 'postgres';
+    const claimedBefore = onCluster
+      ? new Date(Date.now() - ctx.config.workerExpirySeconds * 1000).toISOString()
+      : undefined;
+    const requeued = await requeueInFlight(ctx.db, stored.id, claimedBefore);
     if (requeued > 0) {
       ctx.log.warn(
         { event: 'digest.send.requeued', digest_date: opts.date, count: requeued },
@@ -194,7 +202,6 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     const tally = { sent: 0, failed: 0, skipped: 0 };
     const rate = pacer(ctx.config.rateLimit);
     // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).
-    const onCluster = dialectOf(ctx.db) === 'postgres';
     for (let round = 1; ; round++) {
       const t = onCluster
         ? await sendThroughWorkers(ctx, {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DeliveryStatus } from '../domain.js';
+import { mayBeAlive, PROCESS_OWNER } from '../process-owner.js';
 import { type Db, dialectOf, nowIso, type SqliteHandle, sqliteHandle } from './db.js';
 
 /** A delivery claimed for sending, with the subscriber it goes to. */
@@ -122,13 +123,33 @@ export async function pendingRanges(
   return ranges;
 }
 
-/** Deliveries left `sending` by a process that died: they go again, with the same Message-ID. */
-export async function requeueInFlight(db: Db, digestId: number): Promise<number> {
+/**
+ * Deliveries left `sending` by a process that died: they go again, with the same Message-ID. With
+ * `claimedBefore` (ISO time), only those of processes found dead on this machine and those claimed
+ * before that time: on PostgreSQL, workers on other machines may have the others on the wire.
+ */
+export async function requeueInFlight(db: Db, digestId: number, claimedBefore?: string): Promise<number> {
+  let dead: string[] = [];
+  if (claimedBefore !== undefined) {
+    const owners = await db
+      .selectFrom('deliveries')
+      .select('claimed_by')
+      .distinct()
+      .where('digest_id', '=', digestId)
+      .where('status', '=', 'sending')
+      .execute();
+    dead = owners.flatMap((o) => (o.claimed_by !== null && !mayBeAlive(o.claimed_by) ? [o.claimed_by] : []));
+  }
   const res = await db
     .updateTable('deliveries')
-    .set({ status: 'pending', updated_at: nowIso() })
+    .set({ status: 'pending', claimed_by: null, updated_at: nowIso() })
     .where('digest_id', '=', digestId)
     .where('status', '=', 'sending')
+    .$if(claimedBefore !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([eb('updated_at', '<', claimedBefore ?? ''), ...(dead.length > 0 ? [eb('claimed_by', 'in', dead)] : [])]),
+      ),
+    )
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
@@ -175,7 +196,12 @@ export async function claimBatch(
     if (rows.length === 0) return [];
     await trx
       .updateTable('deliveries')
-      .set((eb) => ({ status: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        claimed_by: PROCESS_OWNER,
+        updated_at: nowIso(),
+      }))
       .where(
         'id',
         'in',

@@ -242,6 +242,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008-claim-owner': {
+      async up(db: Kysely<unknown>) {
+        // Which process (host/pid) claimed a delivery that is `sending`: a send run again after a
+        // crash puts back the dead process's claims at once and leaves live workers' alone.
+        await db.schema.alterTable('deliveries').addColumn('claimed_by', 'text').execute();
+      },
+    },
   };
 }
 

@@ -1,8 +1,9 @@
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPaperboyError } from '../../src/errors.js';
-import { openStore } from '../../src/store/db.js';
-import { addToLedger, claimBatch } from '../../src/store/deliveries.js';
+import { type Db, openStore } from '../../src/store/db.js';
+import { addToLedger, claimBatch, requeueInFlight } from '../../src/store/deliveries.js';
 import { acquireDigestLock, insertDigest } from '../../src/store/digests.js';
 import { subscribersPage, upsertSubscriber } from '../../src/store/subscribers.js';
 import { runCli } from '../helpers/cli.js';
@@ -25,6 +26,22 @@ const digest = (date: string) => ({
   paperIds: [],
   candidateIds: [],
 });
+
+/** `n` active subscribers and a digest whose ledger has a pending delivery for each. */
+async function pendingLedger(db: Db, n: number) {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    ids.push((await upsertSubscriber(db, { email: `r${i}@example.com`, name: null, status: 'active' })).subscriber.id);
+  }
+  const d = await insertDigest(db, digest('2026-11-28'));
+  await addToLedger(
+    db,
+    d.id,
+    ids.map((subscriberId) => ({ subscriberId, editionId: null, status: 'pending' as const, note: null })),
+    (id) => `<${id}@example.com>`,
+  );
+  return d;
+}
 
 /** Each column as `name type`, `?` when nullable, `=` with a default, `+` when generated: the logical schema. */
 async function logicalSchema(a: TestApp): Promise<Record<string, string>> {
@@ -62,7 +79,7 @@ describe(`the store on ${STORE}`, () => {
         'id int+, subscriber_id int, delivery_id int?, kind text, source text, status text, detail text?, dedupe_key text?, created_at text',
       counters: 'name text, value int',
       deliveries:
-        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?',
+        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?, claimed_by text?',
       digest_candidates: 'digest_id int, paper_id text',
       digest_papers: 'digest_id int, paper_id text, position int',
       digests:
@@ -106,19 +123,7 @@ describe(`the store on ${STORE}`, () => {
   it('never hands one delivery to two claimers running at once', async () => {
     app = await startTestApp();
     const { db } = app.ctx;
-    const ids: number[] = [];
-    for (let i = 0; i < 120; i++) {
-      ids.push(
-        (await upsertSubscriber(db, { email: `r${i}@example.com`, name: null, status: 'active' })).subscriber.id,
-      );
-    }
-    const d = await insertDigest(db, digest('2026-11-28'));
-    await addToLedger(
-      db,
-      d.id,
-      ids.map((subscriberId) => ({ subscriberId, editionId: null, status: 'pending' as const, note: null })),
-      (id) => `<${id}@example.com>`,
-    );
+    const d = await pendingLedger(db, 120);
     // Four claimers in parallel (on PostgreSQL, each transaction on its own pooled connection).
     const claimed = await Promise.all(
       Array.from({ length: 4 }, async () => {
@@ -133,6 +138,35 @@ describe(`the store on ${STORE}`, () => {
     const all = claimed.flat();
     expect(all.length).toBe(120);
     expect(new Set(all).size).toBe(120);
+  });
+
+  it('puts back in-flight deliveries of dead or long-silent claimers only, when asked to spare live ones', async () => {
+    app = await startTestApp();
+    const { db } = app.ctx;
+    const d = await pendingLedger(db, 5);
+    const claimed = await claimBatch(db, d.id, 5);
+    expect(claimed.length).toBe(5);
+    const fresh = new Date().toISOString();
+    const old = new Date(Date.now() - 120_000).toISOString();
+    // A process gone from this machine (no pid is this large), a live one here (this test), a
+    // worker on another machine heard from just now, and one silent for two minutes.
+    const owners = [`${hostname()}/4194999`, `${hostname()}/${process.pid}`, 'elsewhere/17', 'elsewhere/18'];
+    const times = [fresh, fresh, fresh, old];
+    for (const [i, c] of claimed.slice(0, 4).entries()) {
+      await db
+        .updateTable('deliveries')
+        .set({ claimed_by: owners[i] ?? null, updated_at: times[i] ?? fresh })
+        .where('id', '=', c.id)
+        .execute();
+    }
+    const cutoff = new Date(Date.now() - 60_000).toISOString();
+    expect(await requeueInFlight(db, d.id, cutoff)).toBe(2);
+    const status = async () =>
+      (await db.selectFrom('deliveries').select(['id', 'status']).orderBy('id').execute()).map((r) => r.status);
+    expect(await status()).toEqual(['pending', 'sending', 'sending', 'pending', 'sending']);
+    // Without the cutoff (SQLite's single sender, under the digest lock): every one goes back.
+    expect(await requeueInFlight(db, d.id)).toBe(3);
+    expect(await status()).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
   });
 
   it('gives the digest lock to exactly one of many owners asking at once', async () => {

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createContext } from '../../src/pipeline/context.js';
+import { type AppContext, createContext } from '../../src/pipeline/context.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest, setDigestControl } from '../../src/store/digests.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
@@ -89,6 +89,18 @@ function startWorkers(count: number, env: Record<string, string>, dir: string): 
   return ws;
 }
 
+/** The ledger of the date says every one of `n` deliveries was sent, none left or failed. */
+async function expectAllSent(ctx: AppContext, n: number) {
+  const digest = await findDigest(ctx.db, DATE);
+  expect(await deliveryCounts(ctx.db, digest?.id ?? -1)).toEqual({
+    pending: 0,
+    sending: 0,
+    sent: n,
+    failed: 0,
+    skipped: 0,
+  });
+}
+
 describe('send workers on PostgreSQL', () => {
   it('four workers, one killed with SIGKILL midway: everyone exactly once but the in-flight, which share their Message-ID', async () => {
     const N = 5000;
@@ -120,15 +132,36 @@ describe('send workers on PostgreSQL', () => {
     for (const ids of twice) expect(new Set(ids).size).toBe(1);
     expect(new Set([...byRcpt.values()].map((ids) => ids[0])).size).toBe(N);
 
-    const digest = await findDigest(ctx.db, DATE);
-    expect(await deliveryCounts(ctx.db, digest?.id ?? -1)).toEqual({
-      pending: 0,
-      sending: 0,
-      sent: N,
-      failed: 0,
-      skipped: 0,
-    });
+    await expectAllSent(ctx, N);
   }, 240_000);
+
+  it('the send command killed and run again while workers go on sending: nobody twice', async () => {
+    // The re-run puts back only deliveries claimed longer ago than the worker expiry: the ones the
+    // live workers have on the wire stay theirs (putting them back sent them a second time).
+    // One batch job, so one worker sends and the others are idle, ready to take whatever the re-run
+    // enqueues; a slow relay (1.5 s per message) keeps ten messages on the wire at any moment.
+    const N = 200;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '10', PAPERBOY_WORKER_EXPIRY: '30' }, 1500);
+    startWorkers(3, env, dir);
+    const first = spawnCli(['send', '--date', DATE, '--workers', '0'], env, dir);
+    children.push(first);
+    while (sink.seen.length < 20) await sleep(20);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('close', r));
+    // The workers have deliveries in flight at the moment the send is run again.
+    const digest = await findDigest(ctx.db, DATE);
+    expect((await deliveryCounts(ctx.db, digest?.id ?? -1)).sending).toBeGreaterThan(0);
+    const again = await runCli(['send', '--date', DATE, '--workers', '0'], env, dir);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+
+    const counts = new Map<string, number>();
+    for (const s of sink.seen) counts.set(s.rcpt, (counts.get(s.rcpt) ?? 0) + 1);
+    expect(counts.size).toBe(N);
+    expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
+    expect(sink.seen.length).toBe(N);
+    await expectAllSent(ctx, N);
+  }, 120_000);
 
   it('holds PAPERBOY_RATE_LIMIT for the whole cluster, not per worker', async () => {
     const RATE = 40;
