@@ -1,11 +1,12 @@
 import { addDays, format, parseISO } from 'date-fns';
-import type { Frequency, IsoDate, Paper, Subscriber } from '../domain.js';
+import type { Frequency, IsoDate, Paper } from '../domain.js';
+import { stopMjmlThread } from '../render/mjml-thread.js';
 import { renderEdition } from '../render/render-digest.js';
 import { type Selection, selectForReader } from '../select/editions.js';
 import { addToLedger, type LedgerRow } from '../store/deliveries.js';
 import type { StoredDigest } from '../store/digests.js';
 import { candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
-import { unplannedReceivers } from '../store/subscribers.js';
+import { type Receiver, unplannedReceivers } from '../store/subscribers.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
@@ -82,15 +83,19 @@ export async function planDeliveries(
 
   // selectForReader is pure: readers with the same frequency, topics, fallback and papers already
   // had from the pool get the same selection, so it is computed once for them (most readers of a
-  // large list share one of a few topic sets).
-  const selections = new Map<string, Selection | null>();
-  const selectionFor = (r: Subscriber, pool: { paper: Paper; day: string }[], had: ReadonlySet<string>) => {
-    const key = JSON.stringify([r.frequency, r.topics, r.sendAnyway, [...had].sort()]);
-    if (selections.has(key)) return selections.get(key) ?? null;
-    const sel = selectForReader(r, pool, had, config.papersPerDigest);
-    if (selections.size >= 10_000) selections.clear();
-    selections.set(key, sel);
-    return sel;
+  // large list share one of a few topic sets), and their edition is looked up once. Nothing is
+  // allocated per reader but the key: planning a million readers must not fill the heap.
+  const NONE: ReadonlySet<string> = new Set();
+  const chosen = new Map<string, { editionId: number } | null>();
+  const keyOf = (r: Receiver, had: ReadonlySet<string>) =>
+    `${r.frequency}\n${r.sendAnyway}\n${r.topicsJson}\n${had.size === 0 ? '' : [...had].sort().join(' ')}`;
+  const choose = async (key: string, r: Receiver, pool: { paper: Paper; day: string }[], had: ReadonlySet<string>) => {
+    const reader = { frequency: r.frequency, sendAnyway: r.sendAnyway, topics: JSON.parse(r.topicsJson) as string[] };
+    const sel = selectForReader(reader, pool, had, config.papersPerDigest);
+    const choice = sel ? { editionId: await editionFor(sel) } : null;
+    if (chosen.size >= 10_000) chosen.clear();
+    chosen.set(key, choice);
+    return choice;
   };
 
   const sendsDaily = config.sendDays.includes(weekday);
@@ -110,10 +115,12 @@ export async function planDeliveries(
         pool.map((c) => c.paper.id),
       );
       for (const r of readers) {
-        const sel = selectionFor(r, pool, delivered.get(r.id) ?? new Set());
+        const had = delivered.get(r.id) ?? NONE;
+        const key = keyOf(r, had);
+        const choice = chosen.get(key) ?? (chosen.has(key) ? null : await choose(key, r, pool, had));
         rows.push(
-          sel
-            ? { subscriberId: r.id, editionId: await editionFor(sel), status: 'pending', note: null }
+          choice
+            ? { subscriberId: r.id, editionId: choice.editionId, status: 'pending', note: null }
             : { subscriberId: r.id, editionId: null, status: 'skipped', note: 'no matching papers' },
         );
       }
@@ -121,5 +128,7 @@ export async function planDeliveries(
     await addToLedger(db, digest.id, rows, (id) => deliveryMessageId(ctx.secret, date, id, config.from.domain));
     planned += rows.length;
   }
+  // The send that follows needs no MJML: its memory goes back now, not after the idle delay.
+  if (editionsRendered > 0) await stopMjmlThread();
   return { editionsRendered, planned };
 }

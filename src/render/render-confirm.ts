@@ -1,6 +1,4 @@
-import mjml2html from 'mjml';
-import { PaperboyError } from '../errors.js';
-import { MJML_OPTIONS } from './render-digest.js';
+import { compileMjml } from './mjml-thread.js';
 import type { DigestTemplates } from './templates.js';
 
 export interface RenderedConfirm {
@@ -17,16 +15,6 @@ export async function renderConfirm(
 ): Promise<RenderedConfirm> {
   const subject = `Confirm your subscription to ${settings.listName}`;
   const view = { ...settings, subject };
-  try {
-    const out = await mjml2html(templates.confirmMjml(view), MJML_OPTIONS);
-    return { subject, html: out.html, text: templates.confirmText(view) };
-  } catch (err) {
-    if (err instanceof PaperboyError) throw err;
-    const first = (err as { errors?: { line: number; message: string }[] }).errors?.[0];
-    throw new PaperboyError(
-      'ETEMPLATE',
-      `templates/confirm.mjml.hbs: MJML ${first ? `line ${first.line} of the generated MJML: ${first.message}` : (err as Error).message}`,
-      { hint: 'fix the template', cause: err },
-    );
-  }
+  const out = await compileMjml(templates.confirmMjml(view), 'templates/confirm.mjml.hbs', 'fix the template');
+  return { subject, html: out.html, text: templates.confirmText(view) };
 }

@@ -1,43 +1,13 @@
-import mjml2html from 'mjml';
 import type { IsoDate, Paper } from '../domain.js';
-import { PaperboyError } from '../errors.js';
 import type { DigestContent } from '../store/digests.js';
 import { buildDigestView, type DigestView, type EditionOptions, type ViewSettings } from './digest-view.js';
+import { compileMjml } from './mjml-thread.js';
 import type { DigestTemplates } from './templates.js';
 
 /** One digest, compiled once: the stored content plus MJML's notes. */
 export interface RenderedDigest extends DigestContent {
   /** MJML's notes on the compiled source (strict validation has already thrown on errors). */
   warnings: string[];
-}
-
-interface MjmlIssue {
-  line: number;
-  message: string;
-  tagName: string;
-}
-
-/**
- * Strict validation; no web fonts: MJML would otherwise add a Google Fonts <link> and @import
- * because the font stack names Roboto — a request to a third party on every open, and bytes
- * toward Gmail's clipping limit. The system font stack needs none.
- */
-export const MJML_OPTIONS = { validationLevel: 'strict', keepComments: false, fonts: {} } as const;
-
-async function compileMjml(source: string, label: string): Promise<{ html: string; warnings: string[] }> {
-  try {
-    const out = await mjml2html(source, MJML_OPTIONS);
-    return { html: out.html, warnings: out.errors.map((e) => `line ${e.line}: ${e.message}`) };
-  } catch (err) {
-    const issues = (err as { errors?: MjmlIssue[] }).errors;
-    const first = issues?.[0];
-    const detail = first ? `line ${first.line} of the generated MJML: ${first.message}` : (err as Error).message;
-    const more = issues && issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new PaperboyError('ETEMPLATE', `${label}: MJML ${detail}${more}`, {
-      hint: 'fix the template; nothing was sent',
-      cause: err,
-    });
-  }
 }
 
 /** How many times MJML compiled in this process: one per digest and one per edition, never per reader. */
@@ -48,7 +18,7 @@ export async function renderView(
   view: DigestView,
 ): Promise<{ html: string; warnings: string[] }> {
   renderStats.mjmlCompiles++;
-  return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs');
+  return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs', 'fix the template; nothing was sent');
 }
 
 /** HTML budget per message: Gmail clips at about 102 KB; the per-recipient values need a little room. */

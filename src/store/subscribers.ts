@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
+import type { Frequency, StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
 import { type Db, dialectOf, nowIso } from './db.js';
 import type { SubscribersTable } from './schema.js';
 
@@ -197,10 +197,10 @@ export async function unplannedReceivers(
   db: Db,
   digestId: number,
   opts: { afterId: number; limit: number; now: string },
-): Promise<Subscriber[]> {
+): Promise<Receiver[]> {
   const rows = await db
     .selectFrom('subscribers')
-    .selectAll()
+    .select(['id', 'topics', 'frequency', 'weekday', 'send_anyway'])
     .where('id', '>', opts.afterId)
     .where('status', '=', 'active')
     .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', opts.now)]))
@@ -218,7 +218,22 @@ export async function unplannedReceivers(
     .orderBy('id')
     .limit(opts.limit)
     .execute();
-  return rows.map(fromSubscriberRow);
+  return rows.map((r) => ({
+    id: r.id,
+    topicsJson: r.topics,
+    frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
+    weekday: r.weekday,
+    sendAnyway: r.send_anyway === 1,
+  }));
+}
+
+/** What planning needs of a subscriber (a million of them are read): the topics still as stored JSON. */
+export interface Receiver {
+  id: number;
+  topicsJson: string;
+  frequency: Frequency;
+  weekday: number;
+  sendAnyway: boolean;
 }
 
 /** Active subscribers who are not paused at `now`: those a digest goes to. */

@@ -56,13 +56,19 @@ describe('paperboy CLI', () => {
     );
   });
 
-  it('names the template file and line of a template syntax error, and stores and sends nothing', async () => {
+  /** A copy of the templates whose digest.mjml.hbs has line `n` replaced by `text`. */
+  function templatesWithLine(n: number, text: string): string {
     const templates = path.join(dir, 'templates');
     cpSync(path.join(ROOT, 'templates'), templates, { recursive: true });
     const file = path.join(templates, 'digest.mjml.hbs');
     const lines = readFileSync(file, 'utf8').split('\n');
-    lines[31] = '    {{#each papers}';
+    lines[n - 1] = text;
     writeFileSync(file, lines.join('\n'));
+    return templates;
+  }
+
+  it('names the template file and line of a template syntax error, and stores and sends nothing', async () => {
+    const templates = templatesWithLine(32, '    {{#each papers}');
     await runCli(['subscribers', 'add', 'ada@example.com'], env(), dir);
 
     const r = await runCli(['send', '--date', '2026-11-28'], env({ PAPERBOY_TEMPLATES_DIR: templates }), dir);
@@ -71,6 +77,19 @@ describe('paperboy CLI', () => {
     expect(outbox()).toEqual([]);
     const list = await runCli(['subscribers', 'list'], env(), dir);
     expect(list.stdout).toMatch(/^ada@example\.com\t\tactive\t/);
+  });
+
+  it('names the template and the MJML line of markup MJML rejects, and sends nothing', async () => {
+    const templates = templatesWithLine(30, '    <mj-text>outside any column</mj-text>');
+    await runCli(['subscribers', 'add', 'ada@example.com'], env(), dir);
+
+    const r = await runCli(['send', '--date', '2026-11-28'], env({ PAPERBOY_TEMPLATES_DIR: templates }), dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'paperboy: templates/digest.mjml.hbs: MJML line 30 of the generated MJML: mj-text cannot be used inside mj-body, only inside: mj-attributes, mj-column, mj-hero\n' +
+        'paperboy: → fix the template; nothing was sent\n',
+    );
+    expect(outbox()).toEqual([]);
   });
 
   it('reports a source file that is not JSON in one line and sends nothing', async () => {
