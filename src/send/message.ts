@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { DKIM_HEADERS } from '../dkim.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken } from '../subscribers/tokens.js';
-import { assembleMessage, type MessageTemplate, messageTemplate } from './assemble.js';
+import { assembleMessage, type MessageBuffers, type MessageTemplate, messageTemplate } from './assemble.js';
 import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
 
@@ -104,17 +104,27 @@ export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMess
  * template and this recipient's values (assemble.ts), with the envelope — the VERP bounce address
  * when a bounce domain is set, else From.
  */
-export function buildMessage(digest: MessageContent, r: Recipient, s: MessageSettings): OutgoingMessage {
+export function buildMessage(
+  digest: MessageContent,
+  r: Recipient,
+  s: MessageSettings,
+  /** Where the send loop's message bytes come from (reused once a message is sent). */
+  buffers?: MessageBuffers,
+): OutgoingMessage {
   const url = unsubscribeUrl(s, r.subscriberId);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
-  const raw = assembleMessage(templateFor(digest, s), {
-    toName: cleanName(r.name),
-    toAddress: r.email,
-    messageId: r.messageId,
-    date: new Date(),
-    listUnsubscribe: listUnsubscribeHeader(url, s.unsubscribeMailto),
-    values: { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email },
-  });
+  const raw = assembleMessage(
+    templateFor(digest, s),
+    {
+      toName: cleanName(r.name),
+      toAddress: r.email,
+      messageId: r.messageId,
+      date: new Date(),
+      listUnsubscribe: listUnsubscribeHeader(url, s.unsubscribeMailto),
+      values: { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email },
+    },
+    buffers,
+  );
   return {
     envelope: { from: bounceTo ?? wireAddress(s.from.address), to: [wireAddress(r.email)] },
     raw,

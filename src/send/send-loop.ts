@@ -4,11 +4,12 @@ import { PaperboyError } from '../errors.js';
 import { recordBounce } from '../store/bounces.js';
 import type { Db } from '../store/db.js';
 import { type ClaimedDelivery, claimBatch, recordAttempt, releaseDelivery } from '../store/deliveries.js';
+import { MessageBuffers } from './assemble.js';
 import { ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
 import { backoffMs, classifyFailure, failureText } from './retry.js';
-import type { SmtpError, Transport } from './transport.js';
+import type { OutgoingMessage, SmtpError, Transport } from './transport.js';
 
 export interface SendLoopOptions {
   db: Db;
@@ -60,6 +61,8 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
   const ledger = ledgerWriter(o.db);
   const slots = semaphore(o.concurrency);
+  // One buffer per sender (twice the connections, below): a message is assembled into a spare one.
+  const buffers = new MessageBuffers(o.concurrency * 2);
   const pace = o.pacer ?? unlimited;
   const settle = async (d: ClaimedDelivery, outcome: 'sent' | 'failed' | 'skipped', error: string | null) => {
     await ledger.settle({
@@ -117,7 +120,17 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       d.editionId === null ? o.content : await editionContentCached(d.editionId),
       { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId, deliveryId: d.id },
       o.settings,
+      buffers,
     );
+    try {
+      await deliver(d, message);
+    } finally {
+      // The transport is done with the bytes (sent, failed or given up on): the next message uses them.
+      buffers.give(message.raw as Buffer);
+    }
+  };
+
+  const deliver = async (d: ClaimedDelivery, message: OutgoingMessage): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
         // A connection's slot is held from the hand-over until the ledger has the outcome: at any

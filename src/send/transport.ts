@@ -19,6 +19,7 @@ export interface TransportResult {
 export interface Transport {
   readonly kind: 'smtp' | 'outbox';
   readonly description: string;
+  /** Once this settles, the transport must not read `message.raw` again: the send loop reuses its bytes. */
   send(message: OutgoingMessage): Promise<TransportResult>;
   /** Checks that messages can go: the SMTP server answers EHLO and accepts the login; the outbox is writable. */
   verify(): Promise<void>;
