@@ -86,6 +86,38 @@ describe('send over SMTP', () => {
     expect(digest?.status).toBe('sent');
   });
 
+  it('gives each of many readers, sent over several connections at once, a message of their own, whole', async () => {
+    // The send loop reuses its message buffers: a buffer handed on too early would mix two readers'
+    // bytes. Names of different lengths make messages of different sizes.
+    sink = await startSmtpSink(() => null, { delayMs: (n) => n % 7 });
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_POOL: '3' });
+    const readers = Array.from({ length: 40 }, (_, i) => ({
+      email: `reader${String(i).padStart(2, '0')}@example.com`,
+      name: `Reader ${i}${'Ü'.repeat((i * 37) % 90)}`,
+    }));
+    for (const r of readers) await upsertSubscriber(app.ctx.db, { ...r, status: 'active' });
+
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect(report.sent).toBe(40);
+    expect(sink.received.length).toBe(40);
+    for (const r of sink.received) {
+      const email = r.rcptTo[0] ?? '';
+      const reader = readers.find((x) => x.email === email);
+      const sub = await findSubscriberByEmail(app.ctx.db, email);
+      expect(r.mail.to).toMatchObject({ value: [{ address: email, name: reader?.name }] });
+      expect(r.mail.messageId).toMatch(new RegExp(`^<${DATE}\\.${sub?.id}\\.[0-9a-f]{16}@papers\\.example\\.org>$`));
+      const url = `https://papers.example.org/u/${signToken(TEST_SECRET, 'unsubscribe', sub?.id ?? 0)}`;
+      expect(rawHeaders(r.raw, 'list-unsubscribe')).toEqual([`<${url}>`]);
+      expect(r.mail.text).toContain(`Unsubscribe: ${url}`);
+      expect(r.mail.html).toContain(`href="${url}"`);
+      // Nobody else's address anywhere in it, and both parts end as they should.
+      const others = readers.filter((x) => x.email !== email && r.raw.includes(x.email));
+      expect(others).toEqual([]);
+      expect(r.mail.html).toMatch(/<\/html>\s*$/);
+      expect(r.mail.text).toContain(`You get this email because ${email} subscribed to Daily Papers.`);
+    }
+  });
+
   it('sends nothing twice when the same date is sent again, and only newcomers get it', async () => {
     sink = await startSmtpSink();
     app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
