@@ -33,7 +33,7 @@ parentPort.on('message', async ({ id, source, options }) => {
   }
 });
 `;
-const IDLE_MS = 2000;
+const IDLE_MS = 250;
 
 let thread: Worker | null = null;
 let idle: NodeJS.Timeout | null = null;
