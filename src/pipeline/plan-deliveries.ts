@@ -134,10 +134,10 @@ export async function planDeliveries(
     // (starting it again costs a few hundred ms; past that it ends when idle for a moment).
     if (editionsRendered > renderedBefore && stops < 3) {
       stops++;
-      await stopMjmlThread();
+      stopMjmlThread();
     }
   }
   // The send that follows needs no MJML: its memory goes back now, not after the idle delay.
-  if (editionsRendered > 0) await stopMjmlThread();
+  if (editionsRendered > 0) stopMjmlThread();
   return { editionsRendered, planned };
 }

@@ -35,56 +35,64 @@ parentPort.on('message', async ({ id, source, options }) => {
 `;
 const IDLE_MS = 250;
 
-let thread: Worker | null = null;
-let idle: NodeJS.Timeout | null = null;
-let nextId = 0;
-const waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+interface Running {
+  worker: Worker;
+  /** Compiles sent to this thread and not answered yet. */
+  waiting: Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>;
+  /** Ended as soon as nothing is waiting (stopMjmlThread was called while it compiled). */
+  stopWhenIdle: boolean;
+  idle: NodeJS.Timeout | null;
+}
 
-function start(): Worker {
-  const w = new Worker(THREAD, {
+let current: Running | null = null;
+let nextId = 0;
+
+function end(t: Running) {
+  if (t.idle) clearTimeout(t.idle);
+  t.idle = null;
+  if (current === t) current = null;
+  void t.worker.terminate();
+}
+
+function start(): Running {
+  const worker = new Worker(THREAD, {
     eval: true,
     workerData: { mjml: createRequire(import.meta.url).resolve('mjml') },
     resourceLimits: { maxYoungGenerationSizeMb: 6 },
   });
-  w.unref();
-  w.on('message', (r: Reply) => {
-    const p = waiting.get(r.id);
-    waiting.delete(r.id);
+  worker.unref();
+  const t: Running = { worker, waiting: new Map(), stopWhenIdle: false, idle: null };
+  worker.on('message', (r: Reply) => {
+    const p = t.waiting.get(r.id);
+    t.waiting.delete(r.id);
     p?.resolve(r);
-    if (waiting.size === 0) scheduleStop(w);
+    if (t.waiting.size > 0) return;
+    if (t.stopWhenIdle) end(t);
+    else {
+      t.idle = setTimeout(() => end(t), IDLE_MS);
+      t.idle.unref();
+    }
   });
   const fail = (err: Error) => {
-    if (thread === w) thread = null;
-    for (const p of waiting.values()) p.reject(err);
-    waiting.clear();
+    if (current === t) current = null;
+    for (const p of t.waiting.values()) p.reject(err);
+    t.waiting.clear();
   };
-  w.on('error', fail);
-  w.on('exit', (code) => {
-    if (waiting.size > 0) fail(new Error(`the MJML thread stopped (exit code ${code})`));
-    if (thread === w) thread = null;
-  });
-  return w;
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the MJML thread stopped (exit code ${code})`)));
+  return t;
 }
 
-function scheduleStop(w: Worker) {
-  if (idle) clearTimeout(idle);
-  idle = setTimeout(() => {
-    idle = null;
-    if (thread === w && waiting.size === 0) {
-      thread = null;
-      void w.terminate();
-    }
-  }, IDLE_MS);
-  idle.unref();
-}
-
-/** Ends the MJML thread now (a send calls this once its editions are rendered); the next compile starts it again. */
-export async function stopMjmlThread(): Promise<void> {
-  if (idle) clearTimeout(idle);
-  idle = null;
-  const w = thread;
-  thread = null;
-  if (w) await w.terminate();
+/**
+ * Ends the MJML thread (a send calls this once its editions are rendered): now, or when the
+ * compiles it is running are done; the next compile starts a new one.
+ */
+export function stopMjmlThread(): void {
+  const t = current;
+  if (!t) return;
+  current = null;
+  if (t.waiting.size === 0) end(t);
+  else t.stopWhenIdle = true;
 }
 
 /**
@@ -96,16 +104,14 @@ export async function compileMjml(
   label: string,
   hint: string,
 ): Promise<{ html: string; warnings: string[] }> {
-  if (idle) {
-    clearTimeout(idle);
-    idle = null;
-  }
-  thread ??= start();
-  const w = thread;
+  current ??= start();
+  const t = current;
+  if (t.idle) clearTimeout(t.idle);
+  t.idle = null;
   const id = nextId++;
   const reply = await new Promise<Reply>((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    w.postMessage({ id, source, options: MJML_OPTIONS });
+    t.waiting.set(id, { resolve, reject });
+    t.worker.postMessage({ id, source, options: MJML_OPTIONS });
   });
   if ('html' in reply) return { html: reply.html, warnings: reply.warnings.map((e) => `line ${e.line}: ${e.message}`) };
   const first = reply.issues[0];
