@@ -271,6 +271,14 @@ export async function settleMany(db: Db, rows: readonly Settlement[]): Promise<v
     settleManySqlite(lite, rows, now);
     return;
   }
+  if (!lite && rows.every((r) => r.status === 'sent' && r.error === null && r.resetSoftBounces === undefined)) {
+    // PostgreSQL, the usual case (every message accepted): one statement, one round trip, in its
+    // own implicit transaction, whose commit does not wait for the WAL flush (below).
+    await sql`with c as (select set_config('synchronous_commit', 'off', true))
+      update deliveries set status = 'sent', last_error = null, updated_at = ${now}, sent_at = ${now}
+      from c where id = any(${rows.map((r) => r.id)}::bigint[])`.execute(db);
+    return;
+  }
   await db.transaction().execute(async (trx) => {
     if (!lite) {
       // PostgreSQL: the commit returns without waiting for the WAL to reach the disk. The row is
