@@ -2,6 +2,7 @@
 // plain Node and the built JavaScript (dist/, as `paperboy send` runs after `npm install`). Prints
 // {sent, seconds, peakMb, mb} as JSON.   node bench/memory-send.mjs DIR
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadConfig } from '../dist/config.js';
@@ -28,21 +29,45 @@ ctx.transport = {
 };
 const t0 = performance.now();
 const trace = process.env.BENCH_TRACE === '1';
+const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
 const mem = () => {
   const m = process.memoryUsage();
-  return `rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${(m.external / 1e6).toFixed(0)}`;
+  return `hwm ${hwm().toFixed(0)} rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)} ext ${(m.external / 1e6).toFixed(0)}`;
 };
 let phase = 'plan';
 let maxRss = 0;
 let maxAt = '';
+// BENCH_TICK=MS: the phase and memory every MS milliseconds (hwm: the peak so far).
+const ticker = process.env.BENCH_TICK
+  ? setInterval(() => console.error(`tick ${phase} ${mem()}`), Number(process.env.BENCH_TICK))
+  : null;
+/** Resident memory by mapping: V8's heap pages and threads' arenas ([anon]), malloc ([heap]), code. */
+function residentBy() {
+  const by = new Map();
+  let name = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) name = path.basename(m[1] || '[anon]');
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r) by.set(name, (by.get(name) ?? 0) + Number(r[1]));
+  }
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
+    .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} MB`)
+    .join(', ');
+}
 const sampler = trace
-  ? setInterval(() => {
-      const r = process.memoryUsage().rss;
-      if (r > maxRss) {
-        maxRss = r;
-        maxAt = `${phase} ${mem()}`;
-      }
-    }, 50)
+  ? setInterval(
+      () => {
+        const r = process.memoryUsage().rss;
+        if (r > maxRss) {
+          maxRss = r;
+          maxAt = `${phase} ${mem()}`;
+        }
+      },
+      Number(process.env.BENCH_TRACE_MS ?? 50),
+    ) // BENCH_TRACE_MS: how often RSS is sampled
   : null;
 const report = await runDigest(ctx, {
   date: '2026-11-27',
@@ -57,7 +82,9 @@ const report = await runDigest(ctx, {
 const seconds = (performance.now() - t0) / 1000;
 phase = 'close';
 await ctx.close();
+if (ticker) clearInterval(ticker);
 if (sampler) {
+  console.error(`resident at the end: ${residentBy()}`);
   clearInterval(sampler);
   console.error(`highest sampled RSS at: ${maxAt}`);
 }
