@@ -35,7 +35,7 @@ export function registerSend(program: Command): void {
     .option('--resume <YYYY-MM-DD>', 'continue a paused or cancelled send of that date from the ledger')
     .option(
       '--workers <N>',
-      'PostgreSQL store: batch workers in this process (0 = only enqueue and wait for `paperboy worker`s)',
+      'PostgreSQL store: batch workers on this machine, this process and N-1 `paperboy worker` processes (0 = only enqueue and wait for workers elsewhere)',
       '1',
     )
     .action(async (opts: { date?: string; dryRun?: boolean; to?: string; resume?: string; workers: string }) => {

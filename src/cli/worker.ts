@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { PARENT_ENV, parentGone } from '../cluster/local-workers.js';
 import { withContext } from './run.js';
 
 export function registerWorker(program: Command): void {
@@ -14,10 +15,15 @@ export function registerWorker(program: Command): void {
           const worker = await startSendWorker(ctx, boss);
           ctx.log.info({ event: 'worker.started', pid: process.pid }, `worker ${process.pid} is waiting for batches`);
           process.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);
+          // Started by `send --workers N`: it also ends when that send is gone (killed, say).
+          const parent = Number(process.env[PARENT_ENV] ?? 0);
+          const orphaned = parent > 0 ? parentGone(parent) : null;
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
             process.once('SIGTERM', resolve);
+            orphaned?.promise.then(resolve);
           });
+          orphaned?.cancel();
           // The batch at hand finishes its messages in flight; the rest of its range stays pending.
           await worker.stop();
           await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true });

@@ -3,13 +3,17 @@ import type { AppContext } from '../pipeline/context.js';
 import type { LoopTally } from '../send/send-loop.js';
 import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
 import { enqueueSend, openBoss } from './jobs.js';
+import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
 import { clusterPacer } from './rate-bucket.js';
 import { type SendWorker, startSendWorker } from './worker.js';
 
 export interface ClusterSendOptions {
   digestId: number;
   date: string;
-  /** Workers in this process (0: only enqueue and wait for `paperboy worker` processes). */
+  /**
+   * Batch workers on this machine: one in this process and the rest as `paperboy worker`
+   * processes started for this send (0: only enqueue and wait for workers elsewhere).
+   */
   workers: number;
   shouldStop: () => boolean;
   /** Called as deliveries settle: how many of this send's have settled so far. */
@@ -28,12 +32,21 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
   const { db, log } = ctx;
   const boss = await openBoss(ctx.config);
   const workers: SendWorker[] = [];
+  let local: LocalWorkers | null = null;
   try {
     const before = await deliveryCounts(db, o.digestId);
     const jobs = await enqueueSend(db, boss, ctx.config, o.digestId, o.date);
     log.info({ event: 'digest.send.enqueued', digest_date: o.date, jobs }, `${jobs} batch jobs enqueued`);
-    const pace = clusterPacer(db, ctx.config.rateLimit);
-    for (let i = 0; i < o.workers; i++) workers.push(await startSendWorker(ctx, boss, pace));
+    // The worker in this process notices an unreachable relay (the send stops, as on one machine);
+    // the others are processes of their own, so batches go out on as many cores.
+    if (o.workers > 0) workers.push(await startSendWorker(ctx, boss, clusterPacer(db, ctx.config.rateLimit)));
+    if (o.workers > 1) {
+      local = startLocalWorkers(o.workers - 1);
+      log.info(
+        { event: 'digest.send.workers', digest_date: o.date, processes: local.count },
+        `${local.count} worker processes started for this send`,
+      );
+    }
     let now = before;
     for (;;) {
       now = await deliveryCounts(db, o.digestId);
@@ -46,6 +59,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       await sleep(250);
     }
     for (const w of workers) await w.stop();
+    await local?.stop();
     // Stopped by an admin: workers elsewhere finish their messages in flight and put back what
     // they claimed; wait for that (a while at most: a dead worker's rows wait for its job's
     // expiry), so the counts are final and a cancel skips everything left.
@@ -61,6 +75,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
     };
   } finally {
     for (const w of workers) await w.stop().catch(() => {});
+    await local?.stop().catch(() => {});
     await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true }).catch(() => {});
   }
 }

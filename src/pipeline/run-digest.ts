@@ -43,7 +43,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Continue a paused or cancelled send (`send --resume`, the admin's Resume). */
   resume?: boolean;
-  /** On PostgreSQL: batch workers in this process (0: only enqueue and wait for `paperboy worker`s). Default 1. */
+  /** On PostgreSQL: batch workers on this machine, this process and N-1 worker processes (0: only enqueue). Default 1. */
   workers?: number;
 }
 

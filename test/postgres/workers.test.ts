@@ -89,6 +89,16 @@ function startWorkers(count: number, env: Record<string, string>, dir: string): 
   return ws;
 }
 
+/** Whether a process of this machine is running. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The ledger of the date says every one of `n` deliveries was sent, none left or failed. */
 async function expectAllSent(ctx: AppContext, n: number) {
   const digest = await findDigest(ctx.db, DATE);
@@ -161,6 +171,41 @@ describe('send workers on PostgreSQL', () => {
     expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
     expect(sink.seen.length).toBe(N);
     await expectAllSent(ctx, N);
+  }, 120_000);
+
+  it('send --workers 3 sends through itself and two worker processes of its own, which end with it', async () => {
+    const N = 3000;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
+    const result = await runCli(['send', '--date', DATE, '--workers', '3'], env, dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${DATE}: sent ${N}, failed 0, skipped 0`);
+    expect(sink.seen.length).toBe(N);
+    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(N);
+    await expectAllSent(ctx, N);
+    // Every claim names its process: three processes sent (six batches of 500 at 2 × 100 msg/s).
+    const owners = await ctx.db.selectFrom('deliveries').select('claimed_by').distinct().execute();
+    const pids = owners.map((o) => Number(o.claimed_by?.split('/')[1]));
+    expect(pids).toHaveLength(3);
+    // … and none of them is still running.
+    expect(pids.filter(isRunning)).toEqual([]);
+  }, 120_000);
+
+  it('the worker processes of a send killed with SIGKILL end by themselves within seconds', async () => {
+    const { sink, dir, env, ctx } = await setup(3000, { PAPERBOY_SMTP_POOL: '2' }, 20);
+    const send = spawnCli(['send', '--date', DATE, '--workers', '3'], env, dir);
+    children.push(send);
+    const others = async () =>
+      (await ctx.db.selectFrom('deliveries').select('claimed_by').distinct().execute())
+        .map((o) => Number(o.claimed_by?.split('/')[1]))
+        .filter((pid) => pid > 0 && pid !== send.pid);
+    while ((await others()).length < 2) await sleep(100);
+    const pids = await others();
+    expect(sink.seen.length).toBeGreaterThan(0);
+    send.kill('SIGKILL');
+    const alive = () => pids.filter(isRunning);
+    for (let i = 0; i < 100 && alive().length > 0; i++) await sleep(100);
+    expect(alive()).toEqual([]);
   }, 120_000);
 
   it('holds PAPERBOY_RATE_LIMIT for the whole cluster, not per worker', async () => {
