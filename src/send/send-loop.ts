@@ -61,6 +61,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   const tally: LoopTally = { sent: 0, failed: 0, skipped: 0 };
   const ledger = ledgerWriter(o.db);
   const slots = semaphore(o.concurrency);
+  const debug = o.log.isLevelEnabled('debug');
   // One buffer per sender (twice the connections, below): a message is assembled into a spare one.
   const buffers = new MessageBuffers(o.concurrency * 2);
   const pace = o.pacer ?? unlimited;
@@ -144,7 +145,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         } finally {
           release();
         }
-        o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
+        if (debug) o.log.debug({ event: 'delivery.sent', digest_date: o.digestDate, delivery_id: d.id }, 'sent');
         return;
       } catch (e) {
         const err = e as SmtpError;

@@ -74,10 +74,13 @@ export function sqliteHandle(db: Db): SqliteHandle | undefined {
  */
 function withStatementCache(sqlite: SQLite.Database, size = 200) {
   const cache = new Map<string, SQLite.Statement>();
+  // One wrapper for every call: better-sqlite3 builds four functions per transaction() call, and
+  // the send path runs one transaction per group of settlements.
+  const inTransaction = sqlite.transaction((fn: () => void) => fn());
   return {
     close: () => sqlite.close(),
-    /** better-sqlite3's transaction wrapper (BEGIN … COMMIT around a synchronous function). */
-    transaction: <A extends unknown[]>(fn: (...args: A) => void) => sqlite.transaction(fn),
+    /** Runs a synchronous function between BEGIN and COMMIT (ROLLBACK when it throws). */
+    transaction: (fn: () => void): void => inTransaction(fn),
     /** A transaction of Kysely's is open on this connection (then go through Kysely, which waits for it). */
     inTransaction: () => sqlite.inTransaction,
     prepare(sql: string): SQLite.Statement {

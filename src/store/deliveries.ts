@@ -54,7 +54,7 @@ export async function addToLedger(
       for (const r of rows) {
         insert.run(digestId, r.subscriberId, r.editionId, r.status, messageIdFor(r.subscriberId), r.note, now, now);
       }
-    })();
+    });
     return;
   }
   if (dialectOf(db) === 'postgres') {
@@ -324,7 +324,7 @@ function settleManySqlite(lite: SqliteHandle, rows: readonly Settlement[], now: 
       settle.run(r.status, r.error, now, r.status === 'sent' ? now : null, r.id);
       if (r.resetSoftBounces !== undefined) reset.run(r.resetSoftBounces);
     }
-  })();
+  });
 }
 
 /** Cancels what is left of a send: every pending delivery becomes `skipped`. */
