@@ -88,5 +88,4 @@ if (sampler) {
   clearInterval(sampler);
   console.error(`highest sampled RSS at: ${maxAt}`);
 }
-const peakKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-process.stdout.write(`${JSON.stringify({ sent: report.sent, seconds, peakMb: peakKb / 1024, mb: bytes / 1e6 })}\n`);
+process.stdout.write(`${JSON.stringify({ sent: report.sent, seconds, peakMb: hwm(), mb: bytes / 1e6 })}\n`);

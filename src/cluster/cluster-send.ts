@@ -24,14 +24,14 @@ const settledOf = (c: DeliveryCounts) => c.sent + c.failed + c.skipped;
 
 /**
  * A send on PostgreSQL: the digest's pending deliveries become batch jobs (keyset ranges) in
- * pg-boss, worked by this process's workers and by any `paperboy worker` on any machine; this
+ * pg-boss, worked by this process's worker, the worker processes it starts and any `paperboy worker` on any machine; this
  * returns when every delivery of the date is settled (or an admin paused or cancelled the send),
  * with what settled meanwhile, counted from the ledger.
  */
 export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions): Promise<LoopTally> {
   const { db, log } = ctx;
   const boss = await openBoss(ctx.config);
-  const workers: SendWorker[] = [];
+  let own: SendWorker | null = null;
   let local: LocalWorkers | null = null;
   try {
     const before = await deliveryCounts(db, o.digestId);
@@ -39,7 +39,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
     log.info({ event: 'digest.send.enqueued', digest_date: o.date, jobs }, `${jobs} batch jobs enqueued`);
     // The worker in this process notices an unreachable relay (the send stops, as on one machine);
     // the others are processes of their own, so batches go out on as many cores.
-    if (o.workers > 0) workers.push(await startSendWorker(ctx, boss, clusterPacer(db, ctx.config.rateLimit)));
+    if (o.workers > 0) own = await startSendWorker(ctx, boss, clusterPacer(db, ctx.config.rateLimit));
     if (o.workers > 1) {
       local = startLocalWorkers(o.workers - 1);
       log.info(
@@ -52,13 +52,13 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       now = await deliveryCounts(db, o.digestId);
       o.onSettled?.(settledOf(now) - settledOf(before));
       if (now.pending + now.sending === 0 || o.shouldStop()) break;
-      // This process's workers found the relay unreachable: stop here as a one-machine send does,
+      // This process's worker found the relay unreachable: stop here as a one-machine send does,
       // with the rest pending (workers elsewhere retry their batches with backoff).
-      const down = workers.map((w) => w.relayDown()).find((e) => e !== null);
+      const down = own?.relayDown();
       if (down) throw down; // the workers are stopped below, on the way out
       await sleep(250);
     }
-    for (const w of workers) await w.stop();
+    await own?.stop();
     await local?.stop();
     // Stopped by an admin: workers elsewhere finish their messages in flight and put back what
     // they claimed; wait for that (a while at most: a dead worker's rows wait for its job's
@@ -74,7 +74,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       skipped: now.skipped - before.skipped,
     };
   } finally {
-    for (const w of workers) await w.stop().catch(() => {});
+    await own?.stop().catch(() => {});
     await local?.stop().catch(() => {});
     await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true }).catch(() => {});
   }

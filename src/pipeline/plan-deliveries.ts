@@ -86,16 +86,17 @@ export async function planDeliveries(
   // large list share one of a few topic sets), and their edition is looked up once. Nothing is
   // allocated per reader but the key: planning a million readers must not fill the heap.
   const NONE: ReadonlySet<string> = new Set();
-  const chosen = new Map<string, { editionId: number } | null>();
+  /** Selection key → the edition, or null: nothing for these readers. */
+  const chosen = new Map<string, number | null>();
   const keyOf = (r: Receiver, had: ReadonlySet<string>) =>
     `${r.frequency}\n${r.sendAnyway}\n${r.topicsJson}\n${had.size === 0 ? '' : [...had].sort().join(' ')}`;
   const choose = async (key: string, r: Receiver, pool: { paper: Paper; day: string }[], had: ReadonlySet<string>) => {
     const reader = { frequency: r.frequency, sendAnyway: r.sendAnyway, topics: JSON.parse(r.topicsJson) as string[] };
     const sel = selectForReader(reader, pool, had, config.papersPerDigest);
-    const choice = sel ? { editionId: await editionFor(sel) } : null;
+    const editionId = sel ? await editionFor(sel) : null;
     if (chosen.size >= 10_000) chosen.clear();
-    chosen.set(key, choice);
-    return choice;
+    chosen.set(key, editionId);
+    return editionId;
   };
 
   const sendsDaily = config.sendDays.includes(weekday);
@@ -119,10 +120,11 @@ export async function planDeliveries(
       for (const r of readers) {
         const had = delivered.get(r.id) ?? NONE;
         const key = keyOf(r, had);
-        const choice = chosen.get(key) ?? (chosen.has(key) ? null : await choose(key, r, pool, had));
+        const known = chosen.get(key);
+        const editionId = known === undefined ? await choose(key, r, pool, had) : known;
         rows.push(
-          choice
-            ? { subscriberId: r.id, editionId: choice.editionId, status: 'pending', note: null }
+          editionId !== null
+            ? { subscriberId: r.id, editionId, status: 'pending', note: null }
             : { subscriberId: r.id, editionId: null, status: 'skipped', note: 'no matching papers' },
         );
       }
@@ -138,6 +140,6 @@ export async function planDeliveries(
     }
   }
   // The send that follows needs no MJML: its memory goes back now, not after the idle delay.
-  if (editionsRendered > 0) stopMjmlThread();
+  stopMjmlThread();
   return { editionsRendered, planned };
 }

@@ -167,17 +167,17 @@ export async function requeueInFlight(db: Db, digestId: number, claimedBefore?: 
       .execute();
     dead = owners.flatMap((o) => (o.claimed_by !== null && !mayBeAlive(o.claimed_by) ? [o.claimed_by] : []));
   }
-  const res = await db
+  let update = db
     .updateTable('deliveries')
     .set({ status: 'pending', claimed_by: null, updated_at: nowIso() })
     .where('digest_id', '=', digestId)
-    .where('status', '=', 'sending')
-    .$if(claimedBefore !== undefined, (q) =>
-      q.where((eb) =>
-        eb.or([eb('updated_at', '<', claimedBefore ?? ''), ...(dead.length > 0 ? [eb('claimed_by', 'in', dead)] : [])]),
-      ),
-    )
-    .executeTakeFirst();
+    .where('status', '=', 'sending');
+  if (claimedBefore !== undefined) {
+    update = update.where((eb) =>
+      eb.or([eb('updated_at', '<', claimedBefore), ...(dead.length > 0 ? [eb('claimed_by', 'in', dead)] : [])]),
+    );
+  }
+  const res = await update.executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
 
