@@ -4,6 +4,8 @@ import { digestControl, type SendControl } from '../store/digests.js';
 export interface ControlWatch {
   /** What an admin last asked of the send (run, pause or cancel), as of the latest poll. */
   asked: SendControl;
+  /** Reads it now (a send that has ended decides by this, not by a poll up to half a second old). */
+  refresh(): Promise<SendControl>;
   stop(): void;
 }
 
@@ -14,14 +16,14 @@ export interface ControlWatch {
 export function watchControl(db: Db, digestId: number): ControlWatch {
   const watch: ControlWatch = {
     asked: 'run',
+    async refresh() {
+      watch.asked = await digestControl(db, digestId);
+      return watch.asked;
+    },
     stop: () => clearInterval(timer),
   };
   const timer = setInterval(() => {
-    digestControl(db, digestId)
-      .then((c) => {
-        watch.asked = c;
-      })
-      .catch(() => {});
+    watch.refresh().catch(() => {});
   }, 500);
   timer.unref();
   return watch;

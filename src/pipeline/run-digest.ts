@@ -244,14 +244,17 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     }
     report.editions = editionsRendered;
     Object.assign(report, tally);
-    if (admin.asked === 'cancel') {
+    // Read now, not from the last poll: on PostgreSQL the workers may have acted on a cancel (and
+    // settled everything) before this process's poll saw it.
+    const asked = await admin.refresh();
+    if (asked === 'cancel') {
       const n = await skipPending(ctx.db, stored.id, 'cancelled by an admin');
       ctx.log.warn(
         { event: 'digest.send.cancelled', digest_date: opts.date, skipped: n },
         `send cancelled: ${n} not sent`,
       );
     }
-    report.control = admin.asked;
+    report.control = asked;
   } finally {
     admin.stop();
     await lock.release();
