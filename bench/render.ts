@@ -7,6 +7,8 @@
 //   naive     Handlebars + MJML + nodemailer per recipient
 // Targets (issue 7): fast ≤ 50 µs per recipient and ≥ 50× faster than naive.
 //   node --import tsx bench/render.ts [recipients=20000] [naive=40]
+// First, as the `paperboy` command does (bin/paperboy.js): the heap setting, before anything loads.
+import '../src/small-heap.js';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';

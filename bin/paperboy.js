@@ -22,9 +22,12 @@ function built() {
 }
 
 if (process.env.PAPERBOY_RUN_SOURCES !== '1' && built()) {
+  // First, before the app's modules load: the heap setting (see src/small-heap.ts).
+  await import('../dist/small-heap.js');
   await import('../dist/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
+  await import('../src/small-heap.ts');
   await import('../src/cli.ts');
 }
