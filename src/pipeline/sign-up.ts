@@ -3,6 +3,7 @@ import type { Subscriber } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
+import { dkimOptions } from '../send/message.js';
 import { failureText } from '../send/retry.js';
 import { nowIso } from '../store/db.js';
 import {
@@ -58,6 +59,8 @@ export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id'
       messageId: `<confirm.${s.id}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
       html: personalize(c.html, values, 'html'),
       text: personalize(c.text, values, 'text'),
+      // Signed like the digests: Gmail and Yahoo treat unauthenticated mail from a bulk sender as suspect.
+      ...dkimOptions(ctx.messageSettings),
     });
   } catch (err) {
     throw new PaperboyError('ESEND', `the confirmation to ${s.email} was not sent: ${failureText(err as Error)}`, {

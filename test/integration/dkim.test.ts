@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { makeDkimKey } from '../../src/dkim.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
+import { signUp } from '../../src/pipeline/sign-up.js';
 import { runCli } from '../helpers/cli.js';
 import { dkimChecker, MUST_SIGN, signedHeaders } from '../helpers/dkim.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
@@ -54,6 +55,24 @@ describe('DKIM', () => {
     const tampered = sink.received[0]?.raw.replace(/^Subject: /m, 'Subject: X') ?? '';
     const bad = await verify(tampered);
     expect(bad.results[0]?.status.result).toBe('fail');
+  });
+
+  it('signs the confirmation email too', async () => {
+    sink = await startSmtpSink();
+    const key = makeDkimKey('papers.example.org', 'pb1');
+    const smtp = sink.url;
+    app = await startTestApp(() => ({
+      PAPERBOY_SMTP_URL: smtp,
+      PAPERBOY_DKIM_DOMAIN: 'papers.example.org',
+      PAPERBOY_DKIM_SELECTOR: 'pb1',
+      PAPERBOY_DKIM_KEY: key.privateKey,
+    }));
+    expect((await signUp(app.ctx, { email: 'new.reader@example.com', name: 'Zoë' })).outcome).toBe('created');
+    expect(sink.received).toHaveLength(1);
+    const raw = sink.received[0]?.raw ?? '';
+    const [sig] = (await dkimChecker(key)(raw)).results;
+    expect(sig?.status.result).toBe('pass');
+    expect(signedHeaders(raw)).toEqual(['from', 'to', 'subject', 'date', 'message-id']);
   });
 
   it('refuses a key under 1024 bits and a half-set configuration at start-up', () => {
