@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { escapeHtml } from '../render/helpers.js';
 import { MARKERS, type RecipientValues } from '../render/personalize.js';
+import { bodyHash, type CanonicalPiece, canonicalPiece, type DkimSigning, signatureField } from './dkim-sign.js';
 import type { MessageContent } from './message.js';
 import { dateValue, displayName, headerField, mailbox, messageIdValue, unstructured } from './mime-header.js';
 import { qpEncode } from './qp.js';
@@ -168,11 +169,64 @@ export class MessageBuffers {
   }
 }
 
+/** Where a template's body starts, and its static body pieces canonicalized for DKIM: made once per template. */
+interface DkimTemplate {
+  /** The chunk holding the empty line that ends the header section, and the offset of the body in it. */
+  chunk: number;
+  offset: number;
+  /** Per chunk from `chunk` on: the canonical form of a static chunk (of its body part for the first). */
+  pieces: (CanonicalPiece | undefined)[];
+}
+
+const dkimTemplates = new WeakMap<MessageTemplate, DkimTemplate>();
+
+function dkimTemplate(t: MessageTemplate): DkimTemplate {
+  let d = dkimTemplates.get(t);
+  if (d) return d;
+  // The header section ends with the first empty line: in the static chunk after the personal
+  // headers (which end with a line break), either at its start or after a field of its own.
+  const after = t.chunks.findIndex((c) => !Buffer.isBuffer(c) && c.slot === 'headers') + 1;
+  const first = t.chunks[after];
+  if (!Buffer.isBuffer(first)) throw new Error('DKIM: the template has no header section after the personal headers');
+  let offset = 2;
+  if (first[0] !== 0x0d || first[1] !== 0x0a) {
+    const at = first.indexOf('\r\n\r\n');
+    if (at < 0) throw new Error('DKIM: the template has no empty line after its headers');
+    offset = at + 4;
+  }
+  const pieces = t.chunks.map((c, i) =>
+    i < after || !Buffer.isBuffer(c) ? undefined : canonicalPiece(i === after ? c.subarray(offset) : c),
+  );
+  d = { chunk: after, offset, pieces };
+  dkimTemplates.set(t, d);
+  return d;
+}
+
 /**
- * One recipient's message: the template's bytes with the personal headers and values in place;
- * written into a buffer from `buffers` when given, else into a new one.
+ * The DKIM-Signature field of a message given as the template's chunks with the recipient's pieces
+ * (`list`, one buffer per chunk): the static body pieces come canonical from the template, the
+ * recipient's values are canonicalized here. Each piece of a body starts and ends a line
+ * (qp.ts), so each is canonical on its own.
  */
-export function assembleMessage(t: MessageTemplate, p: PersonalParts, buffers?: MessageBuffers): Buffer {
+function dkimField(t: MessageTemplate, list: readonly Buffer[], signing: DkimSigning): Buffer {
+  const d = dkimTemplate(t);
+  const pieces: CanonicalPiece[] = [];
+  for (let i = d.chunk; i < list.length; i++) pieces.push(d.pieces[i] ?? canonicalPiece(list[i] as Buffer));
+  const head = Buffer.concat([...list.slice(0, d.chunk), (list[d.chunk] as Buffer).subarray(0, d.offset)]);
+  return Buffer.from(signatureField(head, bodyHash(pieces), signing), 'latin1');
+}
+
+/**
+ * One recipient's message: the template's bytes with the personal headers and values in place,
+ * DKIM-signed when `dkim` is given; written into a buffer from `buffers` when given, else into a
+ * new one.
+ */
+export function assembleMessage(
+  t: MessageTemplate,
+  p: PersonalParts,
+  buffers?: MessageBuffers,
+  dkim?: DkimSigning,
+): Buffer {
   const personal = Buffer.from(
     headerField('To', mailbox(p.toName, p.toAddress)) +
       headerField('Date', cachedDate(p.date)) +
@@ -205,6 +259,11 @@ export function assembleMessage(t: MessageTemplate, p: PersonalParts, buffers?: 
     }
     list.push(b);
     total += b.length;
+  }
+  if (dkim) {
+    const field = dkimField(t, list, dkim);
+    list.unshift(field);
+    total += field.length;
   }
   if (!buffers) return Buffer.concat(list, total);
   const out = buffers.take(total);

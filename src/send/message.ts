@@ -4,6 +4,7 @@ import { DKIM_HEADERS } from '../dkim.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken } from '../subscribers/tokens.js';
 import { assembleMessage, type MessageBuffers, type MessageTemplate, messageTemplate } from './assemble.js';
+import type { DkimSigning } from './dkim-sign.js';
 import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
 
@@ -83,7 +84,10 @@ function parsedKey(pem: string): KeyObject {
   return k;
 }
 
-/** nodemailer's DKIM options: it signs a raw message as it streams it, h= covering DKIM_HEADERS. */
+/**
+ * nodemailer's DKIM options, for messages it composes (the standard path): it signs as it streams
+ * the message, h= covering DKIM_HEADERS.
+ */
 export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMessage, 'dkim'> {
   return s.dkim
     ? {
@@ -99,10 +103,29 @@ export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMess
     : {};
 }
 
+const signings = new WeakMap<MessageSettings, DkimSigning>();
+
+/** The DKIM signing of assembled messages (dkim-sign.ts), with the key parsed once per settings. */
+function dkimSigning(s: MessageSettings): DkimSigning | undefined {
+  if (!s.dkim) return undefined;
+  let d = signings.get(s);
+  if (!d) {
+    d = {
+      domain: s.dkim.domain,
+      selector: s.dkim.selector,
+      key: parsedKey(s.dkim.privateKey),
+      headerFieldNames: DKIM_HEADERS,
+    };
+    signings.set(s, d);
+  }
+  return d;
+}
+
 /**
  * One recipient's message of a digest, ready to send: the MIME bytes assembled from the content's
- * template and this recipient's values (assemble.ts), with the envelope — the VERP bounce address
- * when a bounce domain is set, else From.
+ * template and this recipient's values (assemble.ts), DKIM-signed when a key is set (the signature
+ * nodemailer would write, made without its per-message signing stream), with the envelope — the
+ * VERP bounce address when a bounce domain is set, else From.
  */
 export function buildMessage(
   digest: MessageContent,
@@ -124,12 +147,12 @@ export function buildMessage(
       values: { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email },
     },
     buffers,
+    dkimSigning(s),
   );
   return {
     envelope: { from: bounceTo ?? wireAddress(s.from.address), to: [wireAddress(r.email)] },
     raw,
     // Not written again (raw is the message); it names the message for the outbox file and the logs.
     messageId: r.messageId,
-    ...dkimOptions(s),
   };
 }

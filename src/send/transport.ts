@@ -1,9 +1,9 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
 /**
- * nodemailer's message options: the fields for nodemailer to compose (the confirmation email), or,
- * for digests, a ready `raw` message with its `envelope` (assemble.ts), which nodemailer sends as
- * it is (DKIM-signing it on the way when `dkim` is set).
+ * nodemailer's message options: the fields for nodemailer to compose (the confirmation email,
+ * DKIM-signed on the way when `dkim` is set), or, for digests, a ready `raw` message with its
+ * `envelope` (assemble.ts, signed already when a DKIM key is set), which nodemailer sends as it is.
  */
 export type OutgoingMessage = Mail.Options;
 

@@ -4,10 +4,16 @@ import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DKIM_HEADERS, loadDkimKey, makeDkimKey } from '../../src/dkim.js';
 import type { Paper } from '../../src/domain.js';
-import { personalize } from '../../src/render/personalize.js';
+import { MARKERS, personalize } from '../../src/render/personalize.js';
 import { renderDigest, renderEdition } from '../../src/render/render-digest.js';
 import { loadTemplates } from '../../src/render/templates.js';
-import { buildMessage, type MessageContent, type MessageSettings, type Recipient } from '../../src/send/message.js';
+import {
+  buildMessage,
+  dkimOptions,
+  type MessageContent,
+  type MessageSettings,
+  type Recipient,
+} from '../../src/send/message.js';
 import { outboxTransport } from '../../src/send/outbox.js';
 import { composeMessage, standardMessage } from '../../src/send/standard-message.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
@@ -249,16 +255,64 @@ describe('DKIM and the transports on the fast path', () => {
     for (const name of DKIM_HEADERS.toLowerCase().split(':')) expect(h, name).toContain(name);
   }
 
-  it('nodemailer signs the raw message: it verifies, h= covering every list header', async () => {
+  /**
+   * paperboy's signature on an assembled message, and the one nodemailer writes when it signs the
+   * same unsigned bytes: they must be the same field, byte for byte.
+   */
+  async function expectNodemailerSignature(content: MessageContent, r: Recipient): Promise<Buffer> {
+    const m = buildMessage(content, r, signed);
+    expect(m.dkim).toBeUndefined();
+    const raw = m.raw as Buffer;
+    // The first field, folded lines included.
+    const end = (/\r\n(?![ \t])/.exec(raw.toString('latin1'))?.index ?? -2) + 2;
+    const ours = raw.subarray(0, end).toString('latin1');
+    expect(ours).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=papers\.example\.org;/);
+    const unsigned = raw.subarray(end);
+    const theirs = await composeMessage({ ...m, raw: unsigned, ...dkimOptions(signed) });
+    expect(theirs.message.subarray(0, end).toString('latin1')).toBe(ours);
+    // The rest as it was (nodemailer ends a message that does not end with a line break with one).
+    expect(theirs.message.subarray(0, raw.length)).toEqual(raw);
+    await expectSigned(raw);
+    return raw;
+  }
+
+  it('paperboy signs the assembled message: it verifies, h= covering every list header, the field nodemailer writes', async () => {
     const content = await renderDigest(templates, samples.slice(0, 10), DATE, view);
-    const m = buildMessage(content, recipient({ name: 'Zoë' }), signed);
-    expect(m.dkim).toBeDefined();
-    const out = await composeMessage(m);
-    expect(out.messageId).toBe(recipient().messageId);
-    expect(out.envelope).toEqual(m.envelope);
-    await expectSigned(out.message);
-    // The signed message is the assembled one with the signature in front.
-    expect(out.message.subarray(out.message.length - (m.raw as Buffer).length)).toEqual(m.raw);
+    const raw = await expectNodemailerSignature(content, recipient({ name: 'Zoë Ångström' }));
+    // Sent through nodemailer as it is: the signature in front of the assembled message.
+    const out = await composeMessage(buildMessage(content, recipient({ name: 'Zoë Ångström' }), signed));
+    expect(out.message.subarray(0, 16).toString()).toBe('DKIM-Signature: ');
+    expect(out.message.length).toBe(raw.length);
+    // A changed body breaks the signature: the check is real.
+    const tampered = Buffer.from(raw);
+    const at = tampered.indexOf('e', tampered.indexOf('\r\n\r\n') + 200);
+    tampered[at] = 'E'.charCodeAt(0);
+    const bad = (await verify(tampered)).results[0]?.status;
+    expect(bad?.result).toBe('neutral');
+    expect(bad?.comment).toBe('body hash did not verify');
+  });
+
+  it('signs bodies whose canonical form differs from the bytes: runs of spaces and tabs, trailing blanks, empty lines', async () => {
+    const text = [
+      'Title  with   runs\tof\t\tblanks',
+      '',
+      '',
+      `   indented line with a link ${MARKERS.unsubscribeUrl}   `,
+      `\t${MARKERS.email}\t`,
+      'trailing blanks    ',
+      '',
+      '',
+      '',
+    ].join('\n');
+    const html = `<p>  a  b  </p>\n\n\n<a href="${MARKERS.preferencesUrl}">prefs</a>  \t\n\n\n`;
+    for (const content of [
+      { subject: 'Blanks', text, html },
+      { subject: 'Text only', text, html: '' },
+      { subject: 'Ends inside a line', text: `${MARKERS.email} no final line break   `, html: '' },
+      { subject: 'Empty', text: '', html: '' },
+    ]) {
+      await expectNodemailerSignature(content, recipient({ email: 'ada.lovelace@example.com' }));
+    }
   });
 
   it('the outbox writes the raw message as it is, named after its Message-ID, signed when DKIM is set', async () => {
