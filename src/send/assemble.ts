@@ -183,17 +183,13 @@ const dkimTemplates = new WeakMap<MessageTemplate, DkimTemplate>();
 function dkimTemplate(t: MessageTemplate): DkimTemplate {
   let d = dkimTemplates.get(t);
   if (d) return d;
-  // The header section ends with the first empty line: in the static chunk after the personal
-  // headers (which end with a line break), either at its start or after a field of its own.
+  // The header section ends with the first empty line, in the static chunk after the personal
+  // headers (messageTemplate: MIME-Version, Content-Type, then the empty line).
   const after = t.chunks.findIndex((c) => !Buffer.isBuffer(c) && c.slot === 'headers') + 1;
   const first = t.chunks[after];
-  if (!Buffer.isBuffer(first)) throw new Error('DKIM: the template has no header section after the personal headers');
-  let offset = 2;
-  if (first[0] !== 0x0d || first[1] !== 0x0a) {
-    const at = first.indexOf('\r\n\r\n');
-    if (at < 0) throw new Error('DKIM: the template has no empty line after its headers');
-    offset = at + 4;
-  }
+  const at = Buffer.isBuffer(first) ? first.indexOf('\r\n\r\n') : -1;
+  if (at < 0) throw new Error('DKIM: the template has no empty line after its headers');
+  const offset = at + 4;
   const pieces = t.chunks.map((c, i) =>
     i < after || !Buffer.isBuffer(c) ? undefined : canonicalPiece(i === after ? c.subarray(offset) : c),
   );

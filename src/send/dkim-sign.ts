@@ -1,4 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
+import MessageParser from 'nodemailer/lib/dkim/message-parser';
 import sign from 'nodemailer/lib/dkim/sign';
 
 /**
@@ -126,26 +127,14 @@ export interface DkimSigning {
 }
 
 /**
- * The DKIM-Signature field (with its CRLF) for a message whose header section is `headers` (the
- * bytes up to, not including, the empty line) and whose body hashes to `bh`.
+ * The DKIM-Signature field (with its CRLF) for a message whose header section is `headers` (its
+ * bytes through the empty line that ends it) and whose body hashes to `bh`.
  */
 export function signatureField(headers: Buffer, bh: string, d: DkimSigning): string {
-  // Parsed as nodemailer's signer parses them: one entry per field, folded lines joined with LF.
-  const lines: { key: string; line: string }[] = [];
-  for (const raw of headers.toString('latin1').split(/\r?\n/)) {
-    const last = lines.at(-1);
-    if (last && /^[ \t]/.test(raw)) last.line += `\n${raw}`;
-    else if (/[^ \t\r]/.test(raw)) {
-      lines.push({
-        key: raw
-          .substring(0, raw.indexOf(':'))
-          .replace(/^[ \t]+|[ \t]+$/g, '')
-          .toLowerCase(),
-        line: raw,
-      });
-    }
-  }
-  const field = sign(lines, 'sha256', bh, {
+  // The fields as nodemailer's signer reads them (its own parser; one small object per message).
+  const parser = new MessageParser();
+  parser.rawHeaders = headers;
+  const field = sign(parser.parseHeaders(), 'sha256', bh, {
     domainName: d.domain,
     keySelector: d.selector,
     privateKey: d.key,

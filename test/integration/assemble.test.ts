@@ -279,10 +279,9 @@ describe('DKIM and the transports on the fast path', () => {
   it('paperboy signs the assembled message: it verifies, h= covering every list header, the field nodemailer writes', async () => {
     const content = await renderDigest(templates, samples.slice(0, 10), DATE, view);
     const raw = await expectNodemailerSignature(content, recipient({ name: 'Zoë Ångström' }));
-    // Sent through nodemailer as it is: the signature in front of the assembled message.
-    const out = await composeMessage(buildMessage(content, recipient({ name: 'Zoë Ångström' }), signed));
-    expect(out.message.subarray(0, 16).toString()).toBe('DKIM-Signature: ');
-    expect(out.message.length).toBe(raw.length);
+    // Sent through nodemailer as it is: the signed bytes, nothing added or signed again.
+    const m = buildMessage(content, recipient({ name: 'Zoë Ångström' }), signed);
+    expect((await composeMessage(m)).message).toEqual(m.raw);
     // A changed body breaks the signature: the check is real.
     const tampered = Buffer.from(raw);
     const at = tampered.indexOf('e', tampered.indexOf('\r\n\r\n') + 200);
