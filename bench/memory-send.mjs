@@ -1,19 +1,16 @@
 // The measured half of bench/memory.ts: one send of a filled store into a discarding transport, on
 // plain Node and the built JavaScript (dist/, as `paperboy send` runs after `npm install`). Prints
 // {sent, seconds, peakMb, mb} as JSON.   node bench/memory-send.mjs DIR
+// First, as the `paperboy` command does (bin/paperboy.js): the heap setting.
+import '../dist/small-heap.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-
-// As the `paperboy` command does (bin/paperboy.js): the heap setting first, then the app. Imported
-// statically, the app's modules would be loaded before the setting runs (ESM loads a whole import
-// graph before it runs any of it), and loading them grows V8's young generation for good.
-await import('../dist/small-heap.js');
-const { pino } = await import('pino');
-const { loadConfig } = await import('../dist/config.js');
-const { createContext } = await import('../dist/pipeline/context.js');
-const { runDigest } = await import('../dist/pipeline/run-digest.js');
-const { benchEnv } = await import('./env.mjs');
+import { pino } from 'pino';
+import { loadConfig } from '../dist/config.js';
+import { createContext } from '../dist/pipeline/context.js';
+import { runDigest } from '../dist/pipeline/run-digest.js';
+import { benchEnv } from './env.mjs';
 
 const dir = process.argv[2];
 const config = loadConfig(benchEnv(dir), dir);

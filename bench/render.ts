@@ -7,7 +7,7 @@
 //   naive     Handlebars + MJML + nodemailer per recipient
 // Targets (issue 7): fast ≤ 50 µs per recipient and ≥ 50× faster than naive.
 //   node --import tsx bench/render.ts [recipients=20000] [naive=40]
-// First, as the `paperboy` command does (bin/paperboy.js): the heap setting, before anything loads.
+// First, as the `paperboy` command does (bin/paperboy.js): the heap setting.
 import '../src/small-heap.js';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

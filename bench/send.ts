@@ -7,7 +7,7 @@
 // Run twice: against a discarding sink (the relay costs nothing: CPU-bound on both sides of a 2-core
 // machine) and against a sink taking 5 ms per message (a latency-bound relay, as real ones are).
 //   node --import tsx bench/send.ts [subscribers=20000] [pool=5] [sink delays in ms=0,5]
-// First, as the `paperboy` command does (bin/paperboy.js): the heap setting, before anything loads.
+// First, as the `paperboy` command does (bin/paperboy.js): the heap setting.
 import '../src/small-heap.js';
 import { performance } from 'node:perf_hooks';
 import nodemailer from 'nodemailer';
