@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * What a token lets its holder do. A token signed for one purpose never passes as another:
@@ -12,9 +12,16 @@ export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce' 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B36 = /^[0-9a-z]{1,11}$/;
 
+/** The secret as a key object, made once: a send signs two or three links per message. */
+let keyOf: { secret: string; key: KeyObject } | null = null;
+function hmacKey(secret: string): KeyObject {
+  if (keyOf?.secret !== secret) keyOf = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return keyOf.key;
+}
+
 function mac(secret: string, purpose: TokenPurpose, id: number, issuedAt: number | null): Buffer {
   const time = issuedAt === null ? '' : `:${issuedAt}`;
-  return createHmac('sha256', secret).update(`paperboy:${purpose}:${id}${time}`).digest();
+  return createHmac('sha256', hmacKey(secret)).update(`paperboy:${purpose}:${id}${time}`).digest();
 }
 
 function parseB36(s: string | undefined): number | null {
@@ -76,6 +83,6 @@ export function verifyTimedToken(
 
 /** A Message-ID that is the same every time this delivery is tried: `<date.id.hash@domain>`. */
 export function deliveryMessageId(secret: string, date: string, subscriberId: number, domain: string): string {
-  const h = createHmac('sha256', secret).update(`paperboy:message-id:${date}:${subscriberId}`).digest('hex');
+  const h = createHmac('sha256', hmacKey(secret)).update(`paperboy:message-id:${date}:${subscriberId}`).digest('hex');
   return `<${date}.${subscriberId}.${h.slice(0, 16)}@${domain}>`;
 }
