@@ -5,7 +5,8 @@
  * A piece is encoded from column 0 and, unless it is the last of its part, ends at column 0 too —
  * with its own line break, or with a soft line break (`=` CRLF) that decoders remove. So pieces
  * join by concatenation with no state carried across: decoding the joined text gives the joined
- * input. Lines are at most 76 characters, the soft break's `=` included; hard line breaks are CRLF.
+ * input. Lines are at most 76 characters, the soft break's `=` included; hard line breaks are CRLF;
+ * no line starts with a dot.
  */
 
 const MAX_LINE = 76;
@@ -41,13 +42,20 @@ export function qpEncode(s: string, last: boolean): Buffer {
       const next = i + 1 < n ? input[i + 1] : undefined;
       literal = next === undefined ? !last : next !== 0x0a;
     }
-    const width = literal ? 1 : 3;
+    let width = literal ? 1 : 3;
     // Room for the `=` of a soft break must stay on the line.
     if (col + width > MAX_LINE - 1) {
       out[pos++] = 0x3d;
       out[pos++] = 0x0d;
       out[pos++] = 0x0a;
       col = 0;
+    }
+    if (b === 0x2e && col === 0) {
+      // A dot that starts a line is written =2E: SMTP would otherwise have to double it (RFC 5321
+      // §4.5.2), and nodemailer does that by copying the whole message into a new buffer, for
+      // every message. With none, the assembled bytes go to the socket as they are.
+      literal = false;
+      width = 3;
     }
     if (literal) out[pos++] = b;
     else {

@@ -75,7 +75,7 @@ function rawField(m: ParsedMail, name: string): string[] {
     );
 }
 
-/** CRLF only; header lines folded within 78 characters where they can be, body lines within 76 (quoted-printable). */
+/** CRLF only; header lines folded within 78 characters where they can be, body lines within 76 (quoted-printable), none starting with a dot. */
 function expectWellFormed(raw: Buffer): void {
   const s = raw.toString('utf8');
   expect(s.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
@@ -86,7 +86,11 @@ function expectWellFormed(raw: Buffer): void {
     // Longer than 78 only when one word (a long link) leaves nowhere to fold.
     if (line.length > 78) expect(line.trim(), line).not.toMatch(/\s/);
   }
-  for (const line of rest.join('\r\n\r\n').split('\r\n')) expect(line.length, line).toBeLessThanOrEqual(76);
+  for (const line of rest.join('\r\n\r\n').split('\r\n')) {
+    expect(line.length, line).toBeLessThanOrEqual(76);
+    // Nothing for SMTP to dot-stuff: the bytes go to the socket as they are (qp.ts).
+    expect(line.startsWith('.'), line).toBe(false);
+  }
 }
 
 /** The same message both ways: assembled (fast) and composed by nodemailer (standard), parsed. */

@@ -36,6 +36,7 @@ describe('quoted-printable pieces', () => {
           expect(line.length).toBeLessThanOrEqual(76);
           expect(line).not.toMatch(/[ \t]$/);
           expect(line).toMatch(/^[\x20-\x7e\t]*$/);
+          expect(line.startsWith('.')).toBe(false);
         }
       }),
       { numRuns: 500 },
@@ -49,5 +50,12 @@ describe('quoted-printable pieces', () => {
     expect(qpEncode('', true).length).toBe(0);
     expect(qpEncode('a=b', true).toString()).toBe('a=3Db');
     expect(qpEncode('x'.repeat(80), true).toString()).toBe(`${'x'.repeat(75)}=\r\nxxxxx`);
+  });
+
+  it('writes a dot that would start a line as =2E, so that SMTP has nothing to escape', () => {
+    expect(qpEncode('.mj-column { width: 100% }\n.x', true).toString()).toBe('=2Emj-column { width: 100% }\r\n=2Ex');
+    expect(qpEncode('a.b ...\n', false).toString()).toBe('a.b ...\r\n');
+    // A dot pushed to the start of a line by a soft break.
+    expect(qpEncode(`${'x'.repeat(75)}.y`, true).toString()).toBe(`${'x'.repeat(75)}=\r\n=2Ey`);
   });
 });
