@@ -269,6 +269,13 @@ function claimed(r: ClaimRow): ClaimedDelivery {
   };
 }
 
+/** A batch on SQLite: digest, after id, through id, limit. */
+export const CLAIM_SQLITE = `select d.id, d.subscriber_id, d.message_id, d.attempts, d.edition_id,
+    s.email, s.name, s.status, s.paused_until, s.soft_bounces
+  from deliveries d join subscribers s on s.id = d.subscriber_id
+  where d.digest_id = ? and d.status = 'pending' and d.id > ? and d.id <= ?
+  order by d.id limit ?`;
+
 /**
  * The same on SQLite with two prepared statements: the batch is read, then every pending row of
  * the digest from after `afterId` through the batch's last id is marked — exactly the rows read,
@@ -282,13 +289,7 @@ function claimBatchSqlite(
   afterId: number,
   throughId: number | undefined,
 ): ClaimedDelivery[] {
-  const select = lite.prepare(
-    `select d.id, d.subscriber_id, d.message_id, d.attempts, d.edition_id,
-       s.email, s.name, s.status, s.paused_until, s.soft_bounces
-     from deliveries d join subscribers s on s.id = d.subscriber_id
-     where d.digest_id = ? and d.status = 'pending' and d.id > ? and d.id <= ?
-     order by d.id limit ?`,
-  );
+  const select = lite.prepare(CLAIM_SQLITE);
   const mark = lite.prepare(
     `update deliveries set status = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
      where digest_id = ? and status = 'pending' and id > ? and id <= ?`,
@@ -409,35 +410,24 @@ export async function recordAttempt(db: Db, id: number, error: string): Promise<
 }
 
 /**
- * A digest's deliveries by status, from indexes only: its rows (the unique index on digest and
- * subscriber), those pending or in flight and those failed or skipped (partial indexes, migration
- * 0009); the rest are sent. No index holds sent rows, so that sending one moves no index entry in.
+ * A digest's deliveries by status, in one statement (one snapshot, one round trip) and from
+ * indexes only: its rows (the unique index on digest and subscriber), those pending or in flight
+ * and those failed or skipped (partial indexes, migration 0009); the rest are sent. No index holds
+ * sent rows, so that sending one moves no index entry.
  */
+export function deliveryCountsQuery(digestId: number) {
+  const of = (status: DeliveryStatus) =>
+    sql`(select count(*) from deliveries where digest_id = ${digestId} and status = ${sql.lit(status)})`;
+  return sql<Record<'total' | 'pending' | 'sending' | 'failed' | 'skipped', number | string>>`select
+    (select count(*) from deliveries where digest_id = ${digestId}) as total,
+    ${of('pending')} as pending, ${of('sending')} as sending, ${of('failed')} as failed, ${of('skipped')} as skipped`;
+}
+
 export async function deliveryCounts(db: Db, digestId: number): Promise<DeliveryCounts> {
-  const total = await db
-    .selectFrom('deliveries')
-    .select(db.fn.countAll<number>().as('n'))
-    .where('digest_id', '=', digestId)
-    .executeTakeFirst();
-  const counts: DeliveryCounts = { pending: 0, sending: 0, sent: Number(total?.n ?? 0), failed: 0, skipped: 0 };
-  for (const pair of [
-    ['pending', 'sending'],
-    ['failed', 'skipped'],
-  ] as const) {
-    const rows = await db
-      .selectFrom('deliveries')
-      .select(['status', db.fn.countAll<number>().as('n')])
-      .where('digest_id', '=', digestId)
-      // `or`, not `in`: the form of the partial indexes' conditions, which the planner matches.
-      .where((eb) => eb.or([eb('status', '=', pair[0]), eb('status', '=', pair[1])]))
-      .groupBy('status')
-      .execute();
-    for (const r of rows) {
-      counts[r.status as DeliveryStatus] = Number(r.n);
-      counts.sent -= Number(r.n);
-    }
-  }
-  return counts;
+  const r = (await deliveryCountsQuery(digestId).execute(db)).rows[0];
+  const n = (k: keyof NonNullable<typeof r>) => Number(r?.[k] ?? 0);
+  const counts = { pending: n('pending'), sending: n('sending'), failed: n('failed'), skipped: n('skipped') };
+  return { ...counts, sent: n('total') - counts.pending - counts.sending - counts.failed - counts.skipped };
 }
 
 export async function failedDeliveries(
