@@ -1,21 +1,53 @@
 import type { SmtpError } from './transport.js';
 
 export type Failure =
-  /** 4xx: the server asks to try again later. */
+  /** 4xx to the recipient or the message: the server asks to try again later. */
   | 'temporary'
-  /** 5xx: the server refused this message for good. */
+  /** 5xx to the recipient or the message: the server refused this message for good. */
   | 'permanent'
-  /** No SMTP reply at all (connection refused, timeout, TLS): the relay is not there, not the address's fault. */
-  | 'connection';
+  /**
+   * No SMTP reply at all (connection refused, timeout, TLS), or a 4xx before the recipient was named
+   * (greeting, login, sender: the relay is busy): the relay is not there, not the address's fault.
+   */
+  | 'connection'
+  /**
+   * A 5xx before the recipient was named: the relay refused the login, the sender or the message
+   * size. A setting is wrong; nothing is the address's fault and no retry can help.
+   */
+  | 'refused';
 
-/** How a failed send is treated, from nodemailer's error. */
+/** The SMTP commands whose reply is about this recipient or this message (nodemailer's `command`). */
+const ABOUT_THE_MESSAGE = new Set(['RCPT TO', 'DATA']);
+
+/**
+ * How a failed send is treated, from nodemailer's error. Only a reply to RCPT TO or to the message
+ * itself says anything about the address: a refused login (535) or sender (550 at MAIL FROM) would
+ * otherwise mark every reader of the list as bounced, one by one.
+ */
 export function classifyFailure(err: SmtpError): Failure {
   const code = err.responseCode;
-  if (typeof code === 'number') {
-    if (code >= 500) return 'permanent';
-    if (code >= 400) return 'temporary';
+  if (typeof code !== 'number' || code < 400) {
+    // nodemailer's own checks, before or without a reply: an address it cannot send to is that
+    // address's problem; a sender, login or message it refuses is a setting's.
+    if (err.code === 'EENVELOPE') return /recipient/i.test(err.message) ? 'permanent' : 'refused';
+    if (err.code === 'EAUTH' || err.code === 'EMESSAGE' || err.code === 'EREQUIRETLS') return 'refused';
+    return 'connection';
   }
-  return 'connection';
+  const aboutMessage = err.command === undefined || ABOUT_THE_MESSAGE.has(err.command);
+  if (!aboutMessage) return code >= 500 ? 'refused' : 'connection';
+  return code >= 500 ? 'permanent' : 'temporary';
+}
+
+/** What to fix when the relay refused a send before the recipient (a `refused` failure). */
+export function refusedHint(err: SmtpError): string {
+  const command = err.command ?? '';
+  if (err.code === 'EAUTH' || command.startsWith('AUTH')) {
+    return 'the relay refused the login: check the user name and password in PAPERBOY_SMTP_URL (percent-encode special characters); deliveries not yet sent stay pending';
+  }
+  if (command === 'MAIL FROM') {
+    return 'the relay refused the sender or the message: check that PAPERBOY_FROM (and PAPERBOY_BOUNCE_DOMAIN, if set) is an address this relay may send from, and its size limit; deliveries not yet sent stay pending';
+  }
+  return "check PAPERBOY_SMTP_URL and the relay's log; deliveries not yet sent stay pending";
 }
 
 /** Backoff before retry `attempt` (1-based): base, 2×base, 4×base … capped at 5 minutes. */

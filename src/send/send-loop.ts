@@ -8,7 +8,7 @@ import { MessageBuffers } from './assemble.js';
 import { ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
-import { backoffMs, classifyFailure, failureText } from './retry.js';
+import { backoffMs, classifyFailure, failureText, refusedHint } from './retry.js';
 import type { OutgoingMessage, SmtpError, Transport } from './transport.js';
 
 export interface SendLoopOptions {
@@ -138,6 +138,13 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         // moment at most `concurrency` messages are on the wire or accepted-but-unrecorded, which
         // is all a crash can send twice.
         const release = await slots.acquire();
+        if (stopped()) {
+          // The relay refused or went away (or the send was stopped) while this message waited
+          // for its connection: it is not tried, and goes in a later run.
+          release();
+          await releaseDelivery(o.db, d.id, null);
+          return;
+        }
         try {
           await pace.acquire();
           await o.transport.send(message);
@@ -156,6 +163,16 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
           await bounce(d, 'hard', err, text);
           return;
         }
+        if (kind === 'refused') {
+          // A setting is wrong (login, sender): every message would be refused alike. Nothing is
+          // wrong with this address: it stays pending, and the send stops with what to fix.
+          // (Set before the first await: the senders waiting for this connection see it.)
+          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} refused the send: ${text}`, {
+            hint: refusedHint(err),
+          });
+          await releaseDelivery(o.db, d.id, text);
+          return;
+        }
         if (attempt > o.retries) {
           if (kind === 'temporary') {
             await settle(d, 'failed', `${text} (after ${attempt} attempts)`);
@@ -163,10 +180,11 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
             return;
           }
           // The relay itself is unreachable: nothing is wrong with this address. Leave it pending for the next run.
-          await releaseDelivery(o.db, d.id, text);
-          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} is unreachable: ${text}`, {
+          const what = err.responseCode === undefined ? 'is unreachable' : 'did not take the message';
+          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} ${what}: ${text}`, {
             hint: 'deliveries not yet sent stay pending; run the send again when the server is back',
           });
+          await releaseDelivery(o.db, d.id, text);
           return;
         }
         await recordAttempt(o.db, d.id, text);

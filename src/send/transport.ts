@@ -30,4 +30,6 @@ export interface SmtpError extends Error {
   responseCode?: number;
   response?: string;
   code?: string;
+  /** The SMTP command the server answered (nodemailer's: 'CONN', 'EHLO', 'AUTH PLAIN', 'MAIL FROM', 'RCPT TO', 'DATA', …). */
+  command?: string;
 }

@@ -20,30 +20,54 @@ export interface SmtpSink {
   rcptAttempts: Map<string, number>;
   /** Connections opened so far. */
   connections: () => number;
+  /** AUTH attempts so far (with `auth` set), accepted or not. */
+  logins: () => number;
+  /** MAIL FROM commands so far, accepted or not. */
+  mailFroms: () => number;
   to(address: string): Received[];
   close(): Promise<void>;
 }
 
 /**
  * A real SMTP server (smtp-server) on 127.0.0.1 and a free port, keeping every message it accepts,
- * parsed with mailparser. `rcpt` may answer a given address with a 4xx or 5xx code.
+ * parsed with mailparser. `rcpt` may answer a given address with a 4xx or 5xx code, `mailFrom` the
+ * sender; with `auth` the server requires a login and refuses any other (535).
  */
 export async function startSmtpSink(
   rcpt: RcptRule = () => null,
-  /** How long the server takes to accept message n (1-based): a number, or a function of n. */
-  opts: { delayMs?: number | ((n: number) => number) } = {},
+  opts: {
+    /** How long the server takes to accept message n (1-based): a number, or a function of n. */
+    delayMs?: number | ((n: number) => number);
+    auth?: { user: string; pass: string };
+    mailFrom?: (address: string) => { code: number; message: string } | null;
+  } = {},
 ): Promise<SmtpSink> {
   let accepted = 0;
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   let connections = 0;
+  let logins = 0;
+  let mailFroms = 0;
+  const refuse = (rule: { code: number; message: string }) =>
+    Object.assign(new Error(rule.message), { responseCode: rule.code });
   const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
+    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    authOptional: !opts.auth,
+    allowInsecureAuth: true,
     logger: false,
     onConnect(_session, cb) {
       connections++;
       cb();
+    },
+    onAuth(auth, _session, cb) {
+      logins++;
+      if (auth.username === opts.auth?.user && auth.password === opts.auth?.pass) cb(null, { user: auth.username });
+      else cb(refuse({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
+    },
+    onMailFrom(address, _session, cb) {
+      mailFroms++;
+      const rule = opts.mailFrom?.(address.address);
+      cb(rule ? refuse(rule) : undefined);
     },
     onRcptTo(address, _session, cb) {
       const addr = address.address.toLowerCase();
@@ -51,9 +75,7 @@ export async function startSmtpSink(
       rcptAttempts.set(addr, attempt);
       const rule = rcpt(addr, attempt);
       if (rule) {
-        const err = new Error(rule.message) as Error & { responseCode: number };
-        err.responseCode = rule.code;
-        cb(err);
+        cb(refuse(rule));
         return;
       }
       cb();
@@ -91,6 +113,8 @@ export async function startSmtpSink(
     received,
     rcptAttempts,
     connections: () => connections,
+    logins: () => logins,
+    mailFroms: () => mailFroms,
     to: (address) => received.filter((r) => r.rcptTo.includes(address)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -218,14 +218,7 @@ describe('send over SMTP', () => {
     await sink.close();
 
     await expect(runDigest(app.ctx, { date: DATE })).rejects.toMatchObject({ code: 'ESEND' });
-    const digest = await findDigest(app.ctx.db, DATE);
-    expect(await deliveryCounts(app.ctx.db, digest?.id ?? 0)).toEqual({
-      pending: 3,
-      sending: 0,
-      sent: 0,
-      failed: 0,
-      skipped: 0,
-    });
+    await expectOnlyPending(app, 3);
 
     const bob = await findSubscriberByEmail(app.ctx.db, 'bob@example.com');
     await setSubscriberStatus(app.ctx.db, bob?.id ?? 0, 'unsubscribed');
@@ -239,5 +232,105 @@ describe('send over SMTP', () => {
       skipped: 1,
     });
     expect(sink.received.map((r) => r.rcptTo[0]).sort()).toEqual(['ada@example.com', 'carol@example.com']);
+  });
+});
+
+/** The date's ledger holds `n` deliveries, every one still pending (nothing sent, failed or skipped). */
+async function expectOnlyPending(t: TestApp, n: number): Promise<void> {
+  const digest = await findDigest(t.ctx.db, DATE);
+  expect(await deliveryCounts(t.ctx.db, digest?.id ?? 0)).toEqual({
+    pending: n,
+    sending: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+  });
+}
+
+/** Every reader still active with no bounce on record, and nothing in the bounces table. */
+async function nobodyBounced(t: TestApp, readers: readonly string[]): Promise<void> {
+  for (const email of readers) {
+    const s = await findSubscriberByEmail(t.ctx.db, email);
+    expect({ email, status: s?.status, softBounces: s?.softBounces }).toEqual({
+      email,
+      status: 'active',
+      softBounces: 0,
+    });
+  }
+  const bounces = await t.ctx.db
+    .selectFrom('bounces')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  expect(Number(bounces.n)).toBe(0);
+}
+
+const READERS = Array.from({ length: 24 }, (_, i) => `reader${i + 1}@example.com`);
+
+describe('a relay that refuses the session, not the reader', () => {
+  it('a wrong SMTP password bounces nobody: the send stops at once with the reply and what to fix, every delivery stays pending, and the fixed setting sends each reader one message', async () => {
+    sink = await startSmtpSink(() => null, { auth: { user: 'paperboy', pass: 'right' } });
+    app = await startTestApp({ PAPERBOY_SMTP_URL: `smtp://paperboy:wrong@127.0.0.1:${sink.port}` });
+    await addActive(app, ...READERS);
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toBe(
+      `SMTP 127.0.0.1:${sink.port} refused the send: 535 5.7.8 Authentication credentials invalid`,
+    );
+    expect((err as { hint?: string }).hint).toContain('check the user name and password in PAPERBOY_SMTP_URL');
+    await expectOnlyPending(app, 24);
+    await nobodyBounced(app, READERS);
+    // No retries of a refused login: at most one per connection of the pool (5).
+    expect(sink.logins()).toBeGreaterThan(0);
+    expect(sink.logins()).toBeLessThanOrEqual(5);
+    expect(sink.received).toHaveLength(0);
+
+    await app.restart({ PAPERBOY_SMTP_URL: `smtp://paperboy:right@127.0.0.1:${sink.port}` });
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: 24,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...READERS].sort());
+  });
+
+  it('a sender the relay refuses (550 at MAIL FROM) bounces nobody and names PAPERBOY_FROM', async () => {
+    let refuseSender = true;
+    sink = await startSmtpSink(() => null, {
+      mailFrom: () =>
+        refuseSender ? { code: 550, message: '5.7.1 Sender address rejected: not owned by user' } : null,
+    });
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    await addActive(app, ...READERS);
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toContain('refused the send: 550 5.7.1 Sender address rejected');
+    expect((err as { hint?: string }).hint).toContain('check that PAPERBOY_FROM');
+    await expectOnlyPending(app, 24);
+    await nobodyBounced(app, READERS);
+    expect(sink.mailFroms()).toBeLessThanOrEqual(5);
+
+    refuseSender = false;
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect(report.sent).toBe(24);
+    expect(sink.received).toHaveLength(24);
+  });
+
+  it('a busy relay (421 at MAIL FROM) is retried, then the send stops with the rest pending and no soft bounce', async () => {
+    sink = await startSmtpSink(() => null, {
+      mailFrom: () => ({ code: 421, message: '4.7.0 Too many connections, try again later' }),
+    });
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '2' });
+    await addActive(app, ...READERS);
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toContain('did not take the message: 421 4.7.0 Too many connections');
+    await expectOnlyPending(app, 24);
+    await nobodyBounced(app, READERS);
+    // Retried: the first message went three times (once and two retries).
+    expect(sink.mailFroms()).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure } from '../../src/send/retry.js';
+import { classifyFailure, refusedHint } from '../../src/send/retry.js';
 import { cleanName, normalizeEmail } from '../../src/subscribers/email.js';
 
 describe('addresses', () => {
@@ -32,10 +32,61 @@ describe('addresses', () => {
 });
 
 describe('SMTP failures', () => {
+  const failure = (message: string, fields: { responseCode?: number; code?: string; command?: string }) =>
+    Object.assign(new Error(message), fields);
+
   it('are temporary for 4xx, permanent for 5xx, a connection problem without a code', () => {
-    expect(classifyFailure(Object.assign(new Error('x'), { responseCode: 451 }))).toBe('temporary');
-    expect(classifyFailure(Object.assign(new Error('x'), { responseCode: 550 }))).toBe('permanent');
-    expect(classifyFailure(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toBe('connection');
+    expect(classifyFailure(failure('x', { responseCode: 451 }))).toBe('temporary');
+    expect(classifyFailure(failure('x', { responseCode: 550 }))).toBe('permanent');
+    expect(classifyFailure(failure('x', { code: 'ECONNECTION' }))).toBe('connection');
+  });
+
+  it('blame the address only for a reply to RCPT TO or to the message itself', () => {
+    expect(classifyFailure(failure('x', { responseCode: 450, code: 'EENVELOPE', command: 'RCPT TO' }))).toBe(
+      'temporary',
+    );
+    expect(classifyFailure(failure('x', { responseCode: 550, code: 'EENVELOPE', command: 'RCPT TO' }))).toBe(
+      'permanent',
+    );
+    expect(classifyFailure(failure('x', { responseCode: 552, code: 'EMESSAGE', command: 'DATA' }))).toBe('permanent');
+    expect(classifyFailure(failure('x', { responseCode: 451, code: 'EMESSAGE', command: 'DATA' }))).toBe('temporary');
+  });
+
+  it('are the relay refusing a setting for a 5xx to the login, the sender or the greeting, and retried for a 4xx', () => {
+    expect(classifyFailure(failure('Invalid login', { responseCode: 535, code: 'EAUTH', command: 'AUTH PLAIN' }))).toBe(
+      'refused',
+    );
+    expect(classifyFailure(failure('x', { responseCode: 550, code: 'EENVELOPE', command: 'MAIL FROM' }))).toBe(
+      'refused',
+    );
+    expect(classifyFailure(failure('x', { responseCode: 554, code: 'EPROTOCOL', command: 'CONN' }))).toBe('refused');
+    expect(classifyFailure(failure('x', { responseCode: 421, code: 'EENVELOPE', command: 'MAIL FROM' }))).toBe(
+      'connection',
+    );
+    expect(classifyFailure(failure('x', { responseCode: 421, code: 'EPROTOCOL', command: 'CONN' }))).toBe('connection');
+    expect(classifyFailure(failure('x', { responseCode: 454, code: 'EAUTH', command: 'AUTH LOGIN' }))).toBe(
+      'connection',
+    );
+  });
+
+  it("sort nodemailer's own refusals without a reply: the recipient's, or a setting's", () => {
+    expect(classifyFailure(failure('Invalid recipient "a b"', { code: 'EENVELOPE', command: 'API' }))).toBe(
+      'permanent',
+    );
+    expect(classifyFailure(failure('Invalid sender "x"', { code: 'EENVELOPE', command: 'API' }))).toBe('refused');
+    expect(classifyFailure(failure('Missing credentials for "PLAIN"', { code: 'EAUTH', command: 'API' }))).toBe(
+      'refused',
+    );
+    expect(
+      classifyFailure(failure('Message size larger than allowed 1000', { code: 'EMESSAGE', command: 'MAIL FROM' })),
+    ).toBe('refused');
+    expect(classifyFailure(failure('Timeout', { code: 'ETIMEDOUT', command: 'CONN' }))).toBe('connection');
+  });
+
+  it('name the setting to fix', () => {
+    expect(refusedHint(failure('x', { code: 'EAUTH', command: 'AUTH PLAIN' }))).toContain('PAPERBOY_SMTP_URL');
+    expect(refusedHint(failure('x', { code: 'EENVELOPE', command: 'MAIL FROM' }))).toContain('PAPERBOY_FROM');
+    expect(refusedHint(failure('x', { code: 'EPROTOCOL', command: 'CONN' }))).toContain("the relay's log");
   });
 });
 
