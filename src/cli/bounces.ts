@@ -20,7 +20,7 @@ export function registerBounces(program: Command): void {
         const r = await processBounceMaildir(ctx, dir);
         process.stdout.write(
           `${dir}: ${r.files} reports · ${r.applied} bounces applied (${r.bounced} addresses now bounced) · ` +
-            `${r.duplicates} already applied · ${r.ignored} not ours or not bounces\n`,
+            `${r.duplicates} already applied · ${r.refused} refusals of the message, not bounces · ${r.ignored} not ours or not bounces\n`,
         );
         return EXIT.ok;
       });

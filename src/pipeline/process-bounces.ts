@@ -18,6 +18,11 @@ export interface BounceRunReport {
   duplicates: number;
   /** Reports that name no delivery of ours, or are not bounces. */
   ignored: number;
+  /**
+   * Failures about the message, not the address (policy, content, size: 5.7.1, 5.7.26, 5.3.4):
+   * logged, not applied — a sender setting gone wrong must not mark a provider's readers bounced.
+   */
+  refused: number;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface BounceRunReport {
  * counts once, even when the same file turns up again.
  */
 export async function processBounceMaildir(ctx: AppContext, dir: string): Promise<BounceRunReport> {
-  const report: BounceRunReport = { files: 0, applied: 0, bounced: 0, duplicates: 0, ignored: 0 };
+  const report: BounceRunReport = { files: 0, applied: 0, bounced: 0, duplicates: 0, ignored: 0, refused: 0 };
   const newDir = path.join(dir, 'new');
   const curDir = path.join(dir, 'cur');
   await mkdir(curDir, { recursive: true });
@@ -46,15 +51,26 @@ export async function processBounceMaildir(ctx: AppContext, dir: string): Promis
     }
     if (!delivery && dsn.originalMessageId) delivery = await deliveryByMessageId(ctx.db, dsn.originalMessageId);
 
-    const failures = dsn.recipients.filter((r) => bounceKind(r) !== null);
-    if (!delivery || failures.length === 0) {
+    const failures = dsn.recipients.filter((r) => {
+      const kind = bounceKind(r);
+      return kind === 'hard' || kind === 'soft';
+    });
+    const refusals = delivery ? dsn.recipients.filter((r) => bounceKind(r) === 'refused') : [];
+    for (const r of refusals) {
+      report.refused++;
+      ctx.log.warn(
+        { event: 'bounce.refused', file: name, status: r.status, detail: r.diagnostic },
+        `${r.recipient}: the message was refused (${r.status}), not the address: not a bounce; check the sender's SPF, DKIM and DMARC`,
+      );
+    }
+    if (!delivery || failures.length + refusals.length === 0) {
       report.ignored++;
       ctx.log.info({ event: 'bounce.report.ignored', file: name }, `${name}: no bounce of a delivery of ours`);
     }
     const matched = delivery;
     for (const r of matched ? failures : []) {
       if (!matched) break;
-      const kind = bounceKind(r) ?? 'soft';
+      const kind = bounceKind(r) === 'hard' ? 'hard' : 'soft';
       const outcome = await recordBounce(
         ctx.db,
         {

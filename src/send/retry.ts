@@ -3,8 +3,14 @@ import type { SmtpError } from './transport.js';
 export type Failure =
   /** 4xx to the recipient or the message: the server asks to try again later. */
   | 'temporary'
-  /** 5xx to the recipient or the message: the server refused this message for good. */
+  /** 5xx about the address (no such mailbox, disabled, no route): a hard bounce. */
   | 'permanent'
+  /**
+   * 5xx to this message, not about the address: policy or content (5.7.x, 5.6.x), size (5.3.4,
+   * 5.2.3), protocol, or "relay access denied". The delivery fails without a bounce against the
+   * reader; many in a row mean the relay refuses everything (the send loop stops, `rejectStreak`).
+   */
+  | 'rejected'
   /**
    * No SMTP reply at all (connection refused, timeout, TLS), or a 4xx before the recipient was named
    * (greeting, login, sender: the relay is busy): the relay is not there, not the address's fault.
@@ -35,7 +41,44 @@ export function classifyFailure(err: SmtpError): Failure {
   }
   const aboutMessage = err.command === undefined || ABOUT_THE_MESSAGE.has(err.command);
   if (!aboutMessage) return code >= 500 ? 'refused' : 'connection';
-  return code >= 500 ? 'permanent' : 'temporary';
+  if (code < 500) return 'temporary';
+  return permanentKind(err.response ?? err.message);
+}
+
+/** The enhanced status code (RFC 3463) that follows the reply code: "550 5.1.1 …" → [5, 1, 1]. */
+export function enhancedStatus(reply: string): [number, number, number] | null {
+  const m =
+    /^\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim()) ??
+    /^([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+/**
+ * What a permanent (5.x.x) status says: about the address (X.1 addressing, X.2.1 mailbox
+ * disabled, X.4.1 and X.4.4: the address's domain takes no mail, Microsoft answers an unknown
+ * address 5.4.1), a full mailbox (X.2.2: a soft bounce), or only this message (policy, content,
+ * size, the sending system: 5.7.x, 5.6.x, 5.3.4, 5.4.5 quota …), which says nothing about the reader.
+ */
+export function permanentStatusKind([, subject, detail]: readonly [number, number, number]):
+  | 'address'
+  | 'full'
+  | 'message' {
+  if (subject === 1 || (subject === 2 && detail === 1) || (subject === 4 && (detail === 1 || detail === 4))) {
+    return 'address';
+  }
+  if (subject === 2 && detail === 2) return 'full';
+  return 'message';
+}
+
+/**
+ * A 5xx to the recipient or the message. Without an enhanced code, the reply is taken to be about
+ * the address unless it says the relay refuses to relay.
+ */
+function permanentKind(reply: string): Failure {
+  const status = enhancedStatus(reply);
+  if (!status) return /relay|authenticat/i.test(reply) ? 'rejected' : 'permanent';
+  const kind = permanentStatusKind(status);
+  return kind === 'address' ? 'permanent' : kind === 'full' ? 'temporary' : 'rejected';
 }
 
 /** What to fix when the relay refused a send before the recipient (a `refused` failure). */
@@ -58,4 +101,36 @@ export function backoffMs(attempt: number, baseMs: number): number {
 /** One line for the ledger: "451 4.3.0 Try again later". */
 export function failureText(err: SmtpError): string {
   return (err.response ?? err.message).replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/**
+ * Refusals of the `rejected` kind in a row (no message accepted between them) that mean the relay
+ * refuses every message, not a few readers': at least `REJECT_STREAK` across `REJECT_DOMAINS`
+ * recipient domains (one domain that blocks the list fails its readers and the send goes on), or
+ * `REJECT_STREAK_ONE_DOMAIN` to a single domain.
+ */
+export const REJECT_STREAK = 10;
+export const REJECT_DOMAINS = 3;
+export const REJECT_STREAK_ONE_DOMAIN = 100;
+
+/** Consecutive `rejected` refusals of a send, and whether they mean the relay refuses them all. */
+export class RejectStreak {
+  readonly ids: number[] = [];
+  private readonly domains = new Set<string>();
+
+  /** Counts a refusal; true when the streak now says the relay refuses every message. */
+  add(id: number, email: string): boolean {
+    this.ids.push(id);
+    this.domains.add(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
+    return (
+      (this.ids.length >= REJECT_STREAK && this.domains.size >= REJECT_DOMAINS) ||
+      this.ids.length >= REJECT_STREAK_ONE_DOMAIN
+    );
+  }
+
+  /** A message was accepted: the streak is over. */
+  clear(): void {
+    this.ids.length = 0;
+    this.domains.clear();
+  }
 }

@@ -8,7 +8,7 @@ import { MessageBuffers } from './assemble.js';
 import { ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
-import { backoffMs, classifyFailure, failureText, refusedHint } from './retry.js';
+import { backoffMs, classifyFailure, failureText, RejectStreak, refusedHint } from './retry.js';
 import type { OutgoingMessage, SmtpError, Transport } from './transport.js';
 
 export interface SendLoopOptions {
@@ -97,6 +97,42 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     );
   };
 
+  /**
+   * A 5xx to this message that is not about the address (policy, content, relaying): the delivery
+   * fails and the reader is not bounced. Many in a row across domains mean the relay refuses every
+   * message: the send stops, and those refused in the streak go back to pending with the rest.
+   */
+  const rejects = new RejectStreak();
+  const rejected = async (d: ClaimedDelivery, text: string) => {
+    if (relayDown) {
+      await releaseDelivery(o.db, d.id, text);
+      return;
+    }
+    await settle(d, 'failed', text);
+    o.log.warn(
+      { event: 'delivery.rejected', digest_date: o.digestDate, to: d.email, reply: text },
+      `${d.email}: the relay refused this message (not a bounce)`,
+    );
+    if (relayDown) {
+      // The streak tripped while this one was being recorded.
+      await releaseDelivery(o.db, d.id, text);
+      tally.failed--;
+      return;
+    }
+    if (!rejects.add(d.id, d.email)) return;
+    const ids = rejects.ids.splice(0);
+    rejects.clear();
+    relayDown = new PaperboyError(
+      'ESEND',
+      `${o.transport.description} refused ${ids.length} messages in a row: ${text}`,
+      {
+        hint: "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
+      },
+    );
+    for (const id of ids) await releaseDelivery(o.db, id, text);
+    tally.failed -= ids.length;
+  };
+
   const editions = new Map<number, Promise<MessageContent>>();
   const editionContentCached = (id: number) => {
     let c = editions.get(id);
@@ -149,6 +185,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
           await pace.acquire();
           await o.transport.send(message);
           await settle(d, 'sent', null);
+          rejects.clear();
         } finally {
           release();
         }
@@ -161,6 +198,10 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         if (kind === 'permanent') {
           await settle(d, 'failed', text);
           await bounce(d, 'hard', err, text);
+          return;
+        }
+        if (kind === 'rejected') {
+          await rejected(d, text);
           return;
         }
         if (kind === 'refused') {

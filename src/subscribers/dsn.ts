@@ -1,4 +1,5 @@
 /** RFC 3464 delivery status notifications, read from the raw message text (pure). */
+import { enhancedStatus, permanentStatusKind } from '../send/retry.js';
 
 export interface DsnRecipient {
   recipient: string;
@@ -72,10 +73,17 @@ export function parseDsn(raw: string): ParsedDsn {
   return { messageId, verpTokens, originalMessageId, recipients };
 }
 
-/** A failed 5.x.x is hard, a failed 4.x.x soft; delays and successes are not bounces. */
-export function bounceKind(r: DsnRecipient): 'hard' | 'soft' | null {
+/**
+ * A failed 5.x.x about the address is hard, a full mailbox (5.2.2) or a failed 4.x.x soft; a
+ * failed 5.x.x about the message only (policy, content, size, quota: 5.7.1 spam, 5.7.26 DMARC) is
+ * no bounce of the reader (`refused`): with a sender setting wrong, every reader at one provider
+ * would be marked bounced. Delays and successes are not bounces.
+ */
+export function bounceKind(r: DsnRecipient): 'hard' | 'soft' | 'refused' | null {
   if (r.action !== 'failed') return null;
-  if (r.status.startsWith('5.')) return 'hard';
   if (r.status.startsWith('4.')) return 'soft';
-  return null;
+  const status = r.status.startsWith('5.') ? enhancedStatus(r.status) : null;
+  if (!status) return null;
+  const kind = permanentStatusKind(status);
+  return kind === 'address' ? 'hard' : kind === 'full' ? 'soft' : 'refused';
 }

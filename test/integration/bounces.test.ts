@@ -84,7 +84,7 @@ describe('bounce reports (RFC 3464) from a Maildir', () => {
     writeFileSync(path.join(maildir, 'new', '1795900805.M1P1.mx'), dsn);
 
     const first = await processBounceMaildir(app.ctx, maildir);
-    expect(first).toEqual({ files: 1, applied: 1, bounced: 1, duplicates: 0, ignored: 0 });
+    expect(first).toEqual({ files: 1, applied: 1, bounced: 1, duplicates: 0, ignored: 0, refused: 0 });
     const ada = await sub(app, 'ada@example.com');
     expect(ada).toMatchObject({ status: 'bounced', statusReason: 'hard-bounce' });
     expect((await bouncesOf(app.ctx.db, ada?.id ?? 0)).map((b) => [b.kind, b.source, b.status])).toEqual([
@@ -100,6 +100,7 @@ describe('bounce reports (RFC 3464) from a Maildir', () => {
       bounced: 0,
       duplicates: 0,
       ignored: 0,
+      refused: 0,
     });
     writeFileSync(path.join(maildir, 'new', '1795900999.M2P2.mx'), dsn);
     expect(await processBounceMaildir(app.ctx, maildir)).toEqual({
@@ -108,6 +109,7 @@ describe('bounce reports (RFC 3464) from a Maildir', () => {
       bounced: 0,
       duplicates: 1,
       ignored: 0,
+      refused: 0,
     });
     expect(await bouncesOf(app.ctx.db, ada?.id ?? 0)).toHaveLength(1);
     expect((await sub(app, 'bob@example.com'))?.status).toBe('active');
@@ -146,7 +148,47 @@ describe('bounce reports (RFC 3464) from a Maildir', () => {
       bounced: 1,
       duplicates: 0,
       ignored: 1,
+      refused: 0,
     });
     expect((await sub(app, 'ada@example.com'))?.status).toBe('bounced');
+  });
+
+  it('does not bounce a reader for a refusal of the message (5.7.26 DMARC): logged and counted, the reader stays active', async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_BOUNCE_DOMAIN: 'bounces.papers.example.org' });
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const maildir = path.join(app.dir, 'bounces');
+    mkdirSync(path.join(maildir, 'new'), { recursive: true });
+    const dsnFor = (address: string, status: string, reportId: string) => {
+      const [sent] = sink?.to(address) ?? [];
+      const token = /^bounce\+([^@]+)@/.exec(sent?.mailFrom ?? '')?.[1] ?? '';
+      return readFileSync(path.join(ROOT, 'test', 'fixtures', 'dsn-hard.eml'), 'utf8')
+        .replaceAll('TOKEN_PLACEHOLDER', token)
+        .replaceAll('RECIPIENT_PLACEHOLDER', address)
+        .replaceAll('MESSAGE_ID_PLACEHOLDER', sent?.mail.messageId ?? '')
+        .replaceAll('5.1.1', status)
+        .replace('<20261128070005.4F2A51C0123@mx.example.net>', reportId);
+    };
+    writeFileSync(path.join(maildir, 'new', 'a'), dsnFor('ada@example.com', '5.7.26', '<dmarc@mx.example.net>'));
+    writeFileSync(path.join(maildir, 'new', 'b'), dsnFor('bob@example.com', '5.2.2', '<full@mx.example.net>'));
+
+    expect(await processBounceMaildir(app.ctx, maildir)).toEqual({
+      files: 2,
+      applied: 1,
+      bounced: 0,
+      duplicates: 0,
+      ignored: 0,
+      refused: 1,
+    });
+    expect(await sub(app, 'ada@example.com')).toMatchObject({ status: 'active', softBounces: 0 });
+    const ada = await sub(app, 'ada@example.com');
+    expect(await bouncesOf(app.ctx.db, ada?.id ?? 0)).toEqual([]);
+    // A full mailbox (5.2.2) is a soft bounce, not a hard one.
+    const bob = await sub(app, 'bob@example.com');
+    expect(bob).toMatchObject({ status: 'active', softBounces: 1 });
+    expect((await bouncesOf(app.ctx.db, bob?.id ?? 0)).map((b) => [b.kind, b.source, b.status])).toEqual([
+      ['soft', 'dsn', '5.2.2'],
+    ]);
   });
 });

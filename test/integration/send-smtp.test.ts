@@ -333,4 +333,58 @@ describe('a relay that refuses the session, not the reader', () => {
     // Retried: the first message went three times (once and two retries).
     expect(sink.mailFroms()).toBeGreaterThanOrEqual(3);
   });
+
+  it('a relay that will not relay (554 5.7.1 to every reader) bounces nobody: the send stops after a streak, everything pending, then each reader gets one', async () => {
+    let relaying = false;
+    sink = await startSmtpSink((address) =>
+      relaying ? null : { code: 554, message: `5.7.1 <${address}>: Relay access denied` },
+    );
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    const readers = Array.from({ length: 40 }, (_, i) => `reader${i + 1}@domain${i % 5}.example`);
+    await addActive(app, ...readers);
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toMatch(/refused \d+ messages in a row: 554 5\.7\.1 <[^>]+>: Relay access denied$/);
+    expect((err as { hint?: string }).hint).toContain('the refused deliveries are pending again');
+    await expectOnlyPending(app, 40);
+    await nobodyBounced(app, readers);
+    // Stopped early: the streak (10) and the messages already on their connections, not all 40.
+    const tried = [...sink.rcptAttempts.values()].reduce((a, b) => a + b, 0);
+    expect(tried).toBeGreaterThanOrEqual(10);
+    expect(tried).toBeLessThan(40);
+
+    relaying = true;
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: 40,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...readers].sort());
+  });
+
+  it('a domain that refuses the list (550 5.7.1) fails only its readers, bounces nobody, and the rest are sent', async () => {
+    sink = await startSmtpSink((address) =>
+      address.endsWith('@strict.example') ? { code: 550, message: '5.7.1 Message rejected by policy' } : null,
+    );
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    // Thirty readers of one domain in a row (one import), then others: a streak of one domain.
+    const strict = Array.from({ length: 30 }, (_, i) => `staff${i + 1}@strict.example`);
+    const others = Array.from({ length: 10 }, (_, i) => `reader${i + 1}@open${i % 3}.example`);
+    await addActive(app, ...strict, ...others);
+
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
+      sent: 10,
+      failed: 30,
+      skipped: 0,
+    });
+    expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...others].sort());
+    // The report lists the first 20 failures.
+    expect(report.failures).toHaveLength(20);
+    expect(report.failures.every((f) => f.email.endsWith('@strict.example'))).toBe(true);
+    expect(new Set(report.failures.map((f) => f.error))).toEqual(new Set(['550 5.7.1 Message rejected by policy']));
+    await nobodyBounced(app, [...strict, ...others]);
+  });
 });

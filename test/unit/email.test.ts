@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, refusedHint } from '../../src/send/retry.js';
+import {
+  classifyFailure,
+  enhancedStatus,
+  REJECT_DOMAINS,
+  REJECT_STREAK,
+  REJECT_STREAK_ONE_DOMAIN,
+  RejectStreak,
+  refusedHint,
+} from '../../src/send/retry.js';
 import { cleanName, normalizeEmail } from '../../src/subscribers/email.js';
 
 describe('addresses', () => {
@@ -32,8 +40,10 @@ describe('addresses', () => {
 });
 
 describe('SMTP failures', () => {
-  const failure = (message: string, fields: { responseCode?: number; code?: string; command?: string }) =>
-    Object.assign(new Error(message), fields);
+  const failure = (
+    message: string,
+    fields: { responseCode?: number; response?: string; code?: string; command?: string },
+  ) => Object.assign(new Error(message), fields);
 
   it('are temporary for 4xx, permanent for 5xx, a connection problem without a code', () => {
     expect(classifyFailure(failure('x', { responseCode: 451 }))).toBe('temporary');
@@ -81,6 +91,39 @@ describe('SMTP failures', () => {
       classifyFailure(failure('Message size larger than allowed 1000', { code: 'EMESSAGE', command: 'MAIL FROM' })),
     ).toBe('refused');
     expect(classifyFailure(failure('Timeout', { code: 'ETIMEDOUT', command: 'CONN' }))).toBe('connection');
+  });
+
+  it('read the enhanced status code of a 5xx: only an address problem is a hard bounce', () => {
+    const rcpt = (response: string) =>
+      classifyFailure(failure('x', { responseCode: Number(response.slice(0, 3)), response, command: 'RCPT TO' }));
+    expect(rcpt('550 5.1.1 <a@example.com>: Recipient address rejected: User unknown')).toBe('permanent');
+    expect(rcpt('550-5.1.1 The email account that you tried to reach does not exist.')).toBe('permanent');
+    expect(rcpt('550 5.2.1 Mailbox disabled')).toBe('permanent');
+    expect(rcpt('550 5.4.1 Recipient address rejected: Access denied')).toBe('permanent');
+    expect(rcpt('550 5.4.4 Unable to route')).toBe('permanent');
+    expect(rcpt('550 User unknown')).toBe('permanent');
+    expect(rcpt('552 5.2.2 Mailbox full')).toBe('temporary');
+    expect(rcpt('554 5.7.1 <a@example.com>: Relay access denied')).toBe('rejected');
+    expect(rcpt('554 Relay access denied')).toBe('rejected');
+    expect(rcpt('550-5.7.1 Our system has detected that this message is likely unsolicited mail.')).toBe('rejected');
+    expect(rcpt('550 5.4.5 Daily user sending quota exceeded.')).toBe('rejected');
+    expect(rcpt('552 5.3.4 Message size exceeds fixed limit')).toBe('rejected');
+    expect(enhancedStatus('250 2.0.0 Ok: queued as 1234')).toEqual([2, 0, 0]);
+    expect(enhancedStatus('550 No such user')).toBeNull();
+  });
+
+  it('say the relay refuses every message after a streak across domains, not after one domain refusing its readers', () => {
+    const streak = new RejectStreak();
+    const hits = Array.from({ length: REJECT_STREAK }, (_, i) =>
+      streak.add(i + 1, `r${i}@d${i % REJECT_DOMAINS}.example`),
+    );
+    expect(hits.indexOf(true)).toBe(REJECT_STREAK - 1);
+    streak.clear();
+    expect(streak.ids).toEqual([]);
+    const oneDomain = Array.from({ length: REJECT_STREAK_ONE_DOMAIN }, (_, i) =>
+      streak.add(i + 1, `r${i}@strict.example`),
+    );
+    expect(oneDomain.indexOf(true)).toBe(REJECT_STREAK_ONE_DOMAIN - 1);
   });
 
   it('name the setting to fix', () => {
