@@ -81,6 +81,16 @@ function permanentKind(reply: string): Failure {
   return kind === 'address' ? 'permanent' : kind === 'full' ? 'temporary' : 'rejected';
 }
 
+/**
+ * Whether a 4xx to the recipient or the message that outlived the retries is a soft bounce of the
+ * address: yes for X.1 and X.2 (address, mailbox) or no enhanced code; no for the rest (4.7.1
+ * "Relay access denied" from a relay that defers what it will not relay, policy, the system).
+ */
+export function softBounceCounts(err: SmtpError): boolean {
+  const status = enhancedStatus(err.response ?? err.message);
+  return status === null || status[1] === 1 || status[1] === 2;
+}
+
 /** What to fix when the relay refused a send before the recipient (a `refused` failure). */
 export function refusedHint(err: SmtpError): string {
   const command = err.command ?? '';

@@ -8,7 +8,7 @@ import { MessageBuffers } from './assemble.js';
 import { ledgerWriter } from './ledger-writer.js';
 import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
-import { backoffMs, classifyFailure, failureText, RejectStreak, refusedHint } from './retry.js';
+import { backoffMs, classifyFailure, failureText, RejectStreak, refusedHint, softBounceCounts } from './retry.js';
 import type { OutgoingMessage, SmtpError, Transport } from './transport.js';
 
 export interface SendLoopOptions {
@@ -216,6 +216,11 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         }
         if (attempt > o.retries) {
           if (kind === 'temporary') {
+            if (!softBounceCounts(err)) {
+              // Deferred for policy or by the system, not for the address: no soft bounce.
+              await rejected(d, `${text} (after ${attempt} attempts)`);
+              return;
+            }
             await settle(d, 'failed', `${text} (after ${attempt} attempts)`);
             await bounce(d, 'soft', err, text);
             return;

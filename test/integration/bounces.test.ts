@@ -38,7 +38,7 @@ describe('bounces at send time', () => {
     let acceptFlaky = false;
     sink = await startSmtpSink((a) => {
       if (a === 'full@example.com') return { code: 452, message: '4.2.2 Mailbox full' };
-      if (a === 'flaky@example.com' && !acceptFlaky) return { code: 451, message: '4.7.1 Try later' };
+      if (a === 'flaky@example.com' && !acceptFlaky) return { code: 450, message: '4.2.1 Mailbox busy, try later' };
       return null;
     });
     app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '0' });

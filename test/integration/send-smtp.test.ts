@@ -387,4 +387,19 @@ describe('a relay that refuses the session, not the reader', () => {
     expect(new Set(report.failures.map((f) => f.error))).toEqual(new Set(['550 5.7.1 Message rejected by policy']));
     await nobodyBounced(app, [...strict, ...others]);
   });
+
+  it('a relay that defers what it will not relay (454 4.7.1) soft-bounces nobody: retried, then the send stops with everything pending', async () => {
+    sink = await startSmtpSink((address) => ({ code: 454, message: `4.7.1 <${address}>: Relay access denied` }));
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '1' });
+    const readers = Array.from({ length: 30 }, (_, i) => `reader${i + 1}@domain${i % 4}.example`);
+    await addActive(app, ...readers);
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toMatch(
+      /refused \d+ messages in a row: 454 4\.7\.1 <[^>]+>: Relay access denied \(after 2 attempts\)$/,
+    );
+    await expectOnlyPending(app, 30);
+    await nobodyBounced(app, readers);
+  });
 });

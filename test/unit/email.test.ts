@@ -7,6 +7,7 @@ import {
   REJECT_STREAK_ONE_DOMAIN,
   RejectStreak,
   refusedHint,
+  softBounceCounts,
 } from '../../src/send/retry.js';
 import { cleanName, normalizeEmail } from '../../src/subscribers/email.js';
 
@@ -124,6 +125,15 @@ describe('SMTP failures', () => {
       streak.add(i + 1, `r${i}@strict.example`),
     );
     expect(oneDomain.indexOf(true)).toBe(REJECT_STREAK_ONE_DOMAIN - 1);
+  });
+
+  it('count a 4xx that outlived the retries as a soft bounce only when it is about the address or mailbox', () => {
+    const deferred = (response: string) => failure('x', { responseCode: Number(response.slice(0, 3)), response });
+    expect(softBounceCounts(deferred('452 4.2.2 Mailbox full'))).toBe(true);
+    expect(softBounceCounts(deferred('450 4.1.1 Recipient address rejected: unverified address'))).toBe(true);
+    expect(softBounceCounts(deferred('451 Try again later'))).toBe(true);
+    expect(softBounceCounts(deferred('454 4.7.1 <a@example.com>: Relay access denied'))).toBe(false);
+    expect(softBounceCounts(deferred('451 4.3.0 Temporary system problem'))).toBe(false);
   });
 
   it('name the setting to fix', () => {
