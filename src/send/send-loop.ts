@@ -100,9 +100,12 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   /**
    * A 5xx to this message that is not about the address (policy, content, relaying): the delivery
    * fails and the reader is not bounced. Many in a row across domains mean the relay refuses every
-   * message: the send stops, and those refused in the streak go back to pending with the rest.
+   * message: the send stops, and every delivery this run saw refused so (the streak, and those
+   * refused before the last message that got through) goes back to pending with the rest.
    */
   const rejects = new RejectStreak();
+  /** This run's refused deliveries (the first 10,000): pending again if the streak trips. */
+  const refusedThisRun: number[] = [];
   const rejected = async (d: ClaimedDelivery, text: string) => {
     if (relayDown) {
       await releaseDelivery(o.db, d.id, text);
@@ -119,12 +122,14 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       tally.failed--;
       return;
     }
+    if (refusedThisRun.length < 10_000) refusedThisRun.push(d.id);
     if (!rejects.add(d.id, d.email)) return;
-    const ids = rejects.ids.splice(0);
+    const streak = rejects.ids.length;
     rejects.clear();
+    const ids = refusedThisRun.splice(0);
     relayDown = new PaperboyError(
       'ESEND',
-      `${o.transport.description} refused ${ids.length} messages in a row: ${text}`,
+      `${o.transport.description} refused ${streak} messages in a row: ${text}`,
       {
         hint: "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
       },

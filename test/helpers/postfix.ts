@@ -75,7 +75,7 @@ function userIds(name: string): { uid: number; gid: number } | null {
   return uid && gid ? { uid: Number(uid), gid: Number(gid) } : null;
 }
 
-function mainCf(dir: string, domain: string, owner: { uid: number; gid: number }): string {
+function mainCf(dir: string, domain: string, owner: { uid: number; gid: number }, relayDenied = false): string {
   return `# A private Postfix instance for one test run (test/helpers/postfix.ts); nothing here touches /etc/postfix.
 compatibility_level = 3.6
 queue_directory = ${dir}/queue
@@ -91,8 +91,13 @@ alias_database =
 relayhost =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_recipient_restrictions = permit_mynetworks, reject
+${
+  relayDenied
+    ? // paperboy's loopback client is not trusted: mail to the mailbox domain is taken, mail to
+      // anywhere else is refused as it is by a relay that wants a login ("554 5.7.1 … Relay access denied").
+      'mynetworks = 192.0.2.0/24\nsmtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\nsmtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination'
+    : 'mynetworks = 127.0.0.0/8\nsmtpd_recipient_restrictions = permit_mynetworks, reject'
+}
 smtpd_peername_lookup = no
 smtp_dns_support_level = disabled
 virtual_mailbox_domains = ${domain}
@@ -171,7 +176,13 @@ async function postfix(configDir: string, command: string): Promise<void> {
  * When Postfix is missing or cannot start, this throws an error beginning "Postfix is required for
  * this test: …" naming the reason: the test must fail, not skip.
  */
-export async function startPostfix(opts: { domain?: string } = {}): Promise<PostfixInstance> {
+export async function startPostfix(
+  opts: {
+    domain?: string;
+    /** Refuse to relay to any domain but `domain` (554 5.7.1 Relay access denied), as a relay without the login would. */
+    relayDenied?: boolean;
+  } = {},
+): Promise<PostfixInstance> {
   const domain = opts.domain ?? 'readers.test';
   if (!existsSync(POSTFIX)) {
     throw required(
@@ -221,7 +232,7 @@ export async function startPostfix(opts: { domain?: string } = {}): Promise<Post
   let port = 0;
   try {
     port = await freePort();
-    writeFileSync(path.join(etc, 'main.cf'), mainCf(dir, domain, owner));
+    writeFileSync(path.join(etc, 'main.cf'), mainCf(dir, domain, owner, opts.relayDenied));
     writeFileSync(path.join(etc, 'master.cf'), masterCf(port));
     // `check` validates the files and creates the queue's subfolders with their owners and modes.
     await postfix(etc, 'check');

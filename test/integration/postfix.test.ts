@@ -153,4 +153,35 @@ describe('a digest through a real MTA (Postfix)', () => {
     const bad = await verify(tampered);
     expect(bad.results[0]?.status.result).toBe('fail');
   }, 120_000);
+
+  it('refusing to relay (554 5.7.1) bounces nobody: the readers it takes get the digest, the send stops after a streak, the rest stay pending', async () => {
+    mta = await startPostfix({ domain: 'readers.test', relayDenied: true });
+    const local = ['ada@readers.test', 'bob@readers.test'];
+    const far = Array.from({ length: 30 }, (_, i) => `reader${i + 1}@far${i % 4}.example`);
+    const smtpUrl = mta.smtpUrl;
+    app = await startTestApp({ PAPERBOY_SMTP_URL: smtpUrl });
+    for (const email of [...local, ...far]) await upsertSubscriber(app.ctx.db, { email, name: null, status: 'active' });
+
+    const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ESEND' });
+    expect((err as Error).message).toMatch(
+      /refused \d+ messages in a row: 554 5\.7\.1 <reader\d+@far\d\.example>: Relay access denied$/,
+    );
+    const files = await mta.waitForDelivery(local.length, 60_000);
+    expect(files).toHaveLength(local.length);
+    for (const email of [...local, ...far]) {
+      const s = await findSubscriberByEmail(app.ctx.db, email);
+      expect({ email, status: s?.status, softBounces: s?.softBounces }).toEqual({
+        email,
+        status: 'active',
+        softBounces: 0,
+      });
+      const delivery = await app.ctx.db
+        .selectFrom('deliveries')
+        .select('status')
+        .where('subscriber_id', '=', s?.id ?? 0)
+        .executeTakeFirstOrThrow();
+      expect({ email, status: delivery.status }).toEqual({ email, status: local.includes(email) ? 'sent' : 'pending' });
+    }
+  });
 });
