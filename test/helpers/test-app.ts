@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type Config, type Env, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
-import { upsertSubscriber } from '../../src/store/subscribers.js';
+import { findSubscriberByEmail, upsertSubscriber } from '../../src/store/subscribers.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const SAMPLE = path.join(ROOT, 'samples', 'daily-papers.json');
@@ -116,4 +116,21 @@ export function hfItem(id: string, title: string, upvotes: number, extra: Record
     publishedAt: '2026-11-27T10:00:00.000Z',
     numComments: 1,
   };
+}
+
+/** Every reader still active with no bounce on record, and nothing in the bounces table. */
+export async function expectNobodyBounced(t: TestApp, readers: readonly string[]): Promise<void> {
+  for (const email of readers) {
+    const s = await findSubscriberByEmail(t.ctx.db, email);
+    expect({ email, status: s?.status, softBounces: s?.softBounces }).toEqual({
+      email,
+      status: 'active',
+      softBounces: 0,
+    });
+  }
+  const bounces = await t.ctx.db
+    .selectFrom('bounces')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  expect(Number(bounces.n)).toBe(0);
 }

@@ -6,7 +6,15 @@ import { findSubscriberByEmail, setSubscriberStatus, upsertSubscriber } from '..
 import { signToken } from '../../src/subscribers/tokens.js';
 import { sampleTopTitles } from '../helpers/papers.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { addActive, hfItem, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import {
+  addActive,
+  expectNobodyBounced,
+  hfItem,
+  sourceFile,
+  startTestApp,
+  TEST_SECRET,
+  type TestApp,
+} from '../helpers/test-app.js';
 
 const DATE = '2026-11-28';
 let app: TestApp | undefined;
@@ -247,23 +255,6 @@ async function expectOnlyPending(t: TestApp, n: number): Promise<void> {
   });
 }
 
-/** Every reader still active with no bounce on record, and nothing in the bounces table. */
-async function nobodyBounced(t: TestApp, readers: readonly string[]): Promise<void> {
-  for (const email of readers) {
-    const s = await findSubscriberByEmail(t.ctx.db, email);
-    expect({ email, status: s?.status, softBounces: s?.softBounces }).toEqual({
-      email,
-      status: 'active',
-      softBounces: 0,
-    });
-  }
-  const bounces = await t.ctx.db
-    .selectFrom('bounces')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  expect(Number(bounces.n)).toBe(0);
-}
-
 const READERS = Array.from({ length: 24 }, (_, i) => `reader${i + 1}@example.com`);
 
 describe('a relay that refuses the session, not the reader', () => {
@@ -279,7 +270,7 @@ describe('a relay that refuses the session, not the reader', () => {
     );
     expect((err as { hint?: string }).hint).toContain('check the user name and password in PAPERBOY_SMTP_URL');
     await expectOnlyPending(app, 24);
-    await nobodyBounced(app, READERS);
+    await expectNobodyBounced(app, READERS);
     // No retries of a refused login: at most one per connection of the pool (5).
     expect(sink.logins()).toBeGreaterThan(0);
     expect(sink.logins()).toBeLessThanOrEqual(5);
@@ -309,7 +300,7 @@ describe('a relay that refuses the session, not the reader', () => {
     expect((err as Error).message).toContain('refused the send: 550 5.7.1 Sender address rejected');
     expect((err as { hint?: string }).hint).toContain('check that PAPERBOY_FROM');
     await expectOnlyPending(app, 24);
-    await nobodyBounced(app, READERS);
+    await expectNobodyBounced(app, READERS);
     expect(sink.mailFroms()).toBeLessThanOrEqual(5);
 
     refuseSender = false;
@@ -329,7 +320,7 @@ describe('a relay that refuses the session, not the reader', () => {
     expect(err).toMatchObject({ code: 'ESEND' });
     expect((err as Error).message).toContain('did not take the message: 421 4.7.0 Too many connections');
     await expectOnlyPending(app, 24);
-    await nobodyBounced(app, READERS);
+    await expectNobodyBounced(app, READERS);
     // Retried: the first message went three times (once and two retries).
     expect(sink.mailFroms()).toBeGreaterThanOrEqual(3);
   });
@@ -348,7 +339,7 @@ describe('a relay that refuses the session, not the reader', () => {
     expect((err as Error).message).toMatch(/refused \d+ messages in a row: 554 5\.7\.1 <[^>]+>: Relay access denied$/);
     expect((err as { hint?: string }).hint).toContain('the refused deliveries are pending again');
     await expectOnlyPending(app, 40);
-    await nobodyBounced(app, readers);
+    await expectNobodyBounced(app, readers);
     // Stopped early: the streak (10) and the messages already on their connections, not all 40.
     const tried = [...sink.rcptAttempts.values()].reduce((a, b) => a + b, 0);
     expect(tried).toBeGreaterThanOrEqual(10);
@@ -385,7 +376,7 @@ describe('a relay that refuses the session, not the reader', () => {
     expect(report.failures).toHaveLength(20);
     expect(report.failures.every((f) => f.email.endsWith('@strict.example'))).toBe(true);
     expect(new Set(report.failures.map((f) => f.error))).toEqual(new Set(['550 5.7.1 Message rejected by policy']));
-    await nobodyBounced(app, [...strict, ...others]);
+    await expectNobodyBounced(app, [...strict, ...others]);
   });
 
   it('a relay that defers what it will not relay (454 4.7.1) soft-bounces nobody: retried, then the send stops with everything pending', async () => {
@@ -400,6 +391,6 @@ describe('a relay that refuses the session, not the reader', () => {
       /refused \d+ messages in a row: 454 4\.7\.1 <[^>]+>: Relay access denied \(after 2 attempts\)$/,
     );
     await expectOnlyPending(app, 30);
-    await nobodyBounced(app, readers);
+    await expectNobodyBounced(app, readers);
   });
 });
