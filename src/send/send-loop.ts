@@ -127,13 +127,9 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     const streak = rejects.ids.length;
     rejects.clear();
     const ids = refusedThisRun.splice(0);
-    relayDown = new PaperboyError(
-      'ESEND',
-      `${o.transport.description} refused ${streak} messages in a row: ${text}`,
-      {
-        hint: "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
-      },
-    );
+    relayDown = new PaperboyError('ESEND', `${o.transport.description} refused ${streak} messages in a row: ${text}`, {
+      hint: "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
+    });
     for (const id of ids) await releaseDelivery(o.db, id, text);
     tally.failed -= ids.length;
   };
