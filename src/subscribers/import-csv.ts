@@ -5,6 +5,7 @@ import type { SubscriberStatus } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { type Db, nowIso } from '../store/db.js';
 import { cleanName, normalizeEmail } from './email.js';
+import { undefuse } from './export-csv.js';
 import { parseTopics } from './topics.js';
 
 export interface BadRow {
@@ -50,7 +51,7 @@ const KEEP_BAD = 20;
 
 /** Checks one CSV record; returns the subscriber to import or why the row is rejected. */
 export function checkRow(record: Record<string, string | undefined>, line: number): Row | BadRow {
-  const raw = record.email?.trim() ?? '';
+  const raw = undefuse(record.email?.trim())?.trim() ?? '';
   if (!raw) return { line, reason: 'email is empty' };
   const email = normalizeEmail(raw);
   if (!email) return { line, reason: `${JSON.stringify(raw.slice(0, 80))} is not an email address` };
@@ -62,7 +63,7 @@ export function checkRow(record: Record<string, string | undefined>, line: numbe
     };
   }
   const topics = record.topics === undefined ? null : parseTopics(record.topics);
-  return { email, name: cleanName(record.name), topics, status, line };
+  return { email, name: cleanName(undefuse(record.name)), topics, status, line };
 }
 
 /** Applies one batch of checked rows in one transaction: a multi-row insert for new addresses. */
