@@ -3,9 +3,8 @@ import { isPaperboyError, type PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { watchControl } from '../pipeline/control-watch.js';
 import type { Pacer } from '../send/pacer.js';
-import { relayFor } from '../send/relays.js';
+import { relaysFor, relaysTransport } from '../send/relays.js';
 import { sendPending } from '../send/send-loop.js';
-import { smtpTransport } from '../send/smtp.js';
 import type { Transport } from '../send/transport.js';
 import { nextCount } from '../store/counters.js';
 import { pendingInRange, requeueRange, skipPending } from '../store/deliveries.js';
@@ -35,19 +34,16 @@ export interface SendWorker {
 export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
   const { db, config, log } = ctx;
   const rate = pace ?? clusterPacer(db, config.rateLimit);
-  // Several relays: each worker of the cluster takes the next one in turn (a counter in the store).
+  // Several relays: each worker of the cluster takes the next one in turn (a counter in the store),
+  // and the others stand by for the time its own is out.
   let transport: Transport = ctx.transport;
   let ownTransport = false;
   if (config.smtpUrls.length > 1) {
-    const url = relayFor(config.smtpUrls, await nextCount(db, 'send-workers'));
-    if (url) {
-      transport = smtpTransport(url, { pool: config.smtpPool });
-      ownTransport = true;
-      log.info(
-        { event: 'worker.relay', relay: transport.description },
-        `this worker sends through ${transport.description}`,
-      );
-    }
+    const urls = relaysFor(config.smtpUrls, await nextCount(db, 'send-workers'));
+    transport = relaysTransport(urls, { pool: config.smtpPool, log, order: 'primary' });
+    ownTransport = true;
+    const own = transport.description.split(', ')[0];
+    log.info({ event: 'worker.relay', relay: own }, `this worker sends through ${own} (the others while it is out)`);
   }
   let stopping = false;
   let batches = 0;

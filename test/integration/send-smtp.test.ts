@@ -17,6 +17,11 @@ import {
 } from '../helpers/test-app.js';
 
 const DATE = '2026-11-28';
+
+/** What a reader of the report checks first: how many were sent, failed and skipped. */
+function tally(r: { sent: number; failed: number; skipped: number }) {
+  return { sent: r.sent, failed: r.failed, skipped: r.skipped };
+}
 let app: TestApp | undefined;
 let sink: SmtpSink | undefined;
 
@@ -37,11 +42,7 @@ describe('send over SMTP', () => {
 
     const report = await runDigest(app.ctx, { date: DATE });
 
-    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
-      sent: 3,
-      failed: 0,
-      skipped: 0,
-    });
+    expect(tally(report)).toEqual({ sent: 3, failed: 0, skipped: 0 });
     expect(sink.received.map((r) => r.rcptTo).sort()).toEqual([
       ['ada@example.com'],
       ['bob@example.com'],
@@ -234,11 +235,7 @@ describe('send over SMTP', () => {
     await app.restart({ PAPERBOY_SMTP_URL: sink.url });
 
     const report = await runDigest(app.ctx, { date: DATE });
-    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
-      sent: 2,
-      failed: 0,
-      skipped: 1,
-    });
+    expect(tally(report)).toEqual({ sent: 2, failed: 0, skipped: 1 });
     expect(sink.received.map((r) => r.rcptTo[0]).sort()).toEqual(['ada@example.com', 'carol@example.com']);
   });
 });
@@ -278,11 +275,7 @@ describe('a relay that refuses the session, not the reader', () => {
 
     await app.restart({ PAPERBOY_SMTP_URL: `smtp://paperboy:right@127.0.0.1:${sink.port}` });
     const report = await runDigest(app.ctx, { date: DATE });
-    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
-      sent: 24,
-      failed: 0,
-      skipped: 0,
-    });
+    expect(tally(report)).toEqual({ sent: 24, failed: 0, skipped: 0 });
     expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...READERS].sort());
   });
 
@@ -347,11 +340,7 @@ describe('a relay that refuses the session, not the reader', () => {
 
     relaying = true;
     const report = await runDigest(app.ctx, { date: DATE });
-    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
-      sent: 40,
-      failed: 0,
-      skipped: 0,
-    });
+    expect(tally(report)).toEqual({ sent: 40, failed: 0, skipped: 0 });
     expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...readers].sort());
   });
 
@@ -366,11 +355,7 @@ describe('a relay that refuses the session, not the reader', () => {
     await addActive(app, ...strict, ...others);
 
     const report = await runDigest(app.ctx, { date: DATE });
-    expect({ sent: report.sent, failed: report.failed, skipped: report.skipped }).toEqual({
-      sent: 10,
-      failed: 30,
-      skipped: 0,
-    });
+    expect(tally(report)).toEqual({ sent: 10, failed: 30, skipped: 0 });
     expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...others].sort());
     // The report lists the first 20 failures.
     expect(report.failures).toHaveLength(20);
@@ -392,5 +377,40 @@ describe('a relay that refuses the session, not the reader', () => {
     );
     await expectOnlyPending(app, 30);
     await expectNobodyBounced(app, readers);
+  });
+});
+
+describe('several relays in PAPERBOY_SMTP_URL', () => {
+  let other: SmtpSink | undefined;
+  let denying: SmtpSink | undefined;
+  afterEach(async () => {
+    await other?.close();
+    await denying?.close();
+    other = denying = undefined;
+  });
+
+  it('one that is down, refuses the login or will not relay is left out: the others carry the whole send, each reader once', async () => {
+    const down = await startSmtpSink();
+    const downUrl = down.url;
+    await down.close();
+    other = await startSmtpSink(() => null, { auth: { user: 'paperboy', pass: 'right' } });
+    denying = await startSmtpSink((address) => ({ code: 554, message: `5.7.1 <${address}>: Relay access denied` }));
+    sink = await startSmtpSink();
+    const wrongLogin = `smtp://paperboy:wrong@127.0.0.1:${other.port}`;
+    app = await startTestApp({ PAPERBOY_SMTP_URL: `${downUrl},${wrongLogin},${denying.url},${sink.url}` });
+    await addActive(app, ...READERS);
+
+    const report = await runDigest(app.ctx, { date: DATE });
+    expect(tally(report)).toEqual({ sent: 24, failed: 0, skipped: 0 });
+    expect(sink.received.map((r) => r.rcptTo.join(',')).sort()).toEqual([...READERS].sort());
+    // Left out after its first refusal (30 s): a few logins, one per connection at most, not one per message.
+    expect(other.logins()).toBeGreaterThan(0);
+    expect(other.logins()).toBeLessThanOrEqual(5);
+    // The relay that will not relay refused its first message, which went on to the next relay.
+    expect(denying.received).toHaveLength(0);
+    const denied = [...denying.rcptAttempts.values()].reduce((a, b) => a + b, 0);
+    expect(denied).toBeGreaterThan(0);
+    expect(denied).toBeLessThanOrEqual(5);
+    await expectNobodyBounced(app, READERS);
   });
 });
