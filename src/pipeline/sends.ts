@@ -14,12 +14,22 @@ export interface RunningSend {
   finished: Promise<RunReport>;
 }
 
+/** Why a date's last send in this process stopped with an error (the relay refused the login, say). */
+export interface SendStop {
+  code: string;
+  message: string;
+  hint: string | null;
+  /** ISO time. */
+  at: string;
+}
+
 /**
  * The sends running in this process, one per date: the scheduler and the admin API start them
  * here, so a date is never sent twice at once (and across processes the digest lock holds).
  */
 export class SendRegistry {
   private readonly running = new Map<IsoDate, RunningSend>();
+  private readonly stops = new Map<IsoDate, SendStop>();
   private readonly stopping = new AbortController();
 
   constructor(private readonly ctx: AppContext) {}
@@ -29,6 +39,7 @@ export class SendRegistry {
     if (this.running.has(date)) {
       throw new PaperboyError('EBUSY', `a send of ${date} is already running`, { hint: 'watch its progress instead' });
     }
+    this.stops.delete(date);
     const entry: RunningSend = { date, startedAt: Date.now(), done: 0, total: 0, finished: Promise.resolve() as never };
     entry.finished = runDigest(this.ctx, {
       date,
@@ -42,6 +53,12 @@ export class SendRegistry {
     // Logged here, whoever started it (scheduler, admin, API); never an unhandled rejection.
     entry.finished.catch((err) => {
       const quiet = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY');
+      this.stops.set(date, {
+        code: (err as { code?: string }).code ?? 'ERROR',
+        message: (err as Error).message ?? String(err),
+        hint: isPaperboyError(err) ? (err.hint ?? null) : null,
+        at: new Date().toISOString(),
+      });
       this.ctx.log[quiet ? 'info' : 'error'](
         { event: 'digest.send.failed', digest_date: date, code: (err as { code?: string }).code },
         errorMessage(err),
@@ -53,6 +70,11 @@ export class SendRegistry {
 
   get(date: IsoDate): RunningSend | undefined {
     return this.running.get(date);
+  }
+
+  /** Why the last send of `date` started here stopped with an error; undefined if it did not (or none ran). */
+  stopped(date: IsoDate): SendStop | undefined {
+    return this.stops.get(date);
   }
 
   get size(): number {

@@ -109,6 +109,7 @@ describe('admin authentication', () => {
 type Status = {
   running: boolean;
   control: string;
+  stopped: { code: string; message: string; hint: string | null; at: string } | null;
   deliveries: { sent: number; pending: number; skipped: number } | null;
   progress: { done: number; total: number } | null;
 };
@@ -122,6 +123,45 @@ async function waitFor(base: string, date: string, until: (s: Status) => boolean
 }
 
 describe('admin API', () => {
+  it('shows why a send stopped — the relay’s reply, escaped, and what to fix — until the next send of the date', async () => {
+    let refusing = true;
+    sink = await startSmtpSink((address) =>
+      refusing ? { code: 554, message: `5.7.1 <${address}>: Relay access denied` } : null,
+    );
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_ADMIN_TOKEN: TOKEN });
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    const base = http.url;
+    await addActive(app, ...Array.from({ length: 12 }, (_, i) => `r${i}@d${i % 4}.example`));
+    const json = { ...bearer, 'content-type': 'application/json' };
+
+    const started = await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    expect(started.status).toBe(202);
+    const s = await waitFor(base, '2026-11-28', (x) => !x.running && x.stopped !== null);
+    expect(s.stopped).toMatchObject({ code: 'ESEND' });
+    expect(s.stopped?.message).toMatch(
+      new RegExp(
+        `^SMTP 127\\.0\\.0\\.1:${sink.port} refused 10 messages in a row: 554 5\\.7\\.1 <r\\d+@d\\d\\.example>: Relay access denied$`,
+      ),
+    );
+    expect(s.stopped?.hint).toContain('the refused deliveries are pending again');
+    expect(s.deliveries).toMatchObject({ sent: 0, pending: 12 });
+
+    const cookie = await login(base);
+    const page = await (await fetch(`${base}/admin/digests/2026-11-28`, { headers: { cookie } })).text();
+    const alert = /<p role="alert" class="stopped">([\s\S]*?)<\/p>/.exec(page)?.[1] ?? '';
+    expect(alert).toMatch(
+      /^The last send stopped at \d\d:\d\d:\d\d UTC: SMTP 127\.0\.0\.1:\d+ refused 10 messages in a row: 554 5\.7\.1 &lt;r\d+@d\d\.example&gt;: Relay access denied<br>→ the relay refuses/,
+    );
+    expect(page).not.toContain('<r');
+
+    // The next send of the date clears it (here: the relay now takes everything).
+    refusing = false;
+    const again = await fetch(`${base}/api/digests/2026-11-28/send`, { method: 'POST', headers: json, body: '{}' });
+    expect(again.status).toBe(202);
+    const done = await waitFor(base, '2026-11-28', (x) => !x.running && (x.deliveries?.sent ?? 0) === 12);
+    expect(done.stopped).toBeNull();
+  });
+
   it('starts a send (202), refuses a second while it runs (409), reports progress, and mails everyone once', async () => {
     // The first messages take a second each: the send is surely still running when we look.
     const { t, s, base } = await setUp({ PAPERBOY_SMTP_POOL: '2' }, (n) => (n <= 2 ? 1000 : 5));

@@ -154,6 +154,11 @@ export function adminPages(
           }</p>
           <p>Sent ${d?.sent ?? 0} · failed ${d?.failed ?? 0} · skipped ${d?.skipped ?? 0} · pending ${(d?.pending ?? 0) + (d?.sending ?? 0)} · editions ${s.editions} · bounced ${s.bounced}</p>
           ${
+            s.stopped
+              ? html`<p role="alert" class="stopped">The last send stopped at ${s.stopped.at.slice(11, 19)} UTC: ${s.stopped.message}${s.stopped.hint ? html`<br>→ ${s.stopped.hint}` : ''}</p>`
+              : ''
+          }
+          ${
             s.status === 'none'
               ? ''
               : html`<div class="controls">${(

@@ -1,6 +1,6 @@
 import type { IsoDate } from '../../domain.js';
 import type { AppContext } from '../../pipeline/context.js';
-import type { SendRegistry } from '../../pipeline/sends.js';
+import type { SendRegistry, SendStop } from '../../pipeline/sends.js';
 import { type DeliveryCounts, deliveryCounts } from '../../store/deliveries.js';
 import { digestControl, findDigest } from '../../store/digests.js';
 
@@ -16,6 +16,8 @@ export interface DigestStatus {
   bounced: number;
   /** While running here: done of total, messages per second, seconds left. */
   progress: { done: number; total: number; ratePerSecond: number; etaSeconds: number | null } | null;
+  /** Why the last send started by this server stopped with an error (and what to fix); null if it did not. */
+  stopped: SendStop | null;
 }
 
 /** One date's send as the dashboard and `GET /api/digests/:date` show it. */
@@ -67,5 +69,6 @@ export async function digestStatus(ctx: AppContext, sends: SendRegistry, date: I
     editions,
     bounced,
     progress,
+    stopped: run ? null : (sends.stopped(date) ?? null),
   };
 }
