@@ -42,8 +42,10 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
     const urls = relaysFor(config.smtpUrls, await nextCount(db, 'send-workers'));
     transport = relaysTransport(urls, { pool: config.smtpPool, log, order: 'primary' });
     ownTransport = true;
-    const own = transport.description.split(', ')[0];
-    log.info({ event: 'worker.relay', relay: own }, `this worker sends through ${own} (the others while it is out)`);
+    log.info(
+      { event: 'worker.relay', relays: transport.description },
+      `this worker sends through ${transport.description}, in that order (the next while one is out)`,
+    );
   }
   let stopping = false;
   let batches = 0;

@@ -51,31 +51,32 @@ export async function processBounceMaildir(ctx: AppContext, dir: string): Promis
     }
     if (!delivery && dsn.originalMessageId) delivery = await deliveryByMessageId(ctx.db, dsn.originalMessageId);
 
-    const failures = dsn.recipients.filter((r) => {
-      const kind = bounceKind(r);
-      return kind === 'hard' || kind === 'soft';
-    });
-    const refusals = delivery ? dsn.recipients.filter((r) => bounceKind(r) === 'refused') : [];
-    for (const r of refusals) {
-      report.refused++;
-      ctx.log.warn(
-        { event: 'bounce.refused', file: name, status: r.status, detail: r.diagnostic },
-        `${r.recipient}: the message was refused (${r.status}), not the address: not a bounce; check the sender's SPF, DKIM and DMARC`,
-      );
-    }
-    if (!delivery || failures.length + refusals.length === 0) {
+    // Each failed recipient once: a bounce (hard or soft) or a refusal of the message itself.
+    const failures = delivery
+      ? dsn.recipients.flatMap((r) => {
+          const kind = bounceKind(r);
+          return kind ? [{ r, kind }] : [];
+        })
+      : [];
+    if (failures.length === 0) {
       report.ignored++;
       ctx.log.info({ event: 'bounce.report.ignored', file: name }, `${name}: no bounce of a delivery of ours`);
     }
-    const matched = delivery;
-    for (const r of matched ? failures : []) {
-      if (!matched) break;
-      const kind = bounceKind(r) === 'hard' ? 'hard' : 'soft';
+    for (const { r, kind } of failures) {
+      if (!delivery) break;
+      if (kind === 'refused') {
+        report.refused++;
+        ctx.log.warn(
+          { event: 'bounce.refused', file: name, status: r.status, detail: r.diagnostic },
+          `${r.recipient}: the message was refused (${r.status}), not the address: not a bounce; check the sender's SPF, DKIM and DMARC`,
+        );
+        continue;
+      }
       const outcome = await recordBounce(
         ctx.db,
         {
-          subscriberId: matched.subscriberId,
-          deliveryId: matched.id,
+          subscriberId: delivery.subscriberId,
+          deliveryId: delivery.id,
           kind,
           source: 'dsn',
           status: r.status,
@@ -88,7 +89,7 @@ export async function processBounceMaildir(ctx: AppContext, dir: string): Promis
       else report.applied++;
       if (outcome === 'bounced') report.bounced++;
       ctx.log.info(
-        { event: 'bounce.applied', file: name, subscriber_id: matched.subscriberId, kind, status: r.status, outcome },
+        { event: 'bounce.applied', file: name, subscriber_id: delivery.subscriberId, kind, status: r.status, outcome },
         `${r.recipient}: ${kind} bounce (${r.status}) ${outcome}`,
       );
     }

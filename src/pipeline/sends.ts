@@ -53,14 +53,15 @@ export class SendRegistry {
     // Logged here, whoever started it (scheduler, admin, API); never an unhandled rejection.
     entry.finished.catch((err) => {
       const quiet = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY');
+      const code = (err as { code?: string }).code;
       this.stops.set(date, {
-        code: (err as { code?: string }).code ?? 'ERROR',
-        message: (err as Error).message ?? String(err),
+        code: code ?? 'ERROR',
+        message: err instanceof Error ? err.message : String(err),
         hint: isPaperboyError(err) ? (err.hint ?? null) : null,
         at: new Date().toISOString(),
       });
       this.ctx.log[quiet ? 'info' : 'error'](
-        { event: 'digest.send.failed', digest_date: date, code: (err as { code?: string }).code },
+        { event: 'digest.send.failed', digest_date: date, code },
         errorMessage(err),
       );
     });

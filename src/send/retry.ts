@@ -45,24 +45,20 @@ export function classifyFailure(err: SmtpError): Failure {
   return permanentKind(err.response ?? err.message);
 }
 
-/** The enhanced status code (RFC 3463) that follows the reply code: "550 5.1.1 …" → [5, 1, 1]. */
+/** The enhanced status code (RFC 3463), alone or after the reply code: "550 5.1.1 …" → [5, 1, 1]. */
 export function enhancedStatus(reply: string): [number, number, number] | null {
-  const m =
-    /^\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim()) ??
-    /^([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim());
+  const m = /^(?:\d{3}[ -])?([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim());
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
 }
 
 /**
- * What a permanent (5.x.x) status says: about the address (X.1 addressing, X.2.1 mailbox
- * disabled, X.4.1 and X.4.4: the address's domain takes no mail, Microsoft answers an unknown
- * address 5.4.1), a full mailbox (X.2.2: a soft bounce), or only this message (policy, content,
- * size, the sending system: 5.7.x, 5.6.x, 5.3.4, 5.4.5 quota …), which says nothing about the reader.
+ * What a failure's status says, whether permanent (5.x.x) or temporary (4.x.x), in an SMTP reply or
+ * a bounce report: about the address (X.1 addressing, X.2.1 mailbox disabled, X.4.1 and X.4.4: the
+ * address's domain takes no mail, Microsoft answers an unknown address 5.4.1), a full mailbox
+ * (X.2.2), or only this message (policy, content, size, the sending system: X.7.x, X.6.x, X.3.4,
+ * X.4.5 quota …), which says nothing about the reader and is never a bounce of theirs.
  */
-export function permanentStatusKind([, subject, detail]: readonly [number, number, number]):
-  | 'address'
-  | 'full'
-  | 'message' {
+export function statusKind([, subject, detail]: readonly [number, number, number]): 'address' | 'full' | 'message' {
   if (subject === 1 || (subject === 2 && detail === 1) || (subject === 4 && (detail === 1 || detail === 4))) {
     return 'address';
   }
@@ -77,18 +73,18 @@ export function permanentStatusKind([, subject, detail]: readonly [number, numbe
 function permanentKind(reply: string): Failure {
   const status = enhancedStatus(reply);
   if (!status) return /relay|authenticat/i.test(reply) ? 'rejected' : 'permanent';
-  const kind = permanentStatusKind(status);
+  const kind = statusKind(status);
   return kind === 'address' ? 'permanent' : kind === 'full' ? 'temporary' : 'rejected';
 }
 
 /**
  * Whether a 4xx to the recipient or the message that outlived the retries is a soft bounce of the
- * address: yes for X.1 and X.2 (address, mailbox) or no enhanced code; no for the rest (4.7.1
- * "Relay access denied" from a relay that defers what it will not relay, policy, the system).
+ * address: yes when its status is about the address or mailbox, or it has none; no for the rest
+ * (4.7.1 "Relay access denied" from a relay that defers what it will not relay, policy, the system).
  */
 export function softBounceCounts(err: SmtpError): boolean {
   const status = enhancedStatus(err.response ?? err.message);
-  return status === null || status[1] === 1 || status[1] === 2;
+  return status === null || statusKind(status) !== 'message';
 }
 
 /** What to fix when the relay refused a send before the recipient (a `refused` failure). */
@@ -125,22 +121,23 @@ export const REJECT_STREAK_ONE_DOMAIN = 100;
 
 /** Consecutive `rejected` refusals of a send, and whether they mean the relay refuses them all. */
 export class RejectStreak {
-  readonly ids: number[] = [];
+  /** Refusals in the streak. */
+  length = 0;
   private readonly domains = new Set<string>();
 
-  /** Counts a refusal; true when the streak now says the relay refuses every message. */
-  add(id: number, email: string): boolean {
-    this.ids.push(id);
+  /** Counts a refusal to `email`; true when the streak now says the relay refuses every message. */
+  add(email: string): boolean {
+    this.length++;
     this.domains.add(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
     return (
-      (this.ids.length >= REJECT_STREAK && this.domains.size >= REJECT_DOMAINS) ||
-      this.ids.length >= REJECT_STREAK_ONE_DOMAIN
+      (this.length >= REJECT_STREAK && this.domains.size >= REJECT_DOMAINS) || this.length >= REJECT_STREAK_ONE_DOMAIN
     );
   }
 
   /** A message was accepted: the streak is over. */
   clear(): void {
-    this.ids.length = 0;
+    if (this.length === 0) return;
+    this.length = 0;
     this.domains.clear();
   }
 }

@@ -123,13 +123,12 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       return;
     }
     if (refusedThisRun.length < 10_000) refusedThisRun.push(d.id);
-    if (!rejects.add(d.id, d.email)) return;
-    const streak = rejects.ids.length;
-    rejects.clear();
+    if (!rejects.add(d.email)) return;
+    stopSend(
+      `refused ${rejects.length} messages in a row: ${text}`,
+      "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
+    );
     const ids = refusedThisRun.splice(0);
-    relayDown = new PaperboyError('ESEND', `${o.transport.description} refused ${streak} messages in a row: ${text}`, {
-      hint: "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
-    });
     for (const id of ids) await releaseDelivery(o.db, id, text);
     tally.failed -= ids.length;
   };
@@ -145,6 +144,10 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
   };
 
   let relayDown: PaperboyError | null = null;
+  /** The relay cannot take this send (the first reason counts): no further message is tried. */
+  const stopSend = (what: string, hint: string) => {
+    relayDown ??= new PaperboyError('ESEND', `${o.transport.description} ${what}`, { hint });
+  };
   const sendOne = async (d: ClaimedDelivery): Promise<void> => {
     if (d.subscriberStatus !== 'active') {
       await settle(d, 'skipped', `subscriber is ${d.subscriberStatus}`);
@@ -208,10 +211,8 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         if (kind === 'refused') {
           // A setting is wrong (login, sender): every message would be refused alike. Nothing is
           // wrong with this address: it stays pending, and the send stops with what to fix.
-          // (Set before the first await: the senders waiting for this connection see it.)
-          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} refused the send: ${text}`, {
-            hint: refusedHint(err),
-          });
+          // (Stopped before the first await: the senders waiting for this connection see it.)
+          stopSend(`refused the send: ${text}`, refusedHint(err));
           await releaseDelivery(o.db, d.id, text);
           return;
         }
@@ -227,10 +228,10 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
             return;
           }
           // The relay itself is unreachable: nothing is wrong with this address. Leave it pending for the next run.
-          const what = err.responseCode === undefined ? 'is unreachable' : 'did not take the message';
-          relayDown ??= new PaperboyError('ESEND', `${o.transport.description} ${what}: ${text}`, {
-            hint: 'deliveries not yet sent stay pending; run the send again when the server is back',
-          });
+          stopSend(
+            `${err.responseCode === undefined ? 'is unreachable' : 'did not take the message'}: ${text}`,
+            'deliveries not yet sent stay pending; run the send again when the server is back',
+          );
           await releaseDelivery(o.db, d.id, text);
           return;
         }

@@ -1,5 +1,5 @@
 /** RFC 3464 delivery status notifications, read from the raw message text (pure). */
-import { enhancedStatus, permanentStatusKind } from '../send/retry.js';
+import { enhancedStatus, statusKind } from '../send/retry.js';
 
 export interface DsnRecipient {
   recipient: string;
@@ -74,16 +74,17 @@ export function parseDsn(raw: string): ParsedDsn {
 }
 
 /**
- * A failed 5.x.x about the address is hard, a full mailbox (5.2.2) or a failed 4.x.x soft; a
- * failed 5.x.x about the message only (policy, content, size, quota: 5.7.1 spam, 5.7.26 DMARC) is
- * no bounce of the reader (`refused`): with a sender setting wrong, every reader at one provider
- * would be marked bounced. Delays and successes are not bounces.
+ * A failed report about the address is a bounce: hard for 5.x.x, soft for 4.x.x and a full mailbox
+ * (5.2.2). One about the message only (policy, content, size, quota: 5.7.1 spam, 5.7.26 DMARC,
+ * 4.7.x) is no bounce of the reader (`refused`), by the same rule as the send's SMTP replies
+ * (`statusKind`): with a sender setting wrong, every reader at one provider would be marked
+ * bounced. Delays, successes and reports without a status are not bounces.
  */
 export function bounceKind(r: DsnRecipient): 'hard' | 'soft' | 'refused' | null {
   if (r.action !== 'failed') return null;
-  if (r.status.startsWith('4.')) return 'soft';
-  const status = r.status.startsWith('5.') ? enhancedStatus(r.status) : null;
-  if (!status) return null;
-  const kind = permanentStatusKind(status);
-  return kind === 'address' ? 'hard' : kind === 'full' ? 'soft' : 'refused';
+  const status = enhancedStatus(r.status);
+  if (!status || status[0] === 2) return null;
+  const kind = statusKind(status);
+  if (kind === 'message') return 'refused';
+  return status[0] === 5 && kind === 'address' ? 'hard' : 'soft';
 }

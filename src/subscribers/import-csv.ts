@@ -62,7 +62,7 @@ export function checkRow(record: Record<string, string | undefined>, line: numbe
       reason: `status ${JSON.stringify(record.status)} is not one of active, pending, unsubscribed, bounced`,
     };
   }
-  const topics = record.topics === undefined ? null : parseTopics(record.topics);
+  const topics = record.topics === undefined ? null : parseTopics(undefuse(record.topics) ?? '');
   return { email, name: cleanName(undefuse(record.name)), topics, status, line };
 }
 

@@ -9,6 +9,7 @@ import {
   refusedHint,
   softBounceCounts,
 } from '../../src/send/retry.js';
+import { bounceKind } from '../../src/subscribers/dsn.js';
 import { cleanName, normalizeEmail } from '../../src/subscribers/email.js';
 
 describe('addresses', () => {
@@ -115,15 +116,11 @@ describe('SMTP failures', () => {
 
   it('say the relay refuses every message after a streak across domains, not after one domain refusing its readers', () => {
     const streak = new RejectStreak();
-    const hits = Array.from({ length: REJECT_STREAK }, (_, i) =>
-      streak.add(i + 1, `r${i}@d${i % REJECT_DOMAINS}.example`),
-    );
+    const hits = Array.from({ length: REJECT_STREAK }, (_, i) => streak.add(`r${i}@d${i % REJECT_DOMAINS}.example`));
     expect(hits.indexOf(true)).toBe(REJECT_STREAK - 1);
     streak.clear();
-    expect(streak.ids).toEqual([]);
-    const oneDomain = Array.from({ length: REJECT_STREAK_ONE_DOMAIN }, (_, i) =>
-      streak.add(i + 1, `r${i}@strict.example`),
-    );
+    expect(streak.length).toBe(0);
+    const oneDomain = Array.from({ length: REJECT_STREAK_ONE_DOMAIN }, (_, i) => streak.add(`r${i}@strict.example`));
     expect(oneDomain.indexOf(true)).toBe(REJECT_STREAK_ONE_DOMAIN - 1);
   });
 
@@ -136,10 +133,33 @@ describe('SMTP failures', () => {
     expect(softBounceCounts(deferred('451 4.3.0 Temporary system problem'))).toBe(false);
   });
 
+  it('sort bounce reports by the same rule: a refusal of the message is no bounce, 4.x.x or 5.x.x', () => {
+    const report = (status: string, action = 'failed') => ({
+      recipient: 'a@example.com',
+      action,
+      status,
+      diagnostic: null,
+    });
+    expect(bounceKind(report('5.1.1'))).toBe('hard');
+    expect(bounceKind(report('5.2.2'))).toBe('soft');
+    expect(bounceKind(report('4.2.2'))).toBe('soft');
+    expect(bounceKind(report('4.4.1'))).toBe('soft');
+    expect(bounceKind(report('5.7.26'))).toBe('refused');
+    expect(bounceKind(report('4.7.1'))).toBe('refused');
+    expect(bounceKind(report('4.4.7', 'delayed'))).toBeNull();
+    expect(bounceKind(report('2.0.0', 'delivered'))).toBeNull();
+  });
+
   it('name the setting to fix', () => {
-    expect(refusedHint(failure('x', { code: 'EAUTH', command: 'AUTH PLAIN' }))).toContain('PAPERBOY_SMTP_URL');
-    expect(refusedHint(failure('x', { code: 'EENVELOPE', command: 'MAIL FROM' }))).toContain('PAPERBOY_FROM');
-    expect(refusedHint(failure('x', { code: 'EPROTOCOL', command: 'CONN' }))).toContain("the relay's log");
+    expect(refusedHint(failure('x', { code: 'EAUTH', command: 'AUTH PLAIN' }))).toBe(
+      'the relay refused the login: check the user name and password in PAPERBOY_SMTP_URL (percent-encode special characters); deliveries not yet sent stay pending',
+    );
+    expect(refusedHint(failure('x', { code: 'EENVELOPE', command: 'MAIL FROM' }))).toBe(
+      'the relay refused the sender or the message: check that PAPERBOY_FROM (and PAPERBOY_BOUNCE_DOMAIN, if set) is an address this relay may send from, and its size limit; deliveries not yet sent stay pending',
+    );
+    expect(refusedHint(failure('x', { code: 'EPROTOCOL', command: 'CONN' }))).toBe(
+      "check PAPERBOY_SMTP_URL and the relay's log; deliveries not yet sent stay pending",
+    );
   });
 });
 
