@@ -143,7 +143,9 @@ describe('admin API', () => {
         `^SMTP 127\\.0\\.0\\.1:${sink.port} refused 10 messages in a row: 554 5\\.7\\.1 <r\\d+@d\\d\\.example>: Relay access denied$`,
       ),
     );
-    expect(s.stopped?.hint).toContain('the refused deliveries are pending again');
+    expect(s.stopped?.hint).toBe(
+      "the relay refuses these messages for every reader (relaying, policy or content): check its log and PAPERBOY_SMTP_URL's login; the refused deliveries are pending again and go with the next send",
+    );
     expect(s.deliveries).toMatchObject({ sent: 0, pending: 12 });
 
     const cookie = await login(base);

@@ -165,7 +165,9 @@ describe('a digest through a real MTA (Postfix)', () => {
     const err = await runDigest(app.ctx, { date: DATE }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ESEND' });
     expect((err as Error).message).toMatch(
-      /refused \d+ messages in a row: 554 5\.7\.1 <reader\d+@far\d\.example>: Relay access denied$/,
+      new RegExp(
+        `^SMTP 127\\.0\\.0\\.1:${mta.port} refused 10 messages in a row: 554 5\\.7\\.1 <reader\\d+@far\\d\\.example>: Relay access denied$`,
+      ),
     );
     const files = await mta.waitForDelivery(local.length, 60_000);
     expect(files).toHaveLength(local.length);
