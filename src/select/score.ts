@@ -32,13 +32,17 @@ export interface ScoreInput {
  */
 export function rankPapers(items: readonly ScoreInput[]): Scored[] {
   const byDay = new Map<string, number[]>();
-  for (const it of items) byDay.set(it.day, [...(byDay.get(it.day) ?? []), it.paper.upvotes]);
+  for (const it of items) {
+    const day = byDay.get(it.day);
+    if (day) day.push(it.paper.upvotes);
+    else byDay.set(it.day, [it.paper.upvotes]);
+  }
   for (const v of byDay.values()) v.sort((a, b) => a - b);
   const newest = items.reduce((m, it) => (it.day.localeCompare(m) > 0 ? it.day : m), '');
   const scored = items.map((it) => {
     const day = byDay.get(it.day) ?? [];
     // Fraction of that day's papers with fewer upvotes (ties share a rank).
-    const below = day.findIndex((u) => u >= it.paper.upvotes);
+    const below = firstAtLeast(day, it.paper.upvotes);
     const rank = day.length > 1 ? below / (day.length - 1) : 1;
     const ageDays = newest ? (Date.parse(newest) - Date.parse(it.day)) / 86_400_000 : 0;
     const recency = Math.max(0, 1 - ageDays / 7);
@@ -51,4 +55,16 @@ export function rankPapers(items: readonly ScoreInput[]): Scored[] {
       b.paper.publishedAt.localeCompare(a.paper.publishedAt) ||
       a.paper.id.localeCompare(b.paper.id),
   );
+}
+
+/** The index of the first value ≥ `x` in ascending `sorted` (a pool may hold tens of thousands). */
+function firstAtLeast(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,13 +1,14 @@
 import type { Paper } from '../domain.js';
+import { chunked } from './chunks.js';
 import { type Db, nowIso } from './db.js';
 import { fromPaperRow } from './papers.js';
 
 /** Records the day's pool: every paper the sources answered for the digest's date. */
 export async function insertCandidates(db: Db, digestId: number, paperIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < paperIds.length; i += 500) {
+  for (const part of chunked(paperIds)) {
     await db
       .insertInto('digest_candidates')
-      .values(paperIds.slice(i, i + 500).map((paper_id) => ({ digest_id: digestId, paper_id })))
+      .values(part.map((paper_id) => ({ digest_id: digestId, paper_id })))
       .onConflict((oc) => oc.columns(['digest_id', 'paper_id']).doNothing())
       .execute();
   }
@@ -38,18 +39,22 @@ export async function deliveredPapers(
 ): Promise<Map<number, Set<string>>> {
   const out = new Map<number, Set<string>>();
   if (subscriberIds.length === 0 || paperIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('deliveries')
-    .innerJoin('edition_papers', 'edition_papers.edition_id', 'deliveries.edition_id')
-    .select(['deliveries.subscriber_id', 'edition_papers.paper_id'])
-    .where('deliveries.subscriber_id', 'in', subscriberIds)
-    .where('deliveries.status', 'in', ['sent', 'sending'])
-    .where('edition_papers.paper_id', 'in', paperIds)
-    .execute();
-  for (const r of rows) {
-    const set = out.get(r.subscriber_id) ?? new Set<string>();
-    set.add(r.paper_id);
-    out.set(r.subscriber_id, set);
+  for (const readers of chunked(subscriberIds)) {
+    for (const papers of chunked(paperIds)) {
+      const rows = await db
+        .selectFrom('deliveries')
+        .innerJoin('edition_papers', 'edition_papers.edition_id', 'deliveries.edition_id')
+        .select(['deliveries.subscriber_id', 'edition_papers.paper_id'])
+        .where('deliveries.subscriber_id', 'in', readers)
+        .where('deliveries.status', 'in', ['sent', 'sending'])
+        .where('edition_papers.paper_id', 'in', papers)
+        .execute();
+      for (const r of rows) {
+        const set = out.get(r.subscriber_id) ?? new Set<string>();
+        set.add(r.paper_id);
+        out.set(r.subscriber_id, set);
+      }
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Paper } from '../domain.js';
 import { storable } from '../text.js';
+import { chunked } from './chunks.js';
 import { type Db, nowIso } from './db.js';
 import type { PapersTable } from './schema.js';
 
@@ -38,18 +39,37 @@ export function fromPaperRow(r: PapersTable): Paper {
   };
 }
 
+/** Every column but the id: what a paper seen again updates. */
+const UPDATED = [
+  'title',
+  'summary',
+  'authors',
+  'upvotes',
+  'published_at',
+  'github_repo',
+  'ai_summary',
+  'ai_keywords',
+  'num_comments',
+  'thumbnail',
+  'categories',
+  'updated_at',
+] as const satisfies readonly (keyof PapersTable)[];
+
 /** Stores the papers a source answered; a paper seen again is updated (upvotes change during the day). */
 export async function upsertPapers(db: Db, papers: readonly Paper[]): Promise<void> {
   if (papers.length === 0) return;
   const now = nowIso();
+  // A source may repeat an id; one statement must not name a row twice (PostgreSQL refuses it).
+  const rows = [...new Map(papers.map((p) => [p.id, toRow(p, now)])).values()];
   await db.transaction().execute(async (trx) => {
-    for (const p of papers) {
-      const row = toRow(p, now);
-      const { id: _id, ...rest } = row;
+    // 100 rows of 13 values a statement: far from either store's limit on bound values.
+    for (const part of chunked(rows, 100)) {
       await trx
         .insertInto('papers')
-        .values(row)
-        .onConflict((oc) => oc.column('id').doUpdateSet(rest))
+        .values(part)
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => Object.fromEntries(UPDATED.map((c) => [c, eb.ref(`excluded.${c}`)]))),
+        )
         .execute();
     }
   });
@@ -57,13 +77,16 @@ export async function upsertPapers(db: Db, papers: readonly Paper[]): Promise<vo
 
 /** Ids, among `ids`, of papers that went out in a digest of another date. */
 export async function papersInOtherDigests(db: Db, ids: readonly string[], date: string): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('digest_papers')
-    .innerJoin('digests', 'digests.id', 'digest_papers.digest_id')
-    .select('digest_papers.paper_id')
-    .where('digests.date', '!=', date)
-    .where('digest_papers.paper_id', 'in', ids)
-    .execute();
-  return new Set(rows.map((r) => r.paper_id));
+  const out = new Set<string>();
+  for (const part of chunked(ids)) {
+    const rows = await db
+      .selectFrom('digest_papers')
+      .innerJoin('digests', 'digests.id', 'digest_papers.digest_id')
+      .select('digest_papers.paper_id')
+      .where('digests.date', '!=', date)
+      .where('digest_papers.paper_id', 'in', part)
+      .execute();
+    for (const r of rows) out.add(r.paper_id);
+  }
+  return out;
 }
