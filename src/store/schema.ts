@@ -123,6 +123,6 @@ export interface DeliveriesTable {
   updated_at: string;
   sent_at: string | null;
   edition_id: number | null;
-  /** The process (host/pid) that claimed a `sending` delivery. */
+  /** The process (host/pid@start) that claimed a `sending` delivery. */
   claimed_by: string | null;
 }
