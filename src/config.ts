@@ -64,6 +64,11 @@ export interface Config {
   feedbackId: string | null;
   /** A run missed while the process was down is caught up on start-up only if at most this old (ms). */
   catchUpMs: number;
+  /**
+   * How long a delivery the receiving server keeps deferring (4xx) stays pending for later passes
+   * of its send after the retries of one pass (ms); 0: it fails once a pass's retries are spent.
+   */
+  deferLimitMs: number;
   /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
   sendDays: number[];
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
@@ -340,15 +345,8 @@ const schema = z.object({
     .refine((v) => !v || (/^[\x21-\x7e]+(:[\x21-\x7e]+)*$/.test(v) && v.length <= 200), {
       message: 'expected colon-separated fields without spaces, e.g. daily:papers:paperboy',
     }),
-  PAPERBOY_CATCHUP: text('6h').transform((v, ctx) => {
-    const m = /^(\d+)\s*(m|min|h)?$/.exec(v);
-    if (m?.[1]) return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60_000 : 3_600_000);
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a duration such as 6h, 90m or 0 (never catch up), got ${quote(v)}`,
-    });
-    return z.NEVER;
-  }),
+  PAPERBOY_CATCHUP: duration('6h', 'never catch up'),
+  PAPERBOY_DEFER_LIMIT: duration('4h', 'fail at once'),
   PAPERBOY_ADMIN_TOKEN: z
     .string()
     .optional()
@@ -380,6 +378,19 @@ const schema = z.object({
     })
     .optional(),
 });
+
+/** A duration in hours or minutes (`6h`, `90m`, `0`), in ms. */
+function duration(fallback: string, zero: string) {
+  return text(fallback).transform((v, ctx) => {
+    const m = /^(\d+)\s*(m|min|h)?$/.exec(v);
+    if (m?.[1]) return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60_000 : 3_600_000);
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 6h, 90m or 0 (${zero}), got ${quote(v)}`,
+    });
+    return z.NEVER;
+  });
+}
 
 /**
  * Reads `.env` (when present in `cwd`) under the process environment: a variable set in the
@@ -475,6 +486,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     sendDays: e.PAPERBOY_SEND_DAYS,
     adminToken: e.PAPERBOY_ADMIN_TOKEN,
     catchUpMs: e.PAPERBOY_CATCHUP,
+    deferLimitMs: e.PAPERBOY_DEFER_LIMIT,
     dkim,
     feedbackId: e.PAPERBOY_FEEDBACK_ID || null,
   });

@@ -25,6 +25,29 @@ export function summaryLine(r: RunReport): string {
   );
 }
 
+/** What a send did, as `send` prints it: notes, failures, the summary line and where the archive is. */
+function printReport(report: RunReport): void {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (report.sourceNote) out(`note: ${report.sourceNote}`);
+  for (const f of report.sourceFailures) {
+    out(`source failed: ${f.source}: ${f.error} (the digest was built from the other sources)`);
+  }
+  for (const s of report.skippedItems) {
+    const from = s.source ? ` of ${s.source}` : '';
+    out(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}${from}: ${s.reason}`);
+  }
+  for (const f of report.failures) out(`failed: ${f.email}: ${f.error ?? 'unknown'}`);
+  if (report.control !== 'run') out(`an admin asked to ${report.control} this send: it stopped`);
+  if (report.deferred > 0) {
+    const when = report.nextTry ? ` from ${report.nextTry.slice(0, 16).replace('T', ' ')} UTC` : '';
+    out(
+      `deferred: ${report.deferred} ${report.deferred === 1 ? 'delivery' : 'deliveries'} the receiving servers asked to try later (greylisting, a full mailbox): pending, sent by the next send of ${report.date}${when} (serve tries again by itself)`,
+    );
+  }
+  out(summaryLine(report));
+  if (report.archive) out(`archive: ${report.archive}`);
+}
+
 export function registerSend(program: Command): void {
   program
     .command('send')
@@ -50,6 +73,7 @@ export function registerSend(program: Command): void {
           : null;
         const { runDigest } = await import('../pipeline/run-digest.js');
         let report: RunReport;
+        let ended: RunReport | null = null;
         try {
           report = await runDigest(ctx, {
             date,
@@ -62,31 +86,23 @@ export function registerSend(program: Command): void {
               if (done === 0) bar.start(total, 0);
               else bar.update(done);
             },
+            onReport: (r) => {
+              ended = r;
+            },
           });
         } catch (err) {
           if (isPaperboyError(err, 'ENOPAPERS')) {
             process.stdout.write(`${err.message}\n`);
             return EXIT.ok;
           }
+          // A send that stopped (the relay, the store): what it did and what is left, then why.
+          bar?.stop();
+          if (ended) printReport(ended);
           throw err;
         } finally {
           bar?.stop();
         }
-        if (report.sourceNote) process.stdout.write(`note: ${report.sourceNote}\n`);
-        for (const f of report.sourceFailures) {
-          process.stdout.write(
-            `source failed: ${f.source}: ${f.error} (the digest was built from the other sources)\n`,
-          );
-        }
-        for (const s of report.skippedItems) {
-          const from = s.source ? ` of ${s.source}` : '';
-          process.stdout.write(`skipped source item ${s.index}${s.id ? ` (${s.id})` : ''}${from}: ${s.reason}\n`);
-        }
-        for (const f of report.failures) process.stdout.write(`failed: ${f.email}: ${f.error ?? 'unknown'}\n`);
-        if (report.control !== 'run')
-          process.stdout.write(`an admin asked to ${report.control} this send: it stopped\n`);
-        process.stdout.write(`${summaryLine(report)}\n`);
-        if (report.archive) process.stdout.write(`archive: ${report.archive}\n`);
+        printReport(report);
         return report.failed > 0 ? EXIT.partial : EXIT.ok;
       });
     });

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../pipeline/context.js';
 import type { LoopTally } from '../send/send-loop.js';
-import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
-import { enqueueSend, openBoss } from './jobs.js';
+import { type DeliveryCounts, deferredDeliveries, deliveryCounts } from '../store/deliveries.js';
+import { enqueueSend, openBoss, SEND_QUEUE } from './jobs.js';
 import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
 import { clusterPacer } from './rate-bucket.js';
 import { type SendWorker, startSendWorker } from './worker.js';
@@ -51,9 +51,20 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
     for (;;) {
       now = await deliveryCounts(db, o.digestId);
       o.onSettled?.(settledOf(now) - settledOf(before));
-      if (now.pending + now.sending === 0 || o.shouldStop()) break;
-      // This process's worker found the relay unreachable: stop here as a one-machine send does,
-      // with the rest pending (workers elsewhere retry their batches with backoff).
+      // Deliveries deferred by the receiving server to a later time wait for a later pass.
+      const due = now.pending > 0 ? now.pending - (await deferredDeliveries(db, o.digestId)).count : 0;
+      if (due + now.sending === 0 || o.shouldStop()) break;
+      if (due > 0 && now.sending === 0 && (await boss.getQueueSize(SEND_QUEUE, { before: 'completed' })) === 0) {
+        // Due deliveries and no batch for them (a deferred one whose retry came due after its
+        // batch ended): batches again for what is pending.
+        const again = await enqueueSend(db, boss, ctx.config, o.digestId, o.date);
+        log.info(
+          { event: 'digest.send.enqueued', digest_date: o.date, jobs: again },
+          `${again} batch jobs enqueued again`,
+        );
+      }
+      // This process's worker found the relay unreachable or the store unwritable: stop here as a
+      // one-machine send does, with the rest pending (workers elsewhere retry their batches with backoff).
       const down = own?.relayDown();
       if (down) throw down; // the workers are stopped below, on the way out
       await sleep(250);

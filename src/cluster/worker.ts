@@ -16,7 +16,7 @@ import { clusterPacer } from './rate-bucket.js';
 export interface SendWorker {
   /** Batches this worker finished. */
   readonly batches: () => number;
-  /** The relay was unreachable in the last batch (the batch is retried later by the queue). */
+  /** Why the last batch stopped: the relay refused or was unreachable, or the store could not be written (the batch is retried later by the queue). */
   readonly relayDown: () => PaperboyError | null;
   /** Finishes the batch at hand (messages in flight complete, the rest of it stays pending) and stops. */
   stop(): Promise<void>;
@@ -66,7 +66,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         );
       }
     }
-    const admin = watchControl(db, digestId);
+    const admin = watchControl(db, digestId, log, { date });
     const deadline = Date.now() + (config.workerExpirySeconds * 1000) / 2;
     try {
       relayDown = null;
@@ -83,6 +83,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         pacer: rate,
         retries: config.smtpRetries,
         retryDelayMs: config.retryDelayMs,
+        deferLimitMs: config.deferLimitMs,
         softBounceLimit: config.softBounceLimit,
         range: { afterId, throughId },
         claimUntil: deadline,
@@ -107,7 +108,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         `batch ${afterId}–${throughId}: sent ${tally.sent}, failed ${tally.failed}, skipped ${tally.skipped}`,
       );
     } catch (err) {
-      if (isPaperboyError(err, 'ESEND')) relayDown = err;
+      if (isPaperboyError(err, 'ESEND') || isPaperboyError(err, 'ESTORE')) relayDown = err;
       throw err;
     } finally {
       admin.stop();

@@ -9,7 +9,14 @@ import { failureText } from '../send/retry.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { dialectOf } from '../store/db.js';
-import { deliveryCounts, failedDeliveries, requeueInFlight, skipPending } from '../store/deliveries.js';
+import {
+  type DeliveryCounts,
+  deferredDeliveries,
+  deliveryCounts,
+  failedDeliveries,
+  requeueInFlight,
+  skipPending,
+} from '../store/deliveries.js';
 import {
   digestControl,
   digestPapers,
@@ -45,6 +52,8 @@ export interface RunOptions {
   resume?: boolean;
   /** On PostgreSQL: batch workers on this machine, this process and N-1 worker processes (0: only enqueue). Default 1. */
   workers?: number;
+  /** Called with the report once the send has ended, also when it ends with an error (its totals then). */
+  onReport?: (report: RunReport) => void;
 }
 
 export interface RunReport {
@@ -73,6 +82,10 @@ export interface RunReport {
   editions: number;
   /** How the send ended: ran to the end (run), or an admin paused or cancelled it. */
   control: SendControl;
+  /** Deliveries the receiving server deferred past this run's retries: pending, for a later pass. */
+  deferred: number;
+  /** When the first of them may be tried again (ISO), or null. */
+  nextTry: string | null;
 }
 
 const LEDGER_PAGE = 1000;
@@ -123,6 +136,8 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
     htmlBytes: 0,
     editions: 0,
     control: 'run',
+    deferred: 0,
+    nextTry: null,
   };
 }
 
@@ -171,10 +186,12 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     });
   }
   if (control !== 'run') await setDigestControl(ctx.db, stored.id, 'run');
-  const lock = await lockDigest(ctx.db, stored.id, opts.date);
+  const lock = await lockDigest(ctx.db, stored.id, opts.date, ctx.log);
   // An admin's pause or cancel (from any process) is seen within a second: the messages in
   // flight finish, the rest stay pending (pause) or are skipped (cancel).
-  const admin = watchControl(ctx.db, stored.id);
+  const admin = watchControl(ctx.db, stored.id, ctx.log, { date: opts.date });
+  let failure: unknown = null;
+  let start: DeliveryCounts | null = null;
   try {
     // On PostgreSQL, rows claimed within the worker expiry may be on the wire at a live worker
     // elsewhere: only older ones are left over (a live worker holds a claim for half the expiry at
@@ -193,60 +210,65 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     }
     const stop = () => !lock.isHeld() || opts.signal?.aborted === true || admin.asked !== 'run';
     let { editionsRendered } = await planDeliveries(ctx, stored);
-    const before = await deliveryCounts(ctx.db, stored.id);
-    let total = before.pending;
-    if (total > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
+    start = await deliveryCounts(ctx.db, stored.id);
+    // Deliveries deferred by the receiving server to a later time are not this pass's to send.
+    const due = async () =>
+      (await deliveryCounts(ctx.db, stored.id)).pending - (await deferredDeliveries(ctx.db, stored.id)).count;
+    let total = await due();
+    if (start.pending > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
     ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: total }, 'send started');
     let done = 0;
     opts.onProgress?.(0, total);
-    const tally = { sent: 0, failed: 0, skipped: 0 };
     const rate = pacer(ctx.config.rateLimit);
     // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).
     for (let round = 1; ; round++) {
-      const t = onCluster
-        ? await sendThroughWorkers(ctx, {
-            digestId: stored.id,
-            date: opts.date,
-            workers: opts.workers ?? 1,
-            shouldStop: stop,
-            onSettled: (n) => opts.onProgress?.(done + n, total),
-          })
-        : await sendPending({
-            db: ctx.db,
-            digestId: stored.id,
-            digestDate: opts.date,
-            content: stored,
-            contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
-            settings: ctx.messageSettings,
-            transport: ctx.transport,
-            log: ctx.log,
-            concurrency: ctx.config.smtpPool,
-            pacer: rate,
-            retries: ctx.config.smtpRetries,
-            retryDelayMs: ctx.config.retryDelayMs,
-            softBounceLimit: ctx.config.softBounceLimit,
-            onProgress: () => opts.onProgress?.(++done, total),
-            shouldStop: stop,
-          });
-      if (onCluster) done += t.sent + t.failed + t.skipped;
-      tally.sent += t.sent;
-      tally.failed += t.failed;
-      tally.skipped += t.skipped;
+      if (onCluster) {
+        const t = await sendThroughWorkers(ctx, {
+          digestId: stored.id,
+          date: opts.date,
+          workers: opts.workers ?? 1,
+          shouldStop: stop,
+          onSettled: (n) => opts.onProgress?.(done + n, total),
+        });
+        done += t.sent + t.failed + t.skipped;
+      } else {
+        await sendPending({
+          db: ctx.db,
+          digestId: stored.id,
+          digestDate: opts.date,
+          content: stored,
+          contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
+          settings: ctx.messageSettings,
+          transport: ctx.transport,
+          log: ctx.log,
+          concurrency: ctx.config.smtpPool,
+          pacer: rate,
+          retries: ctx.config.smtpRetries,
+          retryDelayMs: ctx.config.retryDelayMs,
+          deferLimitMs: ctx.config.deferLimitMs,
+          softBounceLimit: ctx.config.softBounceLimit,
+          onProgress: () => opts.onProgress?.(++done, total),
+          shouldStop: stop,
+        });
+      }
       if (stop() || round === 3) break;
+      // Another pass for readers who joined meanwhile and deferred deliveries that came due.
       const late = await planDeliveries(ctx, stored);
-      if (late.planned === 0) break;
       editionsRendered += late.editionsRendered;
-      total += (await deliveryCounts(ctx.db, stored.id)).pending;
-      ctx.log.info(
-        { event: 'digest.send.late', digest_date: opts.date, planned: late.planned },
-        `${late.planned} readers joined during the send`,
-      );
+      if (late.planned > 0) {
+        ctx.log.info(
+          { event: 'digest.send.late', digest_date: opts.date, planned: late.planned },
+          `${late.planned} readers joined during the send`,
+        );
+      }
+      const left = await due();
+      if (left === 0) break;
+      total = done + left;
     }
     report.editions = editionsRendered;
-    Object.assign(report, tally);
     // Read now, not from the last poll: on PostgreSQL the workers may have acted on a cancel (and
-    // settled everything) before this process's poll saw it.
-    const asked = await admin.refresh();
+    // settled everything) before this process's poll saw it. A control that cannot be read stops the send as paused.
+    const asked = admin.unreadable() ? 'pause' : await admin.refresh();
     if (asked === 'cancel') {
       const n = await skipPending(ctx.db, stored.id, 'cancelled by an admin');
       ctx.log.warn(
@@ -255,18 +277,60 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       );
     }
     report.control = asked;
-  } finally {
-    admin.stop();
-    await lock.release();
-    await finish(ctx, stored, report);
+    const lost = lock.lostBecause() ?? admin.unreadable();
+    if (lost) {
+      throw new PaperboyError('ESTORE', `the send of ${opts.date} stopped: ${lost}`, {
+        hint: 'deliveries not yet sent stay pending; run the send again once the store answers (serve tries again by itself)',
+      });
+    }
+  } catch (err) {
+    failure = err;
   }
+  admin.stop();
+  await lock
+    .release()
+    .catch((err: Error) =>
+      ctx.log.warn(
+        { event: 'digest.lock.release_failed', digest_date: opts.date, err: err.message },
+        `the send lock could not be released (${err.message}); it expires by itself within a minute`,
+      ),
+    );
+  try {
+    await finish(ctx, stored, report, start);
+    opts.onReport?.(report);
+  } catch (err) {
+    // The send's own error says more than the totals that could not be read after it.
+    if (failure === null) throw err;
+    ctx.log.error(
+      { event: 'digest.send.finish_failed', digest_date: opts.date, err: (err as Error).message },
+      `the totals and the archive of ${opts.date} could not be updated: ${(err as Error).message}`,
+    );
+  }
+  if (failure !== null) throw failure;
   return report;
 }
 
-/** Totals, digest status and the archive, whatever way the send ended. */
-async function finish(ctx: AppContext, stored: StoredDigest, report: RunReport): Promise<void> {
+/**
+ * Totals, digest status and the archive, whatever way the send ended. What this run sent, failed and
+ * skipped is read from the ledger (against `start`, the counts when it began), on one machine as
+ * across workers.
+ */
+async function finish(
+  ctx: AppContext,
+  stored: StoredDigest,
+  report: RunReport,
+  start: DeliveryCounts | null,
+): Promise<void> {
   const c = await deliveryCounts(ctx.db, stored.id);
   report.totals = { sent: c.sent, failed: c.failed, skipped: c.skipped, pending: c.pending + c.sending };
+  if (start) {
+    report.sent = c.sent - start.sent;
+    report.failed = c.failed - start.failed;
+    report.skipped = c.skipped - start.skipped;
+  }
+  const deferred = await deferredDeliveries(ctx.db, stored.id);
+  report.deferred = deferred.count;
+  report.nextTry = deferred.next;
   report.failures = await failedDeliveries(ctx.db, stored.id);
   if (report.totals.pending === 0) await setDigestStatus(ctx.db, stored.id, 'sent');
   const digest = (await findDigest(ctx.db, stored.date)) ?? stored;

@@ -1,3 +1,4 @@
+import { PaperboyError } from '../errors.js';
 import type { SmtpError } from './transport.js';
 
 export type Failure =
@@ -18,7 +19,8 @@ export type Failure =
   | 'connection'
   /**
    * A 5xx before the recipient was named: the relay refused the login, the sender or the message
-   * size. A setting is wrong; nothing is the address's fault and no retry can help.
+   * size; or the outbox cannot write (a full disk). A setting is wrong; nothing is the address's
+   * fault and no retry can help.
    */
   | 'refused';
 
@@ -37,6 +39,8 @@ export function classifyFailure(err: SmtpError): Failure {
     // address's problem; a sender, login or message it refuses is a setting's.
     if (err.code === 'EENVELOPE') return /recipient/i.test(err.message) ? 'permanent' : 'refused';
     if (err.code === 'EAUTH' || err.code === 'EMESSAGE' || err.code === 'EREQUIRETLS') return 'refused';
+    // The outbox could not write the file (a full disk, no permission): no retry helps this run.
+    if (err instanceof PaperboyError && err.code === 'ESEND') return 'refused';
     return 'connection';
   }
   const aboutMessage = err.command === undefined || ABOUT_THE_MESSAGE.has(err.command);

@@ -16,6 +16,8 @@ export interface ClaimedDelivery {
   editionId: number | null;
   messageId: string;
   attempts: number;
+  /** When the receiving server first deferred it past a send's retries (ISO), or null. */
+  deferredSince: string | null;
 }
 
 export type DeliveryCounts = Record<DeliveryStatus, number>;
@@ -103,8 +105,9 @@ export async function requeueRange(db: Db, digestId: number, afterId: number, th
   return Number(res.numUpdatedRows);
 }
 
-/** Whether a range of a digest's ledger, (afterId, throughId], still has a pending delivery. */
+/** Whether a range of a digest's ledger, (afterId, throughId], still has a pending delivery that is due. */
 export async function pendingInRange(db: Db, digestId: number, afterId: number, throughId: number): Promise<boolean> {
+  const now = nowIso();
   const row = await db
     .selectFrom('deliveries')
     .select('id')
@@ -112,6 +115,7 @@ export async function pendingInRange(db: Db, digestId: number, afterId: number, 
     .where('status', '=', 'pending')
     .where('id', '>', afterId)
     .where('id', '<=', throughId)
+    .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -198,6 +202,7 @@ export async function claimBatch(
   const lite = sqliteHandle(db);
   if (lite && !lite.inTransaction()) return claimBatchSqlite(lite, digestId, limit, afterId, throughId);
   const postgres = dialectOf(db) === 'postgres';
+  const now = nowIso();
   return db.transaction().execute(async (trx) => {
     const rows = await trx
       .selectFrom('deliveries')
@@ -213,9 +218,11 @@ export async function claimBatch(
         'subscribers.status',
         'subscribers.paused_until',
         'subscribers.soft_bounces',
+        'deliveries.deferred_since',
       ])
       .where('deliveries.digest_id', '=', digestId)
       .where('deliveries.status', '=', 'pending')
+      .where((eb) => eb.or([eb('deliveries.not_before', 'is', null), eb('deliveries.not_before', '<=', now)]))
       .where('deliveries.id', '>', afterId)
       .$if(throughId !== undefined, (q) => q.where('deliveries.id', '<=', throughId ?? 0))
       .orderBy('deliveries.id')
@@ -252,6 +259,7 @@ interface ClaimRow {
   status: string;
   paused_until: string | null;
   soft_bounces: number;
+  deferred_since: string | null;
 }
 
 function claimed(r: ClaimRow): ClaimedDelivery {
@@ -266,14 +274,18 @@ function claimed(r: ClaimRow): ClaimedDelivery {
     editionId: r.edition_id,
     messageId: r.message_id,
     attempts: r.attempts + 1,
+    deferredSince: r.deferred_since,
   };
 }
 
-/** A batch on SQLite: digest, after id, through id, limit. */
+/** Pending rows that are due: not deferred to a later time. */
+const DUE = '(not_before is null or not_before <= ?)';
+
+/** A batch on SQLite: digest, after id, through id, now, limit. */
 export const CLAIM_SQLITE = `select d.id, d.subscriber_id, d.message_id, d.attempts, d.edition_id,
-    s.email, s.name, s.status, s.paused_until, s.soft_bounces
+    s.email, s.name, s.status, s.paused_until, s.soft_bounces, d.deferred_since
   from deliveries d join subscribers s on s.id = d.subscriber_id
-  where d.digest_id = ? and d.status = 'pending' and d.id > ? and d.id <= ?
+  where d.digest_id = ? and d.status = 'pending' and d.id > ? and d.id <= ? and ${DUE.replaceAll('not_before', 'd.not_before')}
   order by d.id limit ?`;
 
 /**
@@ -292,13 +304,14 @@ function claimBatchSqlite(
   const select = lite.prepare(CLAIM_SQLITE);
   const mark = lite.prepare(
     `update deliveries set status = 'sending', attempts = attempts + 1, claimed_by = ?, updated_at = ?
-     where digest_id = ? and status = 'pending' and id > ? and id <= ?`,
+     where digest_id = ? and status = 'pending' and id > ? and id <= ? and ${DUE}`,
   );
+  const now = nowIso();
   let rows: ClaimRow[] = [];
   lite.transaction(() => {
-    rows = select.all(digestId, afterId, throughId ?? Number.MAX_SAFE_INTEGER, limit) as ClaimRow[];
+    rows = select.all(digestId, afterId, throughId ?? Number.MAX_SAFE_INTEGER, now, limit) as ClaimRow[];
     const last = rows.at(-1);
-    if (last) mark.run(PROCESS_OWNER, nowIso(), digestId, afterId, last.id);
+    if (last) mark.run(PROCESS_OWNER, now, digestId, afterId, last.id, now);
   });
   return rows.map(claimed);
 }
@@ -391,13 +404,57 @@ export async function skipPending(db: Db, digestId: number, note: string): Promi
   return Number(res.numUpdatedRows);
 }
 
-/** Returns a claimed delivery to `pending`: it was not sent and goes in a later run. */
-export async function releaseDelivery(db: Db, id: number, error: string | null): Promise<void> {
+/**
+ * Returns a claimed delivery to `pending`: it was not sent and goes in a later run (not before
+ * `notBefore`, when given: a retry that was not yet due).
+ */
+export async function releaseDelivery(db: Db, id: number, error: string | null, notBefore?: string): Promise<void> {
   await db
     .updateTable('deliveries')
-    .set({ status: 'pending', last_error: error, updated_at: nowIso() })
+    .set({
+      status: 'pending',
+      last_error: error,
+      updated_at: nowIso(),
+      ...(notBefore === undefined ? {} : { not_before: notBefore }),
+    })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Returns a delivery the receiving server deferred past this pass's retries to `pending`, not to be
+ * claimed before `notBefore`; the first such deferral's time is kept (`since`).
+ */
+export async function deferDelivery(
+  db: Db,
+  id: number,
+  error: string,
+  notBefore: string,
+  since: string,
+): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      status: 'pending',
+      last_error: error,
+      not_before: notBefore,
+      deferred_since: eb.fn.coalesce('deferred_since', eb.val(since)),
+      updated_at: nowIso(),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A digest's pending deliveries deferred to a later time: how many, and when the first is due. */
+export async function deferredDeliveries(db: Db, digestId: number): Promise<{ count: number; next: string | null }> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('not_before').as('next')])
+    .where('digest_id', '=', digestId)
+    .where('status', '=', 'pending')
+    .where('not_before', '>', nowIso())
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), next: row.next ?? null };
 }
 
 /** Counts a further attempt of a delivery that is being retried within the run. */

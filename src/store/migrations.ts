@@ -268,6 +268,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('deliveries_subscriber').on('deliveries').column('subscriber_id').execute();
       },
     },
+    '0011-deferrals': {
+      async up(db: Kysely<unknown>) {
+        // A delivery the receiving server deferred (4xx) past a send's retries stays pending: not
+        // claimed before `not_before`, and failed only once `deferred_since` is older than the limit.
+        await db.schema.alterTable('deliveries').addColumn('not_before', 'text').execute();
+        await db.schema.alterTable('deliveries').addColumn('deferred_since', 'text').execute();
+      },
+    },
   };
 }
 

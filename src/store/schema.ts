@@ -125,4 +125,8 @@ export interface DeliveriesTable {
   edition_id: number | null;
   /** The process (host/pid@start) that claimed a `sending` delivery. */
   claimed_by: string | null;
+  /** ISO time: a deferred delivery is not claimed before it. */
+  not_before: string | null;
+  /** ISO time of the first deferral (4xx) that outlived a send's retries. */
+  deferred_since: string | null;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { expect, inject } from 'vitest';
 import { type Config, type Env, loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
@@ -66,11 +66,14 @@ export interface TestApp {
  * The real app context (real store, real transport) on a temp folder. `extra` may be a
  * function of that folder, to place files in it.
  */
-export async function startTestApp(extra: Env | ((dir: string) => Env) = {}): Promise<TestApp> {
+export async function startTestApp(
+  extra: Env | ((dir: string) => Env) = {},
+  opts: { log?: Logger } = {},
+): Promise<TestApp> {
   const { dir, cleanup } = tempDir();
   const open = async (env: Env) => {
     const config = loadConfig(testEnv(dir, env), dir);
-    return { config, ctx: await createContext(config, pino({ level: 'silent' })) };
+    return { config, ctx: await createContext(config, opts.log ?? pino({ level: 'silent' })) };
   };
   const first = await open(typeof extra === 'function' ? extra(dir) : extra);
   const app: TestApp = {
@@ -133,4 +136,18 @@ export async function expectNobodyBounced(t: TestApp, readers: readonly string[]
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   expect(Number(bounces.n)).toBe(0);
+}
+
+export interface LogLine {
+  level: number;
+  event?: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A logger that keeps every line (info and up) for the test to read. */
+export function capturingLog(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
+  return { log, lines };
 }

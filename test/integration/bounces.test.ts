@@ -41,7 +41,8 @@ describe('bounces at send time', () => {
       if (a === 'flaky@example.com' && !acceptFlaky) return { code: 450, message: '4.2.1 Mailbox busy, try later' };
       return null;
     });
-    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '0' });
+    // PAPERBOY_DEFER_LIMIT=0: final once a pass's retries are spent (test/faults/deferrals.test.ts: later passes).
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '0', PAPERBOY_DEFER_LIMIT: '0' });
     await addActive(app, 'full@example.com', 'flaky@example.com');
 
     await runDigest(app.ctx, { date: '2026-11-25' });

@@ -179,11 +179,12 @@ describe('send over SMTP', () => {
     expect(sink.rcptAttempts.get('nobody@example.com')).toBe(1);
   });
 
-  it('gives up on a 4xx after the configured retries and marks the delivery failed', async () => {
+  it('gives up on a 4xx after the configured retries and marks the delivery failed (with no time for later passes)', async () => {
     sink = await startSmtpSink((address) =>
       address === 'full@example.com' ? { code: 452, message: '4.2.2 Mailbox full' } : null,
     );
-    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '2' });
+    // PAPERBOY_DEFER_LIMIT=0: no later pass; test/faults/deferrals.test.ts has the default.
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_RETRIES: '2', PAPERBOY_DEFER_LIMIT: '0' });
     await addActive(app, 'full@example.com', 'ada@example.com');
     const report = await runDigest(app.ctx, { date: DATE });
     expect(sink.rcptAttempts.get('full@example.com')).toBe(3);
@@ -395,7 +396,7 @@ describe('a relay that refuses the session, not the reader', () => {
     expect(err).toMatchObject({ code: 'ESEND' });
     expect((err as Error).message).toMatch(
       new RegExp(
-        `^SMTP 127\\.0\\.0\\.1:${sink.port} refused 10 messages in a row: 454 4\\.7\\.1 <reader\\d+@domain\\d\\.example>: Relay access denied \\(after 2 attempts\\)$`,
+        `^SMTP 127\\.0\\.0\\.1:${sink.port} deferred 10 messages in a row: 454 4\\.7\\.1 <reader\\d+@domain\\d\\.example>: Relay access denied \\(after 2 attempts\\)$`,
       ),
     );
     expect((err as { hint?: string }).hint).toBe(STREAK_HINT);

@@ -87,7 +87,7 @@ describe(`the store on ${STORE}`, () => {
         'id int+, subscriber_id int, delivery_id int?, kind text, source text, status text, detail text?, dedupe_key text?, created_at text',
       counters: 'name text, value int',
       deliveries:
-        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?, claimed_by text?',
+        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?, claimed_by text?, not_before text?, deferred_since text?',
       digest_candidates: 'digest_id int, paper_id text',
       digest_papers: 'digest_id int, paper_id text, position int',
       digests:
@@ -186,7 +186,7 @@ describe(`the store on ${STORE}`, () => {
         'SEARCH deliveries USING COVERING INDEX deliveries_closed (digest_id=? AND status=?)',
       ]);
       // The claim, with the values a send binds to it.
-      expect(plan(CLAIM_SQLITE, [d.id, 0, Number.MAX_SAFE_INTEGER, 200])).toEqual([
+      expect(plan(CLAIM_SQLITE, [d.id, 0, Number.MAX_SAFE_INTEGER, new Date().toISOString(), 200])).toEqual([
         'SEARCH d USING INDEX deliveries_open (digest_id=? AND status=? AND id>? AND id<?)',
         'SEARCH s USING INTEGER PRIMARY KEY (rowid=?)',
       ]);

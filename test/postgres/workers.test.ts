@@ -185,7 +185,7 @@ describe('send workers on PostgreSQL', () => {
     await expectAllSent(ctx, N);
     // Every claim names its process: three processes sent (six batches of 500 at 2 × 100 msg/s).
     const owners = await ctx.db.selectFrom('deliveries').select('claimed_by').distinct().execute();
-    const pids = owners.map((o) => Number(o.claimed_by?.split('/')[1]));
+    const pids = owners.map((o) => Number(o.claimed_by?.split('/')[1]?.split('@')[0]));
     expect(pids).toHaveLength(3);
     // … and none of them is still running.
     expect(pids.filter(isRunning)).toEqual([]);
@@ -197,7 +197,7 @@ describe('send workers on PostgreSQL', () => {
     children.push(send);
     const others = async () =>
       (await ctx.db.selectFrom('deliveries').select('claimed_by').distinct().execute())
-        .map((o) => Number(o.claimed_by?.split('/')[1]))
+        .map((o) => Number(o.claimed_by?.split('/')[1]?.split('@')[0]))
         .filter((pid) => pid > 0 && pid !== send.pid);
     while ((await others()).length < 2) await sleep(100);
     const pids = await others();

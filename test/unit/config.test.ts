@@ -46,6 +46,7 @@ describe('config', () => {
       sendDays: [0, 1, 2, 3, 4, 5, 6],
       adminToken: null,
       catchUpMs: 6 * 3_600_000,
+      deferLimitMs: 4 * 3_600_000,
       dkim: null,
       feedbackId: null,
     });
