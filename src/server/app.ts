@@ -76,10 +76,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   app.get('/healthz', (c) => c.text('ok'));
 
   const sends = opts.sends ?? new SendRegistry(ctx);
-  const { guard } = adminAuth(app, ctx);
-  app.use('/admin/*', guard);
-  app.use('/admin', guard);
-  app.use('/api/*', guard);
+  adminAuth(app, ctx); // guards the admin, /api and /outbox: before their routes
   adminPages(app, ctx, sends, opts.nextRun, opts.notes ?? (() => []));
   adminPreview(app, ctx);
   adminApi(app, ctx, sends);
