@@ -8,6 +8,7 @@ import { adminApi } from './admin/api.js';
 import { adminAuth } from './admin/auth.js';
 import { adminPages } from './admin/pages.js';
 import { adminPreview } from './admin/preview.js';
+import { bodyLimits, readableForms } from './body.js';
 import { atomFeed } from './feed.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
@@ -28,6 +29,7 @@ export interface AppOptions {
 export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   const app = new Hono();
   const { listName } = ctx.config;
+  app.use(bodyLimits, readableForms);
 
   signupRoutes(app, ctx, opts);
 
