@@ -10,6 +10,7 @@ import { adminPages } from './admin/pages.js';
 import { adminPreview } from './admin/preview.js';
 import { bodyLimits, readableForms } from './body.js';
 import { atomFeed } from './feed.js';
+import { FRAMED_EMAIL_CSP, securityHeaders } from './headers.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { preferencesRoutes } from './preferences-routes.js';
@@ -29,7 +30,7 @@ export interface AppOptions {
 export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   const app = new Hono();
   const { listName } = ctx.config;
-  app.use(bodyLimits, readableForms);
+  app.use(securityHeaders, bodyLimits, readableForms);
 
   signupRoutes(app, ctx, opts);
 
@@ -55,6 +56,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
         404,
       );
     }
+    c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // email HTML, framed by the home page
     return c.html(digest.webHtml);
   });
 

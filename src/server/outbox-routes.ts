@@ -4,12 +4,10 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { simpleParser } from 'mailparser';
 import { escapeHtml } from '../render/helpers.js';
+import { EMAIL_CSP } from './headers.js';
 import { page } from './layout.js';
 
 const FILE = /^[A-Za-z0-9@._-]+\.eml$/;
-
-/** Email HTML is shown as it is, but may run nothing and load nothing but images. */
-const EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https:";
 
 /**
  * `GET /outbox`: the messages of outbox mode, newest first, each viewable as rendered HTML
