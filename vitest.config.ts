@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 // The integration and browser tests run once per store: SQLite always, PostgreSQL as well when
 // PAPERBOY_TEST_DATABASE_URL names a server (.ci/run sets it). The unit tests touch no store.
-const stores = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'];
+const stores = [
+  'test/integration/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'test/faults/**/*.test.ts',
+  'test/security/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -19,6 +19,7 @@ const BENCHES = [
     file: 'scale.ts',
     about: '1, 2 and 4 workers on PostgreSQL against a 5 ms relay: throughput ratios',
   },
+  { name: 'outbox-list', file: 'outbox-list.ts', about: 'GET /outbox with 150 digest messages: one and ten listings' },
 ];
 
 const dir = import.meta.dirname;

@@ -13,3 +13,15 @@ export function storable(s: string | null): string | null;
 export function storable(s: string | null): string | null {
   return s === null ? null : s.replaceAll('\u0000', '');
 }
+
+// XML 1.0's Char production: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu;
+
+/**
+ * Text without the characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF;
+ * lone surrogates): one such character in a paper's title makes a whole feed or MJML document
+ * not well-formed. Example: `xmlChars('a\uffffb\u0001c')` → `'abc'`.
+ */
+export function xmlChars(s: string): string {
+  return s.replace(NOT_XML_CHAR, '');
+}

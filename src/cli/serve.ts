@@ -53,8 +53,17 @@ export function registerServe(program: Command): void {
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +
               `  store: ${describeStore(config.database)}\n` +
+              (config.trustProxy && !config.adminToken
+                ? '  warning: the admin, the API and the outbox are closed: PAPERBOY_TRUST_PROXY=1 and no PAPERBOY_ADMIN_TOKEN (set one: openssl rand -hex 24)\n'
+                : '') +
               '  stop with Ctrl-C\n',
           );
+          if (config.trustProxy && !config.adminToken) {
+            log.warn(
+              { event: 'serve.admin_closed' },
+              'behind a proxy with no PAPERBOY_ADMIN_TOKEN: the admin is closed',
+            );
+          }
           log.info({ event: 'serve.started', port, next_run: next?.toISOString() }, 'serving');
           await new Promise<void>((resolve) => {
             const stop = () => resolve();

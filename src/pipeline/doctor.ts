@@ -23,6 +23,30 @@ async function attempt(name: string, body: () => Promise<Omit<Check, 'name'>>, f
   }
 }
 
+/** Who reaches the admin: behind a proxy every request is loopback, so only a token can tell. */
+function adminCheck(config: AppContext['config']): Check {
+  if (config.adminToken) {
+    return {
+      name: 'admin',
+      status: 'ok',
+      detail: 'PAPERBOY_ADMIN_TOKEN is set: the admin, the API and the outbox need it',
+    };
+  }
+  if (config.trustProxy) {
+    return {
+      name: 'admin',
+      status: 'fail',
+      detail: 'PAPERBOY_TRUST_PROXY=1 and no PAPERBOY_ADMIN_TOKEN: the admin, the API and the outbox are closed',
+      fix: 'set PAPERBOY_ADMIN_TOKEN (openssl rand -hex 24): behind a proxy every request comes from the proxy, so loopback cannot tell the admin apart',
+    };
+  }
+  return {
+    name: 'admin',
+    status: 'ok',
+    detail: 'no PAPERBOY_ADMIN_TOKEN: the admin answers direct loopback clients only',
+  };
+}
+
 /**
  * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
  * templates, the mail server, the paper source.
@@ -74,6 +98,7 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
           fix: 'set PAPERBOY_SECRET (openssl rand -hex 32) so links survive a lost data folder',
         },
   );
+  checks.push(adminCheck(config));
   checks.push(
     await attempt(
       'store',

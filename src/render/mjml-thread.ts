@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { PaperboyError } from '../errors.js';
+import { xmlChars } from '../text.js';
 
 /**
  * Strict validation; no web fonts: MJML would otherwise add a Google Fonts <link> and @import
@@ -111,7 +112,8 @@ export async function compileMjml(
   const id = nextId++;
   const reply = await new Promise<Reply>((resolve, reject) => {
     t.waiting.set(id, { resolve, reject });
-    t.worker.postMessage({ id, source, options: MJML_OPTIONS });
+    // MJML parses its input as XML: a character XML forbids (U+FFFF in a title) is dropped first.
+    t.worker.postMessage({ id, source: xmlChars(source), options: MJML_OPTIONS });
   });
   if ('html' in reply) return { html: reply.html, warnings: reply.warnings.map((e) => `line ${e.line}: ${e.message}`) };
   const first = reply.issues[0];

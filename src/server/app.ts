@@ -8,7 +8,9 @@ import { adminApi } from './admin/api.js';
 import { adminAuth } from './admin/auth.js';
 import { adminPages } from './admin/pages.js';
 import { adminPreview } from './admin/preview.js';
+import { bodyLimits, readableForms } from './body.js';
 import { atomFeed } from './feed.js';
+import { FRAMED_EMAIL_CSP, securityHeaders } from './headers.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { preferencesRoutes } from './preferences-routes.js';
@@ -28,6 +30,7 @@ export interface AppOptions {
 export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   const app = new Hono();
   const { listName } = ctx.config;
+  app.use(securityHeaders, bodyLimits, readableForms);
 
   signupRoutes(app, ctx, opts);
 
@@ -53,6 +56,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
         404,
       );
     }
+    c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // email HTML, framed by the home page
     return c.html(digest.webHtml);
   });
 
@@ -76,10 +80,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   app.get('/healthz', (c) => c.text('ok'));
 
   const sends = opts.sends ?? new SendRegistry(ctx);
-  const { guard } = adminAuth(app, ctx);
-  app.use('/admin/*', guard);
-  app.use('/admin', guard);
-  app.use('/api/*', guard);
+  adminAuth(app, ctx); // guards the admin, /api and /outbox: before their routes
   adminPages(app, ctx, sends, opts.nextRun, opts.notes ?? (() => []));
   adminPreview(app, ctx);
   adminApi(app, ctx, sends);

@@ -1,6 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Paper } from '../domain.js';
 import { escapeHtml } from '../render/helpers.js';
+import { xmlChars } from '../text.js';
 
 export interface FeedDigest {
   date: string;
@@ -19,7 +20,7 @@ const builder = new XMLBuilder({
 
 /**
  * The Atom feed (RFC 4287) of the public digests, newest first: absolute links, one entry per
- * digest with its papers as HTML content. Pure.
+ * digest with its papers as HTML content, without the characters XML 1.0 forbids. Pure.
  */
 export function atomFeed(opts: { baseUrl: string; listName: string; digests: readonly FeedDigest[] }): string {
   const { baseUrl, listName, digests } = opts;
@@ -59,5 +60,6 @@ export function atomFeed(opts: { baseUrl: string; listName: string; digests: rea
       entry: entries,
     },
   };
-  return builder.build(doc) as string;
+  // One forbidden character (U+FFFF in a title) would make the whole feed not well-formed.
+  return xmlChars(builder.build(doc) as string);
 }

@@ -11,6 +11,9 @@ import { parseTopics } from '../subscribers/topics.js';
 import { page } from './layout.js';
 
 const PAUSES = [7, 14, 30, 90];
+/** The form's choices, and only they: `keep`, `0` (resume now) or a pause of PAUSES days. */
+const PAUSE_CHOICES = new Set(['keep', '0', ...PAUSES.map(String)]);
+const FREQUENCY = /^(daily|weekly-([0-6]))$/;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
@@ -37,7 +40,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       html`<h1>This link comes from a test copy or a preview</h1><p>It changes nobody's preferences.</p>`,
     );
 
-  const view = (s: Subscriber, token: string, notice: string | null) => {
+  const view = (s: Subscriber, token: string, notice: string | null, error: string | null = null) => {
     const paused = s.pausedUntil && s.pausedUntil > new Date().toISOString() ? s.pausedUntil.slice(0, 10) : null;
     const action = `/p/${token}`;
     if (s.status !== 'active') {
@@ -63,6 +66,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       `${listName} preferences`,
       html`<h1>${listName} preferences</h1>
         ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+        ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
         <p class="muted">For ${s.email}.${paused ? html` <b>Paused until ${paused}.</b>` : ''}</p>
         <form method="post" action="${action}" class="signup">
           <input type="hidden" name="action" value="save">
@@ -125,17 +129,23 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       }
     } else if (s.status === 'active') {
       const pause = String(body.pause ?? 'keep');
+      const frequency = FREQUENCY.exec(String(body.frequency ?? 'daily'));
+      if (!PAUSE_CHOICES.has(pause) || !frequency) {
+        const error = !PAUSE_CHOICES.has(pause)
+          ? 'That pause is not one of the choices (keep, 0, 7, 14, 30 or 90 days).'
+          : 'That frequency is not one of the choices (daily, or weekly-0 to weekly-6).';
+        return c.html(view(s, token, null, error), 400);
+      }
       const days = Number(pause);
       const pausedUntil =
         pause === 'keep' ? s.pausedUntil : days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
-      const frequency = String(body.frequency ?? 'daily');
-      const weekly = /^weekly-([0-6])$/.exec(frequency);
+      const weekly = frequency[2];
       await updatePreferences(ctx.db, s.id, {
         name: cleanName(String(body.name ?? '')),
         topics: parseTopics(String(body.topics ?? '')),
         pausedUntil,
         frequency: weekly ? 'weekly' : 'daily',
-        weekday: weekly ? Number(weekly[1]) : s.weekday,
+        weekday: weekly ? Number(weekly) : s.weekday,
         sendAnyway: body.send_anyway === '1',
       });
       notice = 'Saved.';

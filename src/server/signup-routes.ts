@@ -1,5 +1,4 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
@@ -7,22 +6,10 @@ import { checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-u
 import { latestDigest } from '../store/digests.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { parseTopics } from '../subscribers/topics.js';
+import { clientIp } from './client.js';
 import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
 import { formatInTimeZone } from './time.js';
-
-function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The address the nearest proxy saw: the last entry of X-Forwarded-For.
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /**
  * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering

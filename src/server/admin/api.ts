@@ -1,4 +1,5 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
 import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { runDigest } from '../../pipeline/run-digest.js';
@@ -7,11 +8,51 @@ import { isIsoDate } from '../../select/dates.js';
 import { listDigests } from '../../store/digests.js';
 import { digestStatus } from './status.js';
 
+const SendBody = z.strictObject({
+  dryRun: z.boolean({ error: '"dryRun" must be true or false' }).optional(),
+  to: z.string({ error: '"to" must be an email address' }).optional(),
+});
+const NoBody = z.strictObject({});
+
+/**
+ * The JSON body of a call, validated: an empty body is `{}`; anything else must be a JSON object
+ * with only the schema's fields, of their types. The error names the field.
+ */
+async function jsonBody<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  fields: string,
+): Promise<{ ok: true; body: z.infer<T> } | { ok: false; error: string }> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { ok: false, error: 'the body is not JSON' };
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: fields === '' ? 'this call takes no body' : 'the body must be a JSON object' };
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, body: parsed.data };
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    return {
+      ok: false,
+      error: `unknown field "${issue.keys[0]}" (${fields === '' ? 'this call takes no body' : `the fields are ${fields}`})`,
+    };
+  }
+  return { ok: false, error: issue?.message ?? 'the body is not valid' };
+}
+
 /**
  * The admin API (JSON, `Authorization: Bearer PAPERBOY_ADMIN_TOKEN`):
  * `GET /api/digests`, `GET /api/digests/:date`, `POST /api/digests/:date/send` with
- * `{"dryRun"?: bool, "to"?: email}` — the same as the CLI's `send` — and
- * `POST /api/digests/:date/pause|resume|cancel`.
+ * `{"dryRun"?: bool, "to"?: email}` (an empty body starts the send) — the same as the CLI's
+ * `send` — and `POST /api/digests/:date/pause|resume|cancel`, which take no body. A body of any
+ * other shape is answered 400 naming the field, and nothing starts.
  */
 export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void {
   app.get('/api/digests', async (c) => c.json({ digests: await listDigests(ctx.db, 100) }));
@@ -26,6 +67,8 @@ export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void 
   app.post('/api/digests/:date/:action{pause|resume|cancel}', async (c) => {
     const date = c.req.param('date');
     if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
+    const input = await jsonBody(c, NoBody, '');
+    if (!input.ok) return c.json({ error: input.error }, 400);
     try {
       return c.json(await controlSend(ctx, sends, date, c.req.param('action') as 'pause' | 'resume' | 'cancel'));
     } catch (err) {
@@ -38,18 +81,12 @@ export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void 
   app.post('/api/digests/:date/send', async (c) => {
     const date = c.req.param('date');
     if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
-    let body: { dryRun?: unknown; to?: unknown } = {};
+    const input = await jsonBody(c, SendBody, '"dryRun" and "to"');
+    if (!input.ok) return c.json({ error: input.error }, 400);
+    const body = input.body;
     try {
-      const text = await c.req.text();
-      body = text ? (JSON.parse(text) as typeof body) : {};
-    } catch {
-      return c.json({ error: 'the body is not JSON' }, 400);
-    }
-    if (body.to !== undefined && typeof body.to !== 'string')
-      return c.json({ error: '"to" must be an email address' }, 400);
-    try {
-      if (body.dryRun === true || typeof body.to === 'string') {
-        const report = await runDigest(ctx, { date, dryRun: body.dryRun === true, to: body.to as string | undefined });
+      if (body.dryRun === true || body.to !== undefined) {
+        const report = await runDigest(ctx, { date, dryRun: body.dryRun === true, to: body.to });
         return c.json(report);
       }
       sends.start(date);

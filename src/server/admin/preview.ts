@@ -6,9 +6,9 @@ import { type Preview, previewDigest } from '../../pipeline/preview.js';
 import { dateInZone, isIsoDate } from '../../select/dates.js';
 import { findSubscriberByEmail } from '../../store/subscribers.js';
 import { normalizeEmail } from '../../subscribers/email.js';
+import { FRAMED_EMAIL_CSP } from '../headers.js';
 import { page } from '../layout.js';
 
-const EMAIL_CSP = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; font-src https:";
 const GMAIL_CLIP = 102 * 1024;
 const BUDGET = 90 * 1024;
 const VIEWS = ['desktop', 'mobile', 'dark', 'text', 'headers'] as const;
@@ -46,7 +46,7 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
   app.get('/admin/preview/html', async (c) => {
     const p = await load(c);
     if (typeof p === 'string') return c.text(p, 400);
-    c.header('Content-Security-Policy', EMAIL_CSP);
+    c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // framed by /admin/preview
     return c.html(c.req.query('dark') === '1' ? forceDark(p.html) : p.html);
   });
 
