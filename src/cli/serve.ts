@@ -11,15 +11,21 @@ export function registerServe(program: Command): void {
       await withContext(
         async (ctx) => {
           const { config, log } = ctx;
-          const [{ serve }, { SendRegistry }, { startScheduler }, { createApp }, { formatInTimeZone }, { maintain }] =
-            await Promise.all([
-              import('@hono/node-server'),
-              import('../pipeline/sends.js'),
-              import('../schedule/scheduler.js'),
-              import('../server/app.js'),
-              import('../server/time.js'),
-              import('../pipeline/maintenance.js'),
-            ]);
+          const [
+            { serve },
+            { SendRegistry, whyUnfinished },
+            { startScheduler },
+            { createApp },
+            { formatInTimeZone },
+            { maintain },
+          ] = await Promise.all([
+            import('@hono/node-server'),
+            import('../pipeline/sends.js'),
+            import('../schedule/scheduler.js'),
+            import('../server/app.js'),
+            import('../server/time.js'),
+            import('../pipeline/maintenance.js'),
+          ]);
           // Every 5 minutes: expire unconfirmed sign-ups, apply bounce reports (PAPERBOY_BOUNCE_MAILDIR).
           let maintaining: Promise<void> = maintain(ctx);
           const maintenance = setInterval(() => {
@@ -35,6 +41,7 @@ export function registerServe(program: Command): void {
             run: (date) => sends.start(date).finished,
             isDone: async (date) => (await findDigest(ctx.db, date))?.status === 'sent',
             catchUpMs: config.catchUpMs,
+            retryReason: whyUnfinished,
           });
           await scheduler.ready;
           const app = createApp(ctx, { nextRun: scheduler.nextRun, notes: scheduler.notes, sends });

@@ -113,3 +113,22 @@ export async function controlSend(
   }
   return { date, control: action };
 }
+
+/**
+ * Why a send that ended left its date unfinished, worth trying again by itself later (the scheduler
+ * does): the relay, the store or the source failed, or deliveries are still pending (deferred by
+ * the receiving servers, or stopped). Null when it is done, when an admin paused or cancelled it,
+ * when another process is sending it, or when there was nothing to send.
+ */
+export function whyUnfinished(outcome: { ok: true; value: unknown } | { ok: false; error: unknown }): string | null {
+  if (!outcome.ok) {
+    const e = outcome.error;
+    return isPaperboyError(e, 'ESEND') || isPaperboyError(e, 'ESTORE') || isPaperboyError(e, 'ESOURCE')
+      ? e.message
+      : null;
+  }
+  const r = outcome.value as RunReport;
+  if (r.mode !== 'send' || r.control !== 'run' || r.totals.pending === 0) return null;
+  const deferred = r.deferred > 0 ? `, ${r.deferred} of them deferred by the receiving servers` : '';
+  return `${r.totals.pending} ${r.totals.pending === 1 ? 'delivery' : 'deliveries'} still pending${deferred}`;
+}

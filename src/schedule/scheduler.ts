@@ -20,10 +20,22 @@ export const realClock: Clock = {
   },
 };
 
+/** A send of a date the scheduler will try again. */
+export interface Retry {
+  date: IsoDate;
+  at: Date;
+  /** Why the last try did not finish it. */
+  reason: string;
+  /** Tries so far. */
+  tries: number;
+}
+
 export interface Scheduler {
   /** The next time the daily send fires, or null when stopped. */
   nextRun(): Date | null;
-  /** Runs missed and not caught up (outside the grace window), for the dashboard. */
+  /** The send the scheduler will try again, and when; null when none. */
+  retry(): Retry | null;
+  /** Runs missed and not caught up (outside the grace window), and a send to be tried again, for the dashboard. */
   notes(): string[];
   /** Resolves when the start-up catch-up check is done. */
   ready: Promise<void>;
@@ -39,8 +51,17 @@ export interface SchedulerOptions {
   isDone: (date: IsoDate) => Promise<boolean>;
   /** A run missed while the process was down is caught up only if at most this old. */
   catchUpMs: number;
+  /**
+   * Why a run that ended (with its result, or its error) did not finish its date and should be
+   * tried again — the relay was down, deliveries are left pending — or null when it should not (it
+   * sent everything, an admin paused or cancelled it, there was nothing to send). None: never.
+   */
+  retryReason?: (outcome: { ok: true; value: unknown } | { ok: false; error: unknown }) => string | null;
   clock?: Clock;
 }
+
+/** Minutes before each try again of a send that did not finish; every 30 after the last. */
+export const RETRY_MINUTES = [1, 2, 5, 10, 30];
 
 /** Never sleep longer than this in one go: a suspended laptop or a changed clock is noticed. */
 const MAX_SLEEP = 15 * 60_000;
@@ -60,15 +81,62 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
   let stopped = false;
   let next: number | null = null;
   let running: Promise<unknown> = Promise.resolve();
+  let retry: (Retry & { cancel: () => void }) | null = null;
 
-  const fire = (scheduled: number, why: 'scheduled' | 'catch-up') => {
+  /** Runs the send of the date scheduled at `scheduled`, the `tries`-th time, and tries again while it is worth it. */
+  const fire = (scheduled: number, why: 'scheduled' | 'catch-up' | 'retry', tries = 1) => {
     const date = dateInZone(new Date(scheduled), o.timezone);
     o.log.info({ event: `schedule.${why}`, digest_date: date }, `${why} send of ${date}`);
     running = running
       .then(() => o.run(date))
-      .catch((err) =>
-        o.log.debug({ event: 'schedule.run.ended', digest_date: date, err: errorMessage(err) }, errorMessage(err)),
+      .then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => {
+          o.log.debug(
+            { event: 'schedule.run.ended', digest_date: date, err: errorMessage(error) },
+            errorMessage(error),
+          );
+          return { ok: false as const, error };
+        },
+      )
+      .then((outcome) => {
+        if (stopped) return;
+        const reason = o.retryReason?.(outcome) ?? null;
+        if (reason) tryAgain(scheduled, date, reason, tries);
+      });
+  };
+
+  /** Sets the next try of a send that did not finish, unless that would be past its catch-up window. */
+  const tryAgain = (scheduled: number, date: IsoDate, reason: string, tries: number) => {
+    if (retry?.date === date) retry.cancel();
+    retry = null;
+    const at = clock.now() + (RETRY_MINUTES[tries - 1] ?? 30) * 60_000;
+    if (at > scheduled + o.catchUpMs) {
+      o.log.warn(
+        { event: 'schedule.retry.given_up', digest_date: date, tries, reason },
+        `the send of ${date} did not finish after ${tries} ${tries === 1 ? 'try' : 'tries'} (${reason}); not tried again past its PAPERBOY_CATCHUP window: send it from the admin or with paperboy send`,
       );
+      return;
+    }
+    o.log.warn(
+      { event: 'schedule.retry', digest_date: date, tries, reason, at: new Date(at).toISOString() },
+      `the send of ${date} did not finish (${reason}); trying again at ${new Date(at).toISOString()}`,
+    );
+    const entry = { date, at: new Date(at), reason, tries, cancel: () => {} };
+    // In steps of at most MAX_SLEEP, like the schedule itself: a changed clock is noticed.
+    const wait = () => {
+      entry.cancel = clock.setTimer(
+        () => {
+          if (stopped || retry !== entry) return;
+          if (clock.now() < at) return wait();
+          retry = null;
+          fire(scheduled, 'retry', tries + 1);
+        },
+        Math.min(Math.max(0, at - clock.now()), MAX_SLEEP),
+      );
+    };
+    wait();
+    retry = entry;
   };
 
   const arm = () => {
@@ -109,11 +177,20 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
 
   return {
     nextRun: () => (stopped || next === null ? null : new Date(next)),
-    notes: () => [...notes],
+    retry: () => (retry ? { date: retry.date, at: retry.at, reason: retry.reason, tries: retry.tries } : null),
+    notes: () => [
+      ...notes,
+      ...(retry
+        ? [
+            `the send of ${retry.date} did not finish (${retry.reason}); trying again at ${retry.at.toISOString().slice(11, 16)} UTC`,
+          ]
+        : []),
+    ],
     ready,
     stop: async () => {
       stopped = true;
       cancel?.();
+      retry?.cancel();
       await running;
     },
   };

@@ -40,6 +40,8 @@ export async function startSmtpSink(
     delayMs?: number | ((n: number) => number);
     auth?: { user: string; pass: string };
     mailFrom?: (address: string) => { code: number; message: string } | null;
+    /** Listen on this port (a relay that comes back where it was); default: a free one. */
+    port?: number;
   } = {},
 ): Promise<SmtpSink> {
   let accepted = 0;
@@ -105,7 +107,7 @@ export async function startSmtpSink(
   // that as an 'error' event, which must not become an uncaught exception of the test process.
   const connectionErrors: Error[] = [];
   server.on('error', (err: Error) => connectionErrors.push(err));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,

@@ -137,3 +137,93 @@ describe('scheduler', () => {
     expect(s.nextRun()).toBeNull();
   });
 });
+
+describe('scheduler: a send that did not finish is tried again', () => {
+  /** Each run's time (ISO) and date; `outcome(n)` says how the n-th run ends. */
+  async function retries(outcome: (n: number) => 'stopped' | 'pending' | 'done' | 'paused', hours: number) {
+    const { clock, advance } = fakeClock('2026-11-28T06:59:00Z');
+    const runs: string[] = [];
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => true,
+      run: async (date) => {
+        runs.push(`${new Date(clock.now()).toISOString().slice(11, 16)} ${date}`);
+        const how = outcome(runs.length);
+        if (how === 'stopped') throw new Error('SMTP 127.0.0.1:2525 is unreachable');
+        return how;
+      },
+      retryReason: (o) =>
+        !o.ok ? (o.error as Error).message : o.value === 'pending' ? '3 deliveries still pending' : null,
+    });
+    await s.ready;
+    const seen: (string | null)[] = [];
+    await advance(60_000 + 1);
+    seen.push(s.retry()?.at.toISOString() ?? null);
+    await advance(hours * 3_600_000);
+    const notes = s.notes();
+    await s.stop();
+    return { runs, seen, notes, after: s.retry() };
+  }
+
+  it('after 1, 2, 5, 10 and 30 minutes, then every 30, until the catch-up window of its scheduled time ends', async () => {
+    const r = await retries(() => 'stopped', 8);
+    expect(r.seen).toEqual(['2026-11-28T07:01:00.000Z']);
+    expect(r.runs).toEqual([
+      '07:00 2026-11-28',
+      '07:01 2026-11-28',
+      '07:03 2026-11-28',
+      '07:08 2026-11-28',
+      '07:18 2026-11-28',
+      '07:48 2026-11-28',
+      ...['08:18', '08:48', '09:18', '09:48', '10:18', '10:48', '11:18', '11:48', '12:18', '12:48'].map(
+        (t) => `${t} 2026-11-28`,
+      ),
+    ]);
+    // 13:18 would be past 07:00 + 6 h: given up, and the next day's run is on schedule.
+    expect(r.after).toBeNull();
+    expect(r.notes).toEqual([]);
+  });
+
+  it('until it finishes: a send that left deliveries pending goes again, then no more', async () => {
+    const r = await retries((n) => (n <= 2 ? 'pending' : 'done'), 1);
+    expect(r.runs).toEqual(['07:00 2026-11-28', '07:01 2026-11-28', '07:03 2026-11-28']);
+    expect(r.after).toBeNull();
+  });
+
+  it('never after a run an admin paused or cancelled, or one that finished', async () => {
+    expect((await retries(() => 'paused', 2)).runs).toEqual(['07:00 2026-11-28']);
+    expect((await retries(() => 'done', 2)).runs).toEqual(['07:00 2026-11-28']);
+  });
+
+  it('says on the dashboard when it tries again, and why', async () => {
+    const { clock, advance } = fakeClock('2026-11-28T06:59:00Z');
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => true,
+      run: async () => {
+        throw new Error('SMTP 127.0.0.1:2525 is unreachable');
+      },
+      retryReason: (o) => (o.ok ? null : (o.error as Error).message),
+    });
+    await s.ready;
+    await advance(60_000 + 1);
+    expect(s.retry()).toEqual({
+      date: '2026-11-28',
+      at: new Date('2026-11-28T07:01:00.000Z'),
+      reason: 'SMTP 127.0.0.1:2525 is unreachable',
+      tries: 1,
+    });
+    expect(s.notes()).toEqual([
+      'the send of 2026-11-28 did not finish (SMTP 127.0.0.1:2525 is unreachable); trying again at 07:01 UTC',
+    ]);
+    await s.stop();
+  });
+});
