@@ -1,8 +1,10 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { PaperboyError } from '../errors.js';
 import { isIsoDate } from '../select/dates.js';
 import { deliveryCounts, failedDeliveries } from '../store/deliveries.js';
-import { digestPapers, findDigest, listDigests } from '../store/digests.js';
+import { deleteUnsentDigest, digestPapers, findDigest, listDigests } from '../store/digests.js';
 import { editionsOf } from '../store/editions.js';
 import { EXIT, withContext } from './run.js';
 
@@ -58,6 +60,36 @@ export function registerDigests(program: Command): void {
         const failures = await failedDeliveries(ctx.db, d.id);
         if (failures.length) lines.push('', 'failed:', ...failures.map((f) => `  ${f.email}: ${f.error ?? ''}`));
         process.stdout.write(`${lines.join('\n')}\n`);
+        return EXIT.ok;
+      });
+    });
+
+  cmd
+    .command('delete <date>')
+    .description('delete a digest that was sent to nobody (a date sent by mistake before its day, say)')
+    .action(async (date: string) => {
+      await withContext(async (ctx) => {
+        if (!isIsoDate(date)) throw new PaperboyError('EUSAGE', `"${date}" is not a date`, { hint: 'use YYYY-MM-DD' });
+        const d = await findDigest(ctx.db, date);
+        if (!d) {
+          throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {
+            hint: '`paperboy digests list` shows the dates',
+          });
+        }
+        const c = await deliveryCounts(ctx.db, d.id);
+        const outcome = await deleteUnsentDigest(ctx.db, d.id);
+        if (outcome === 'sent') {
+          throw new PaperboyError('EUSAGE', `the digest of ${date} went to readers already: it stays`, {
+            hint: 'a digest that reached anyone is kept (its archive, and no reader getting its papers twice, depend on it)',
+          });
+        }
+        if (outcome === 'sending') {
+          throw new PaperboyError('EBUSY', `a send of ${date} is running`, { hint: 'pause or cancel it first' });
+        }
+        await rm(path.join(ctx.config.archiveDir, date), { recursive: true, force: true });
+        process.stdout.write(
+          `deleted the digest of ${date} ("${d.subject}") with its ${c.pending + c.skipped + c.failed} unsent deliveries; its papers can go out in another digest\n`,
+        );
         return EXIT.ok;
       });
     });

@@ -48,6 +48,8 @@ function printReport(report: RunReport): void {
   if (report.archive) out(`archive: ${report.archive}`);
 }
 
+type SendFlags = { date?: string; dryRun?: boolean; to?: string; resume?: string; force?: boolean; workers: string };
+
 export function registerSend(program: Command): void {
   program
     .command('send')
@@ -56,12 +58,13 @@ export function registerSend(program: Command): void {
     .option('--dry-run', 'render and report; send and store nothing')
     .option('--to <email>', 'send one test copy to this address only; no delivery is marked done')
     .option('--resume <YYYY-MM-DD>', 'continue a paused or cancelled send of that date from the ledger')
+    .option('--force', 'send a date after tomorrow (in PAPERBOY_TIMEZONE) all the same')
     .option(
       '--workers <N>',
       'PostgreSQL store: batch workers on this machine, this process and N-1 `paperboy worker` processes (0 = only enqueue and wait for workers elsewhere)',
       '1',
     )
-    .action(async (opts: { date?: string; dryRun?: boolean; to?: string; resume?: string; workers: string }) => {
+    .action(async (opts: SendFlags) => {
       await withContext(async (ctx) => {
         const workers = Number(opts.workers);
         if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
@@ -80,6 +83,7 @@ export function registerSend(program: Command): void {
             dryRun: opts.dryRun,
             to: opts.to,
             resume: opts.resume !== undefined,
+            force: opts.force === true,
             workers,
             onProgress: (done, total) => {
               if (!bar || total === 0) return;

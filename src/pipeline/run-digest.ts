@@ -3,6 +3,7 @@ import { writeArchive } from '../archive/archive.js';
 import { sendThroughWorkers } from '../cluster/cluster-send.js';
 import type { IsoDate } from '../domain.js';
 import { PaperboyError } from '../errors.js';
+import { latestSendDate } from '../select/dates.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { pacer } from '../send/pacer.js';
 import { failureText } from '../send/retry.js';
@@ -54,6 +55,26 @@ export interface RunOptions {
   workers?: number;
   /** Called with the report once the send has ended, also when it ends with an error (its totals then). */
   onReport?: (report: RunReport) => void;
+  /** Send a date after tomorrow (in PAPERBOY_TIMEZONE) all the same (`send --force`). */
+  force?: boolean;
+}
+
+/**
+ * A send of a date after tomorrow in PAPERBOY_TIMEZONE is refused unless forced: it would mail
+ * every reader a digest dated in the future, take its papers out of today's, and become the
+ * archive's latest. Past dates are how an operator catches up; dry runs and test copies of any
+ * date are harmless (nothing is stored, nobody but the tester gets mail).
+ */
+export function checkSendDate(date: IsoDate, timezone: string, force = false, now = new Date()): void {
+  const latest = latestSendDate(now, timezone);
+  if (force || date <= latest) return;
+  throw new PaperboyError(
+    'EUSAGE',
+    `${date} is in the future: a digest can be sent for ${latest} (tomorrow in ${timezone}) at the latest`,
+    {
+      hint: `send it on its day; to send it now all the same: paperboy send --date ${date} --force`,
+    },
+  );
 }
 
 export interface RunReport {
@@ -147,6 +168,7 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
  */
 export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunReport> {
   const mode: RunReport['mode'] = opts.dryRun ? 'dry-run' : opts.to ? 'test' : 'send';
+  if (mode === 'send') checkSendDate(opts.date, ctx.config.timezone, opts.force);
   const report = emptyReport(opts.date, mode);
   const { stored, built } = await digestFor(ctx, opts.date, mode === 'send');
   const content: MessageContent = stored ?? {

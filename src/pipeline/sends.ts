@@ -3,7 +3,7 @@ import { errorMessage, isPaperboyError, PaperboyError } from '../errors.js';
 import { skipPending } from '../store/deliveries.js';
 import { findDigest, type SendControl, setDigestControl } from '../store/digests.js';
 import type { AppContext } from './context.js';
-import { type RunReport, runDigest } from './run-digest.js';
+import { checkSendDate, type RunReport, runDigest } from './run-digest.js';
 
 export interface RunningSend {
   date: IsoDate;
@@ -34,8 +34,10 @@ export class SendRegistry {
 
   constructor(private readonly ctx: AppContext) {}
 
-  /** Starts the send of `date`; EBUSY when one is already running here. */
+  /** Starts the send of `date`; EBUSY when one is already running here, EUSAGE for a date after tomorrow. */
   start(date: IsoDate, opts: { resume?: boolean } = {}): RunningSend {
+    // Refused here, before anything starts: a door answers the caller at once.
+    checkSendDate(date, this.ctx.config.timezone);
     if (this.running.has(date)) {
       throw new PaperboyError('EBUSY', `a send of ${date} is already running`, { hint: 'watch its progress instead' });
     }

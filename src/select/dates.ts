@@ -1,4 +1,4 @@
-import { isValid, parseISO } from 'date-fns';
+import { addDays, isValid, parseISO } from 'date-fns';
 import type { IsoDate } from '../domain.js';
 
 /** The calendar date (`YYYY-MM-DD`) it is at `instant` in the IANA zone `timeZone`. */
@@ -19,4 +19,12 @@ export function isIsoDate(value: string): boolean {
 /** Local-time `YYYY-MM-DD` of a date parsed by parseISO (which reads date-only strings as local midnight). */
 function formatIso(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/**
+ * The latest date a digest may be sent for at `instant`: tomorrow in `timeZone` — a day of slack
+ * for readers ahead of that zone, who already live in it. Later dates are refused unless forced.
+ */
+export function latestSendDate(instant: Date, timeZone: string): IsoDate {
+  return formatIso(addDays(parseISO(dateInZone(instant, timeZone)), 1));
 }

@@ -196,3 +196,27 @@ export async function digestControl(db: Db, id: number): Promise<SendControl> {
 export async function setDigestControl(db: Db, id: number, control: SendControl): Promise<void> {
   await db.updateTable('digests').set({ control }).where('id', '=', id).execute();
 }
+
+/**
+ * Deletes a digest that went to nobody — no delivery sent or in flight, no send holding its lock —
+ * with its ledger, editions and lists of papers (they cascade), in one statement, so a send cannot
+ * start in between. Its papers may then go out in another digest. Says why it did not when it did not.
+ */
+export async function deleteUnsentDigest(db: Db, id: number): Promise<'deleted' | 'sent' | 'sending'> {
+  return db.transaction().execute(async (trx) => {
+    const reached = await trx
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('digest_id', '=', id)
+      .where('status', 'in', ['sent', 'sending'])
+      .executeTakeFirstOrThrow();
+    if (Number(reached.n) > 0) return 'sent';
+    const now = Date.now();
+    const res = await trx
+      .deleteFrom('digests')
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('lock_owner', 'is', null), eb('lock_expires_at', '<', now)]))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) === 1 ? 'deleted' : 'sending';
+  });
+}

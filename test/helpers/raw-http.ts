@@ -41,6 +41,12 @@ export function rawRequest(
     req.on('error', (err) => {
       if (!answered) reject(err);
     });
+    // The socket may report that failure (EPIPE) after the response has let go of it.
+    req.on('socket', (socket) =>
+      socket.on('error', (err) => {
+        if (!answered) reject(err);
+      }),
+    );
     const body = opts.body;
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
     else {

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
-import { runDigest } from '../../pipeline/run-digest.js';
+import { checkSendDate, runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateInZone, isIsoDate } from '../../select/dates.js';
 import { findDigest, listDigests } from '../../store/digests.js';
@@ -86,6 +86,7 @@ export function adminPages(
     if (!isIsoDate(date)) return c.html(page('Send', html`<h1>"${date}" is not a date</h1>`), 400);
     let summary: string;
     try {
+      checkSendDate(date, timezone);
       const dry = await runDigest(ctx, { date, dryRun: true });
       summary = `${dry.recipients} subscribers would receive “${dry.subject}” (${dry.papers} papers in the public digest).`;
     } catch (err) {
@@ -126,6 +127,12 @@ export function adminPages(
             html`<h1>A send of ${date} is already running</h1><p><a href="/admin/digests/${date}">Watch it</a></p>`,
           ),
           409,
+        );
+      }
+      if (isPaperboyError(err, 'EUSAGE')) {
+        return c.html(
+          page('Not sent', html`<h1>${date} is not sent</h1><p>${err.message}</p><p><a href="/admin">Back</a></p>`),
+          400,
         );
       }
       throw err;
