@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
@@ -71,6 +72,8 @@ export interface Config {
   deferLimitMs: number;
   /** Days (0 = Sunday … 6 = Saturday) on which daily readers get a digest. */
   sendDays: number[];
+  /** The address `serve` listens on; null: every interface. */
+  host: string | null;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (for the sign-up rate limit). */
   trustProxy: boolean;
   /** Domain of the VERP envelope sender `bounce+TOKEN@domain`, or null (envelope sender = From). */
@@ -293,6 +296,9 @@ const schema = z.object({
     message: 'expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
   }),
   PAPERBOY_PORT: int('port', 0, 65535, 3000),
+  PAPERBOY_HOST: text('').refine((v) => v === '' || isIP(v.replace(/^\[|\]$/g, '')) !== 0 || v === 'localhost', {
+    message: 'expected an IP address to listen on, such as 127.0.0.1 or ::1 (empty: every interface)',
+  }),
   PAPERBOY_ARCHIVE_DIR: text('./digests'),
   PAPERBOY_OUTBOX_DIR: text('./outbox'),
   PAPERBOY_LIST_NAME: text('Daily Papers').refine((v) => !/[\r\n<>"]/.test(v) && v.length <= 60, {
@@ -463,6 +469,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     timezone: e.PAPERBOY_TIMEZONE,
     schedule: e.PAPERBOY_SCHEDULE,
     port: e.PAPERBOY_PORT,
+    host: e.PAPERBOY_HOST.replace(/^\[|\]$/g, '') || null,
     archiveDir: at(e.PAPERBOY_ARCHIVE_DIR),
     outboxDir: at(e.PAPERBOY_OUTBOX_DIR),
     listName: e.PAPERBOY_LIST_NAME,

@@ -37,6 +37,8 @@ export interface Subscriber {
   softBounces: number;
   confirmedAt: string | null;
   confirmSentAt: string | null;
+  /** An open sign-up waiting for its confirmation, with what it asked for (applied once confirmed). */
+  request: SignUpRequest | null;
   frequency: Frequency;
   /** 0 = Sunday … 6 = Saturday: when a weekly reader gets the week's best. */
   weekday: number;
@@ -44,6 +46,14 @@ export interface Subscriber {
   sendAnyway: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface SignUpRequest {
+  at: string;
+  /** null: keep the stored name. */
+  name: string | null;
+  /** null: keep the stored topics. */
+  topics: string[] | null;
 }
 
 export type Frequency = 'daily' | 'weekly';

@@ -46,7 +46,10 @@ export function registerServe(program: Command): void {
           await scheduler.ready;
           const app = createApp(ctx, { nextRun: scheduler.nextRun, notes: scheduler.notes, sends });
           const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-            const s = serve({ fetch: app.fetch, port: config.port }, () => resolve(s));
+            const s = serve(
+              { fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) },
+              () => resolve(s),
+            );
             s.once('error', reject);
           });
           const address = server.address();
@@ -56,7 +59,7 @@ export function registerServe(program: Command): void {
             ? ctx.transport.description
             : `outbox mode: messages are written to ${config.outboxDir}`;
           process.stdout.write(
-            `paperboy is running on http://localhost:${port}\n` +
+            `paperboy is running on http://${!config.host ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}\n` +
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +
               `  store: ${describeStore(config.database)}\n` +

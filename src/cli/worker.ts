@@ -11,7 +11,7 @@ export function registerWorker(program: Command): void {
         async (ctx) => {
           const { openBoss } = await import('../cluster/jobs.js');
           const { startSendWorker } = await import('../cluster/worker.js');
-          const boss = await openBoss(ctx.config);
+          const boss = await openBoss(ctx.config, ctx.log);
           const worker = await startSendWorker(ctx, boss);
           ctx.log.info({ event: 'worker.started', pid: process.pid }, `worker ${process.pid} is waiting for batches`);
           process.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../pipeline/context.js';
 import type { LoopTally } from '../send/send-loop.js';
 import { type DeliveryCounts, deferredDeliveries, deliveryCounts } from '../store/deliveries.js';
+import { withStoreRetry } from '../store/retry.js';
 import { enqueueSend, openBoss, SEND_QUEUE } from './jobs.js';
 import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
 import { clusterPacer } from './rate-bucket.js';
@@ -30,7 +31,9 @@ const settledOf = (c: DeliveryCounts) => c.sent + c.failed + c.skipped;
  */
 export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions): Promise<LoopTally> {
   const { db, log } = ctx;
-  const boss = await openBoss(ctx.config);
+  const boss = await openBoss(ctx.config, log);
+  // The coordinator's reads ride out a restart of the database (a minute), as the workers do.
+  const read = <T>(what: string, fn: () => Promise<T>) => withStoreRetry(fn, { log, what });
   let own: SendWorker | null = null;
   let local: LocalWorkers | null = null;
   try {
@@ -49,15 +52,22 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
     }
     let now = before;
     for (;;) {
-      now = await deliveryCounts(db, o.digestId);
+      now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
       o.onSettled?.(settledOf(now) - settledOf(before));
       // Deliveries deferred by the receiving server to a later time wait for a later pass.
-      const due = now.pending > 0 ? now.pending - (await deferredDeliveries(db, o.digestId)).count : 0;
+      const due =
+        now.pending > 0
+          ? now.pending - (await read('count the deferred deliveries', () => deferredDeliveries(db, o.digestId))).count
+          : 0;
       if (due + now.sending === 0 || o.shouldStop()) break;
-      if (due > 0 && now.sending === 0 && (await boss.getQueueSize(SEND_QUEUE, { before: 'completed' })) === 0) {
+      const queued =
+        due > 0 && now.sending === 0
+          ? await read('read the queue', () => boss.getQueueSize(SEND_QUEUE, { before: 'completed' }))
+          : null;
+      if (queued === 0) {
         // Due deliveries and no batch for them (a deferred one whose retry came due after its
         // batch ended): batches again for what is pending.
-        const again = await enqueueSend(db, boss, ctx.config, o.digestId, o.date);
+        const again = await read('enqueue batches', () => enqueueSend(db, boss, ctx.config, o.digestId, o.date));
         log.info(
           { event: 'digest.send.enqueued', digest_date: o.date, jobs: again },
           `${again} batch jobs enqueued again`,
@@ -76,9 +86,9 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
     // expiry), so the counts are final and a cancel skips everything left.
     for (let i = 0; i < 40 && now.sending > 0; i++) {
       await sleep(250);
-      now = await deliveryCounts(db, o.digestId);
+      now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
     }
-    now = await deliveryCounts(db, o.digestId);
+    now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
     return {
       sent: now.sent - before.sent,
       failed: now.failed - before.failed,

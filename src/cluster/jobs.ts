@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
 import { PaperboyError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import { pendingRanges } from '../store/deliveries.js';
 
@@ -17,7 +18,7 @@ export interface SendJob {
 }
 
 /** pg-boss on the store's database, in a schema of its own next to paperboy's tables. */
-export async function openBoss(config: Config): Promise<PgBoss> {
+export async function openBoss(config: Config, log: Logger): Promise<PgBoss> {
   if (config.database.kind !== 'postgres') {
     throw new PaperboyError('EUSAGE', 'workers need the PostgreSQL store', {
       hint: 'set PAPERBOY_DATABASE_URL=postgres://… (on SQLite, `paperboy send` sends by itself)',
@@ -32,7 +33,19 @@ export async function openBoss(config: Config): Promise<PgBoss> {
     monitorStateIntervalSeconds: 60,
     schedule: false,
   });
-  boss.on('error', () => {});
+  // The queue's own connection errors (a database restart): pg-boss polls on; said once per outage.
+  let failing = false;
+  boss.on('error', (err) => {
+    if (failing) return;
+    failing = true;
+    log.warn(
+      { event: 'queue.error', err: err.message },
+      `the job queue could not reach the database (${err.message}): it keeps trying`,
+    );
+    setTimeout(() => {
+      failing = false;
+    }, 30_000).unref();
+  });
   await boss.start();
   await createSendQueue(boss, config);
   return boss;

@@ -8,10 +8,12 @@ import { acquireDigestLock, digestLockOwner, releaseDigestLock } from '../store/
 export interface HeldLock {
   owner: string;
   /**
-   * False once a heartbeat found the lock taken over, or the lock could not be renewed for so long
-   * that it may expire: the holder must stop sending.
+   * False once a heartbeat found the lock taken over, or while the lock could not be renewed for so
+   * long that it may expire: the holder must hand over no message meanwhile.
    */
   isHeld(): boolean;
+  /** Another process took the lock over: the holder must stop. */
+  takenOver(): boolean;
   /** Why the lock is no longer held (null while it is). */
   lostBecause(): string | null;
   release(): Promise<void>;
@@ -30,7 +32,8 @@ const DEFAULT_TIMES: LockTimes = { ttlMs: 60_000, heartbeatMs: 15_000 };
  * One sender per digest at a time, across processes: a lock row on the digest with an expiry that a
  * heartbeat renews. A lock left by a dead process on this machine is taken over at once; one from
  * another machine once it expires (60 s). A holder that cannot renew its lock (the store does not
- * answer) stops sending a quarter of the expiry before another may take it over.
+ * answer) hands over no message from a quarter of the expiry before another may take it over,
+ * until a renewal goes through (the lock was still its own) or finds it taken over (it stops).
  */
 export async function lockDigest(
   db: Db,
@@ -94,6 +97,7 @@ export async function lockDigest(
   return {
     owner,
     isHeld: () => !takenOver && !expiring(),
+    takenOver: () => takenOver,
     lostBecause: () =>
       takenOver
         ? 'another process took the send lock over'

@@ -230,7 +230,9 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
         `${requeued} deliveries were in flight when an earlier send stopped; they go again with the same Message-ID`,
       );
     }
-    const stop = () => !lock.isHeld() || opts.signal?.aborted === true || admin.asked !== 'run';
+    const stop = () => lock.takenOver() || opts.signal?.aborted === true || admin.asked !== 'run';
+    // A lock that cannot be renewed (the store does not answer) holds the send until it can.
+    const wait = () => !lock.isHeld();
     let { editionsRendered } = await planDeliveries(ctx, stored);
     start = await deliveryCounts(ctx.db, stored.id);
     // Deliveries deferred by the receiving server to a later time are not this pass's to send.
@@ -271,6 +273,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
           softBounceLimit: ctx.config.softBounceLimit,
           onProgress: () => opts.onProgress?.(++done, total),
           shouldStop: stop,
+          shouldWait: wait,
         });
       }
       if (stop() || round === 3) break;
@@ -299,7 +302,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       );
     }
     report.control = asked;
-    const lost = lock.lostBecause() ?? admin.unreadable();
+    const lost = (lock.takenOver() ? lock.lostBecause() : null) ?? admin.unreadable();
     if (lost) {
       throw new PaperboyError('ESTORE', `the send of ${opts.date} stopped: ${lost}`, {
         hint: 'deliveries not yet sent stay pending; run the send again once the store answers (serve tries again by itself)',

@@ -5,12 +5,12 @@ import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
 import { dkimOptions } from '../send/message.js';
 import { failureText } from '../send/retry.js';
-import { nowIso } from '../store/db.js';
 import {
+  confirmSignUpRequest,
   findSubscriber,
   findSubscriberByEmail,
   markConfirmationSent,
-  setSubscriberStatus,
+  openSignUpRequest,
   upsertSubscriber,
 } from '../store/subscribers.js';
 import { cleanName, normalizeEmail } from '../subscribers/email.js';
@@ -46,15 +46,19 @@ export function confirmUrl(ctx: AppContext, subscriberId: number, at = new Date(
   return `${ctx.config.baseUrl}/confirm/${token}`;
 }
 
-/** Sends the double opt-in email to a subscriber and notes when. */
-export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id' | 'email' | 'name'>): Promise<void> {
+/**
+ * Sends the double opt-in email to a subscriber and notes when its link was issued: only a link
+ * issued at or after that time confirms. It goes to the bare address: a name typed in a sign-up
+ * form is unverified and never appears in a header.
+ */
+export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id' | 'email'>): Promise<void> {
   const c = await confirmEmail(ctx);
-  const values = { email: s.email, confirmUrl: confirmUrl(ctx, s.id) };
-  const name = cleanName(s.name);
+  const issued = new Date();
+  const values = { email: s.email, confirmUrl: confirmUrl(ctx, s.id, issued) };
   try {
     await ctx.transport.send({
       from: { name: ctx.config.from.name, address: ctx.config.from.address },
-      to: name ? { name, address: s.email } : s.email,
+      to: s.email,
       subject: c.subject,
       messageId: `<confirm.${s.id}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
       html: personalize(c.html, values, 'html'),
@@ -67,14 +71,15 @@ export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id'
       hint: `check PAPERBOY_SMTP_URL (${ctx.transport.description})`,
     });
   }
-  await markConfirmationSent(ctx.db, s.id, nowIso());
+  await markConfirmationSent(ctx.db, s.id, issued.toISOString());
   ctx.log.info({ event: 'subscriber.confirmation.sent', subscriber_id: s.id }, `confirmation sent to ${s.email}`);
 }
 
 /**
  * A sign-up (web form or `subscribers add --pending`). New addresses become pending and get a
  * confirmation; a pending, unsubscribed or bounced address gets a new one (at most every 10
- * minutes) and only becomes active by confirming; an active address is left alone.
+ * minutes) and only becomes active by confirming; an active address is left alone. The name and
+ * topics asked for wait beside the request: nothing stored changes until the link is confirmed.
  */
 export async function signUp(
   ctx: AppContext,
@@ -87,30 +92,52 @@ export async function signUp(
   if (existing?.confirmSentAt && Date.now() - Date.parse(existing.confirmSentAt) < RESEND_AFTER_MS) {
     return { outcome: 'throttled', subscriber: existing };
   }
-  const { subscriber } = await upsertSubscriber(ctx.db, {
-    email,
+  const stored = existing ?? (await upsertSubscriber(ctx.db, { email, name: null, status: 'pending' })).subscriber;
+  const subscriber = await openSignUpRequest(ctx.db, stored.id, {
     name: cleanName(input.name),
-    status: 'pending',
-    // Topics typed in the form apply once confirmed; an unconfirmed sign-up cannot change a suppressed address's.
-    topics: existing && existing.status !== 'pending' ? null : (input.topics ?? null),
+    // No topics typed: a returning reader keeps theirs.
+    topics: input.topics?.length ? input.topics : null,
   });
   await sendConfirmation(ctx, subscriber);
   return { outcome: existing ? 'confirmation-sent' : 'created', subscriber };
 }
 
-export type ConfirmCheck = { ok: true; subscriber: Subscriber } | { ok: false; reason: 'invalid' | 'expired' };
+export type ConfirmProblem =
+  /** Forged, cut or for another purpose. */
+  | 'invalid'
+  /** Older than PAPERBOY_CONFIRM_TTL_DAYS. */
+  | 'expired'
+  /** A newer confirmation went to the address since: only the latest link confirms. */
+  | 'superseded'
+  /** No sign-up is waiting: the address unsubscribed, was removed or bounced since (or the request expired). */
+  | 'closed';
 
-/** The subscriber a confirmation link is for, if the link is authentic and not expired. */
+export type ConfirmCheck = { ok: true; subscriber: Subscriber } | { ok: false; reason: ConfirmProblem };
+
+/**
+ * The subscriber a confirmation link is for, if the link is authentic, not expired, and still
+ * confirms: an active address (a second click is harmless), or an open sign-up request whose
+ * latest confirmation this link is.
+ */
 export async function checkConfirmToken(ctx: AppContext, token: string): Promise<ConfirmCheck> {
   const check = verifyTimedToken(ctx.secret, 'confirm', token, ctx.config.confirmTtlDays * 86_400);
   if (!check.ok) return check;
   const subscriber = await findSubscriber(ctx.db, check.id);
-  return subscriber ? { ok: true, subscriber } : { ok: false, reason: 'invalid' };
+  if (!subscriber) return { ok: false, reason: 'invalid' };
+  if (subscriber.status === 'active') return { ok: true, subscriber };
+  if (!subscriber.request) return { ok: false, reason: 'closed' };
+  const latest = subscriber.confirmSentAt ? Math.floor(Date.parse(subscriber.confirmSentAt) / 1000) : 0;
+  if (check.issuedAt < latest) return { ok: false, reason: 'superseded' };
+  return { ok: true, subscriber };
 }
 
-/** Confirms: the subscriber becomes active (idempotent). */
-export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<void> {
-  if (s.status === 'active') return;
-  await setSubscriberStatus(ctx.db, s.id, 'active');
-  ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+/**
+ * Confirms: the open request's address becomes active with the name and topics it asked for.
+ * False when it no longer could (already active, or the request closed in between).
+ */
+export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<boolean> {
+  if (s.status === 'active') return false;
+  const done = await confirmSignUpRequest(ctx.db, s.id);
+  if (done) ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+  return done;
 }

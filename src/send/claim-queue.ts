@@ -12,6 +12,8 @@ export interface ClaimQueueOptions {
   claimUntil?: number;
   /** True: hand out nothing more. */
   stopped: () => boolean;
+  /** True: hand out nothing for now (the send lock cannot be renewed); asked again every 100 ms. */
+  hold?: () => boolean;
 }
 
 /**
@@ -37,6 +39,10 @@ export class ClaimQueue {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.o.stopped()) return null;
+      if (this.o.hold?.()) {
+        await sleep(100);
+        continue;
+      }
       const due = this.takeDue();
       if (due) return due;
       if (this.waiting.length < this.o.low) void this.refill();

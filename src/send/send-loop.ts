@@ -11,6 +11,7 @@ import {
   releaseDelivery,
 } from '../store/deliveries.js';
 import { withStoreRetry } from '../store/retry.js';
+import { sendableAsStored } from '../subscribers/email.js';
 import { MessageBuffers } from './assemble.js';
 import { ClaimQueue } from './claim-queue.js';
 import { ledgerWriter } from './ledger-writer.js';
@@ -54,6 +55,8 @@ export interface SendLoopOptions {
   onProgress?: (outcome: 'sent' | 'failed' | 'skipped') => void;
   /** Checked before each message: true stops the loop, leaving the rest pending (lock lost, shutting down). */
   shouldStop?: () => boolean;
+  /** Checked before each message: while true, no message is handed over (the send lock is not safe). */
+  shouldWait?: () => boolean;
 }
 
 export interface LoopTally {
@@ -240,6 +243,10 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       await settle(d, 'skipped', `subscriber paused until ${d.pausedUntil.slice(0, 10)}`);
       return;
     }
+    if (!sendableAsStored(d.email)) {
+      await settle(d, 'failed', 'a quoted local part cannot be sent exactly as stored; correct the address');
+      return;
+    }
     const message = buildMessage(
       d.editionId === null ? o.content : await editionContentCached(d.editionId),
       { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId, deliveryId: d.id },
@@ -358,6 +365,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     low: o.concurrency * 4,
     claimUntil: o.claimUntil,
     stopped,
+    hold: o.shouldWait,
   });
   // Twice as many senders as connections: while one holds a connection's slot, the next has its
   // message assembled and waits for the slot, so a connection hardly waits for paperboy.

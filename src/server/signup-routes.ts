@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
-import { checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
+import { type ConfirmProblem, checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
 import { latestDigest } from '../store/digests.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { parseTopics } from '../subscribers/topics.js';
@@ -85,22 +85,40 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
     );
   });
 
-  const tokenProblem = (reason: 'invalid' | 'expired') =>
-    reason === 'expired'
-      ? page(
+  const tokenProblem = (reason: ConfirmProblem) => {
+    const again = html`<a href="/">Sign up again</a> to get a new one.`;
+    switch (reason) {
+      case 'expired':
+        return page(
           'Link expired',
           html`<h1>This confirmation link has expired</h1>
-            <p>Links work for ${ctx.config.confirmTtlDays} days. <a href="/">Sign up again</a> to get a new one.</p>`,
-        )
-      : page(
+            <p>Links work for ${ctx.config.confirmTtlDays} days. ${again}</p>`,
+        );
+      case 'superseded':
+        return page(
+          'Link replaced',
+          html`<h1>This confirmation link has been replaced</h1>
+            <p>A newer confirmation email went to this address: use the link in the latest one, or ${again}</p>`,
+        );
+      case 'closed':
+        return page(
+          'Link no longer valid',
+          html`<h1>This confirmation link no longer works</h1>
+            <p>The address has left the list since this link was sent. ${again}</p>`,
+        );
+      default:
+        return page(
           'Invalid link',
           html`<h1>This confirmation link is not valid</h1>
-            <p>It may have been cut when it was copied. <a href="/">Sign up again</a> to get a new one.</p>`,
+            <p>It may have been cut when it was copied. ${again}</p>`,
         );
+    }
+  };
+  const problemStatus = (reason: ConfirmProblem) => (reason === 'invalid' ? 400 : 410);
 
   app.get('/confirm/:token', async (c) => {
     const check = await checkConfirmToken(ctx, c.req.param('token'));
-    if (!check.ok) return c.html(tokenProblem(check.reason), check.reason === 'expired' ? 410 : 400);
+    if (!check.ok) return c.html(tokenProblem(check.reason), problemStatus(check.reason));
     const s = check.subscriber;
     if (s.status === 'active') {
       return c.html(page('Subscribed', html`<h1>You are subscribed</h1><p>${s.email} gets ${listName}.</p>`));
@@ -117,8 +135,11 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
 
   app.post('/confirm/:token', async (c) => {
     const check = await checkConfirmToken(ctx, c.req.param('token'));
-    if (!check.ok) return c.html(tokenProblem(check.reason), check.reason === 'expired' ? 410 : 400);
-    await confirmSubscriber(ctx, check.subscriber);
+    if (!check.ok) return c.html(tokenProblem(check.reason), problemStatus(check.reason));
+    if (!(await confirmSubscriber(ctx, check.subscriber)) && check.subscriber.status !== 'active') {
+      // The request closed between the check and the update (an unsubscribe, a bounce).
+      return c.html(tokenProblem('closed'), problemStatus('closed'));
+    }
     return c.html(
       page(
         'Subscribed',

@@ -5,8 +5,11 @@ import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } fro
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { PaperboyError } from '../errors.js';
+import { describeStore } from './describe-store.js';
 import { type Dialect, migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
+
+export { describeStore };
 
 export type Db = Kysely<Database>;
 
@@ -72,6 +75,9 @@ export function sqliteHandle(db: Db): SqliteHandle | undefined {
  * most recent 200 short ones are kept. (Safe because Kysely runs each statement to completion — all() or
  * run() — before the next; nothing here streams rows with iterate().)
  */
+/** The statement a rollback outside a transaction becomes: nothing to do. */
+const NO_ROLLBACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) } as unknown as SQLite.Statement;
+
 function withStatementCache(sqlite: SQLite.Database, size = 200) {
   const cache = new Map<string, SQLite.Statement>();
   // One wrapper for every call: better-sqlite3 builds four functions per transaction() call, and
@@ -84,6 +90,9 @@ function withStatementCache(sqlite: SQLite.Database, size = 200) {
     /** A transaction of Kysely's is open on this connection (then go through Kysely, which waits for it). */
     inTransaction: () => sqlite.inTransaction,
     prepare(sql: string): SQLite.Statement {
+      // SQLite has already rolled back a transaction that a full disk or an I/O error ended; the
+      // rollback Kysely then asks for would fail ("no transaction is active") and hide why.
+      if (!sqlite.inTransaction && /^\s*rollback\s*$/i.test(sql)) return NO_ROLLBACK;
       // Long statements (multi-row inserts, long `in` lists) vary from call to call and hold more
       // memory: prepared fresh each time, never kept.
       if (sql.length > 2000) return sqlite.prepare(sql);
@@ -121,9 +130,12 @@ async function openPostgres(database: Extract<DatabaseConfig, { kind: 'postgres'
     connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // A connection that drops while idle (a server restart) is replaced on the next query; without a
-  // listener, pg would throw it as an uncaught error.
+  // A connection that drops (a server restart) is replaced on the next query, whose own error says
+  // what happened and is ridden out where it matters (store/retry.ts). pg also emits the drop as an
+  // 'error' event — on the pool for an idle client, on the client itself while it is checked out —
+  // which without a listener would end the process as an uncaught exception.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     try {
@@ -163,21 +175,6 @@ function unreachable(database: Extract<DatabaseConfig, { kind: 'postgres' }>, er
     hint,
     cause: err,
   });
-}
-
-/** Where the store is, for people: the file, or the PostgreSQL URL without its password. */
-export function describeStore(database: DatabaseConfig): string {
-  if (database.kind === 'sqlite') return database.path;
-  let shown: string;
-  try {
-    const u = new URL(database.url);
-    u.password = '';
-    u.searchParams.delete('password');
-    shown = u.toString();
-  } catch {
-    shown = 'postgres://…';
-  }
-  return database.schema ? `${shown} (schema ${database.schema})` : shown;
 }
 
 /** The store's SQL dialect, for the few queries that must differ. */

@@ -63,6 +63,11 @@ export interface SubscribersTable {
   status_reason: string | null;
   confirmed_at: string | null;
   confirm_sent_at: string | null;
+  /** When the open sign-up asked for a confirmation; null when none is open. */
+  requested_at: string | null;
+  /** The name and topics (JSON) that sign-up asked for: applied only once confirmed. */
+  requested_name: string | null;
+  requested_topics: string | null;
   soft_bounces: Generated<number>;
   frequency: Generated<string>;
   /** 0 = Sunday … 6 = Saturday: the day a weekly reader gets the week's best. */

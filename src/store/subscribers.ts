@@ -17,6 +17,13 @@ export function fromSubscriberRow(r: Row): Subscriber {
     softBounces: r.soft_bounces,
     confirmedAt: r.confirmed_at,
     confirmSentAt: r.confirm_sent_at,
+    request: r.requested_at
+      ? {
+          at: r.requested_at,
+          name: r.requested_name,
+          topics: r.requested_topics === null ? null : (JSON.parse(r.requested_topics) as string[]),
+        }
+      : null,
     frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
     weekday: r.weekday,
     sendAnyway: r.send_anyway === 1,
@@ -92,9 +99,12 @@ export async function findSubscriber(db: Db, id: number): Promise<Subscriber | u
   return row ? fromSubscriberRow(row) : undefined;
 }
 
+const NO_REQUEST = { requested_at: null, requested_name: null, requested_topics: null } as const;
+
 /**
  * Moves a subscriber to `status`. Becoming active clears the reason and the bounce count and
- * stamps the confirmation; leaving records why.
+ * stamps the confirmation; leaving records why. Either way an open sign-up request is closed: a
+ * confirmation link sent before confirms nothing.
  */
 export async function setSubscriberStatus(
   db: Db,
@@ -107,9 +117,54 @@ export async function setSubscriberStatus(
     status === 'active' ? { confirmed_at: now, soft_bounces: 0, status_reason: null } : { status_reason: reason };
   await db
     .updateTable('subscribers')
-    .set({ status, updated_at: now, ...extra })
+    .set({ status, updated_at: now, ...extra, ...NO_REQUEST })
     .where('id', '=', id)
     .execute();
+}
+
+/** Opens (or renews) a sign-up request: what it asked for waits until the address confirms. */
+export async function openSignUpRequest(
+  db: Db,
+  id: number,
+  request: { name: string | null; topics: string[] | null },
+): Promise<Subscriber> {
+  const row = await db
+    .updateTable('subscribers')
+    .set({
+      requested_at: nowIso(),
+      requested_name: request.name,
+      requested_topics: request.topics === null ? null : JSON.stringify(request.topics),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return fromSubscriberRow(row);
+}
+
+/**
+ * Confirms an open sign-up request in one statement: the address becomes active with the name and
+ * topics the request asked for. False when no request is open any more (confirmed, unsubscribed,
+ * removed or bounced since) or the address is already active.
+ */
+export async function confirmSignUpRequest(db: Db, id: number): Promise<boolean> {
+  const now = nowIso();
+  const res = await db
+    .updateTable('subscribers')
+    .set((eb) => ({
+      status: 'active',
+      status_reason: null,
+      soft_bounces: 0,
+      confirmed_at: now,
+      updated_at: now,
+      name: eb.fn.coalesce('requested_name', 'name'),
+      topics: eb.fn.coalesce('requested_topics', 'topics'),
+      ...NO_REQUEST,
+    }))
+    .where('id', '=', id)
+    .where('requested_at', 'is not', null)
+    .where('status', '<>', 'active')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 export async function updatePreferences(
@@ -156,12 +211,16 @@ export async function markConfirmationSent(db: Db, id: number, at: string): Prom
   await db.updateTable('subscribers').set({ confirm_sent_at: at }).where('id', '=', id).execute();
 }
 
-/** Deletes pending sign-ups older than `before` (never confirmed); returns how many. */
+/**
+ * Deletes pending sign-ups (never confirmed) whose last confirmation went out before `before`
+ * (or, with none sent, created before it); returns how many. A link re-sent on day 6 lives its
+ * full time.
+ */
 export async function expirePending(db: Db, before: string): Promise<number> {
   const res = await db
     .deleteFrom('subscribers')
     .where('status', '=', 'pending')
-    .where('created_at', '<', before)
+    .where((eb) => eb(eb.fn.coalesce('confirm_sent_at', 'created_at'), '<', before))
     .where((eb) =>
       eb.not(
         eb.exists(eb.selectFrom('deliveries').select('id').whereRef('deliveries.subscriber_id', '=', 'subscribers.id')),

@@ -4,14 +4,22 @@ import { oneLine } from '../text.js';
 
 // RFC 5322 atext, plus any non-ASCII character (RFC 6532: internationalized addresses).
 const ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\u{10FFFF}-]+$/u;
-// A quoted local part: printable ASCII (and UTF-8) other than " and \, or a backslash pair.
-const QUOTED = /^"(?:[\u0020\u0021\u0023-\u005b\u005d-\u007e\u0080-\u{10FFFF}]|\\[\u0020-\u007e])*"$/u;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function validLocal(local: string): boolean {
-  if (local.length === 0 || Buffer.byteLength(local) > 64) return false;
-  if (local.startsWith('"')) return QUOTED.test(local);
-  return local.split('.').every((atom) => ATOM.test(atom));
+function dotAtom(local: string): boolean {
+  return local.length > 0 && Buffer.byteLength(local) <= 64 && local.split('.').every((atom) => ATOM.test(atom));
+}
+
+/**
+ * The local part as stored: a dot-atom. A quoted one that holds a dot-atom (`"ada"`) is the same
+ * mailbox unquoted (RFC 5321 4.1.2 asks for the simplest form). Any other quoted local part is
+ * refused: mail libraries and relays rewrite them (nodemailer drops backslashes and unquotes
+ * spaces), so the mail would go to another address than the one stored.
+ */
+function storedLocal(local: string): string | null {
+  if (dotAtom(local)) return local;
+  const inner = /^"(.*)"$/su.exec(local)?.[1];
+  return inner !== undefined && dotAtom(inner) ? inner : null;
 }
 
 /** The domain as stored (lower case, Unicode form), or null when it is no mail domain. */
@@ -33,8 +41,8 @@ function normalizeDomain(domain: string): string | null {
 }
 
 /**
- * The one address rule of paperboy (sign-up form, CLI, import): one address, a dot-atom or quoted
- * local part, a domain with a dot or an IP literal, at most 254 octets; internationalized addresses
+ * The one address rule of paperboy (sign-up form, CLI, import): one address, a dot-atom local part
+ * (a quoted one only when it unquotes to one), a domain with a dot or an IP literal, at most 254 octets; internationalized addresses
  * accepted. Returns the address as stored — trimmed, domain lower-cased (local parts are the
  * mailbox's own business) — or null.
  */
@@ -44,9 +52,9 @@ export function normalizeEmail(input: string): string | null {
   if (s.length === 0 || [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) return null;
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return null;
-  const local = s.slice(0, at);
+  const local = storedLocal(s.slice(0, at));
   const domain = normalizeDomain(s.slice(at + 1));
-  if (!domain || !validLocal(local)) return null;
+  if (!domain || local === null) return null;
   const address = `${local}@${domain}`;
   return Buffer.byteLength(address) <= 254 ? address : null;
 }
@@ -56,4 +64,12 @@ export function cleanName(input: string | null | undefined): string | null {
   if (!input) return null;
   const s = oneLine(input).slice(0, 100);
   return s || null;
+}
+
+/**
+ * Whether a stored address goes out exactly as stored. Addresses stored before quoted local parts
+ * were refused may still hold one; a send fails such a delivery instead of mailing another address.
+ */
+export function sendableAsStored(address: string): boolean {
+  return !address.startsWith('"');
 }

@@ -66,6 +66,35 @@ export function checkRow(record: Record<string, string | undefined>, line: numbe
   return { email, name: cleanName(undefuse(record.name)), topics, status, line };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One record's fields as text, decoded strictly: `invalid` names the first column whose bytes are
+ * not UTF-8 (its text is then decoded leniently, only to count its line breaks).
+ */
+function decodeRecord(bytes: Record<string, Buffer | string | undefined>): {
+  record: Record<string, string | undefined>;
+  invalid: string | null;
+} {
+  const record: Record<string, string | undefined> = {};
+  let invalid: string | null = null;
+  for (const [column, value] of Object.entries(bytes)) {
+    if (value === undefined) continue;
+    // (An empty field comes as an empty string.)
+    if (typeof value === 'string') {
+      record[column] = value;
+      continue;
+    }
+    try {
+      record[column] = strictUtf8.decode(value);
+    } catch {
+      invalid ??= column;
+      record[column] = value.toString('utf8');
+    }
+  }
+  return { record, invalid };
+}
+
 /** Applies one batch of checked rows in one transaction: a multi-row insert for new addresses. */
 async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: ImportOptions): Promise<void> {
   if (rows.length === 0) return;
@@ -87,7 +116,13 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
       if (!r) continue;
       byEmail.delete(e.email);
       const suppressed = e.status === 'unsubscribed' || e.status === 'bounced';
-      const changes: { name?: string; topics?: string; status?: string; status_reason?: string | null } = {};
+      const changes: {
+        name?: string;
+        topics?: string;
+        status?: string;
+        status_reason?: string | null;
+        requested_at?: null;
+      } = {};
       if (r.name && r.name !== e.name) changes.name = r.name;
       if (r.topics && JSON.stringify(r.topics) !== e.topics) changes.topics = JSON.stringify(r.topics);
       if (suppressed && r.status === 'active') {
@@ -105,6 +140,8 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
         report.unchanged++;
         continue;
       }
+      // A new status closes an open sign-up request: its confirmation link confirms nothing now.
+      if (changes.status) changes.requested_at = null;
       await trx
         .updateTable('subscribers')
         .set({ ...changes, updated_at: now })
@@ -186,8 +223,11 @@ export async function importSubscribersCsv(db: Db, file: string, opts: ImportOpt
     .pipe(
       parse({
         bom: true,
+        // Fields come as bytes, decoded here strictly: invalid UTF-8 makes a bad row, never a U+FFFD.
+        encoding: null,
+        // (With encoding null the header's cells are Buffers too, though typed as strings.)
         columns: (header: string[]) => {
-          const cols = header.map((h) => h.trim().toLowerCase());
+          const cols = header.map((h) => String(h).trim().toLowerCase());
           if (!cols.includes('email')) {
             throw new PaperboyError(
               'ECSV',
@@ -205,17 +245,23 @@ export async function importSubscribersCsv(db: Db, file: string, opts: ImportOpt
   let batch: Row[] = [];
   let crlfDrift = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string | undefined>;
+    for await (const { record: bytes, info } of parser as AsyncIterable<{
+      record: Record<string, Buffer | string | undefined>;
       info: { lines: number };
     }>) {
       report.rows++;
+      const decoded = decodeRecord(bytes);
       // csv-parse reports the line a record ends on, and counts a CRLF inside a quoted field twice:
       // report the line the record starts on, in the file's own numbering.
-      const inside = Object.values(record).join('');
+      const inside = Object.values(decoded.record).join('');
       crlfDrift += inside.match(/\r\n/g)?.length ?? 0;
       const breaksInside = inside.match(/\r\n|\r|\n/g)?.length ?? 0;
-      const checked = checkRow(record, info.lines - crlfDrift - breaksInside);
+      const line = info.lines - crlfDrift - breaksInside;
+      if (decoded.invalid) {
+        rejectRow({ line, reason: `the ${decoded.invalid} column is not valid UTF-8 (save the file as UTF-8)` });
+        continue;
+      }
+      const checked = checkRow(decoded.record, line);
       if (!('email' in checked)) {
         rejectRow(checked);
         continue;

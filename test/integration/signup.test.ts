@@ -56,7 +56,13 @@ describe('double opt-in sign-up', () => {
     expect(link).not.toBe('');
     expect(confirmation?.mail.html).toContain(`href="${link}"`);
     const pending = await findSubscriberByEmail(t.ctx.db, 'New.Reader@example.com');
-    expect(pending).toMatchObject({ status: 'pending', name: 'New Reader', topics: ['sparse attention', 'cs.LG'] });
+    // What the form asked for waits beside the request until the link is confirmed.
+    expect(pending).toMatchObject({
+      status: 'pending',
+      name: null,
+      topics: [],
+      request: { name: 'New Reader', topics: ['sparse attention', 'cs.LG'] },
+    });
 
     // Not confirmed yet: no digest.
     await runDigest(t.ctx, { date: '2026-11-27' });
@@ -71,7 +77,12 @@ describe('double opt-in sign-up', () => {
     const confirmed = await fetch(local(link, base), { method: 'POST' });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('Welcome to Daily Papers');
-    expect(await status(t, 'New.Reader@example.com')).toBe('active');
+    expect(await findSubscriberByEmail(t.ctx.db, 'New.Reader@example.com')).toMatchObject({
+      status: 'active',
+      name: 'New Reader',
+      topics: ['sparse attention', 'cs.LG'],
+      request: null,
+    });
     // A second click is harmless.
     expect((await fetch(local(link, base), { method: 'POST' })).status).toBe(200);
 

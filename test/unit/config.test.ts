@@ -23,6 +23,7 @@ describe('config', () => {
       timezone: 'UTC',
       schedule: '0 7 * * *',
       port: 3000,
+      host: null,
       archiveDir: '/srv/paperboy/digests',
       outboxDir: '/srv/paperboy/outbox',
       listName: 'Daily Papers',
@@ -76,6 +77,14 @@ describe('config', () => {
     expect(c.baseUrl).toBe('https://papers.example.org');
     expect(c.sources).toEqual([{ kind: 'file', path: path.resolve('./samples/daily-papers.json') }]);
     expect(c.listId).toBe('daily-papers.papers.example.org');
+  });
+
+  it('listens on the address PAPERBOY_HOST names, and refuses a host name', () => {
+    expect(loadConfig({ PAPERBOY_HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ PAPERBOY_HOST: '[::1]' }).host).toBe('::1');
+    expect(() => loadConfig({ PAPERBOY_HOST: 'papers.example.org' })).toThrowError(
+      'PAPERBOY_HOST: expected an IP address to listen on, such as 127.0.0.1 or ::1 (empty: every interface)',
+    );
   });
 
   it('takes several relays, comma-separated, and names the bad one', () => {

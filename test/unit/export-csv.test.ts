@@ -15,6 +15,7 @@ const base: Subscriber = {
   softBounces: 0,
   confirmedAt: null,
   confirmSentAt: null,
+  request: null,
   frequency: 'daily',
   weekday: 1,
   sendAnyway: true,
