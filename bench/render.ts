@@ -47,6 +47,7 @@ const settings: MessageSettings = {
 
 const reader = (i: number): Recipient => ({
   subscriberId: i,
+  digestDate: '2026-11-28',
   email: `reader${i}@bench.example`,
   name: `Reader ${i}`,
   messageId: `<digest.${DATE}.${i}@papers.example.org>`,

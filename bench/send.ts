@@ -67,6 +67,7 @@ async function paperboy(url: string, n = N): Promise<{ rate: number; sent: numbe
       { subject: d?.subject ?? '', html: d?.html ?? '', text: d?.text ?? '' },
       {
         subscriberId: 1,
+        digestDate: DATE,
         email: 'reader1@bench.example',
         name: 'Reader 1',
         messageId: '<x@papers.example.org>',

@@ -3,10 +3,12 @@ import type { Frequency, IsoDate, Paper } from '../domain.js';
 import { stopMjmlThread } from '../render/mjml-thread.js';
 import { renderEdition } from '../render/render-digest.js';
 import { type Selection, selectForReader } from '../select/editions.js';
+import { PersonalRanker, VOTES_READ } from '../select/personal.js';
 import { addToLedger, type LedgerRow } from '../store/deliveries.js';
 import type { StoredDigest } from '../store/digests.js';
 import { candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
 import { type Receiver, unplannedReceivers } from '../store/subscribers.js';
+import { votesOfReaders } from '../store/votes.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
@@ -45,6 +47,15 @@ export async function planDeliveries(
     }
     return p;
   };
+  const rankers = new Map<Frequency, PersonalRanker>();
+  const rankerFor = (f: Frequency, pool: { paper: Paper; day: string }[]) => {
+    let r = rankers.get(f);
+    if (!r) {
+      r = new PersonalRanker(pool);
+      rankers.set(f, r);
+    }
+    return r;
+  };
   const editionIds = new Map<string, number>();
   let editionsRendered = 0;
   let planned = 0;
@@ -63,6 +74,7 @@ export async function planDeliveries(
       { listName: config.listName, baseUrl: config.baseUrl },
       {
         matched: sel.papers.map((s) => s.matched),
+        because: sel.papers.map((s) => s.because ?? null),
         topics: sel.topics,
         weekly: sel.frequency === 'weekly',
         anyway: sel.anyway,
@@ -117,11 +129,30 @@ export async function planDeliveries(
         readers.map((r) => r.id),
         pool.map((c) => c.paper.id),
       );
+      const votes = await votesOfReaders(
+        db,
+        readers.map((r) => r.id),
+        VOTES_READ,
+      );
       for (const r of readers) {
         const had = delivered.get(r.id) ?? NONE;
-        const key = keyOf(r, had);
-        const known = chosen.get(key);
-        const editionId = known === undefined ? await choose(key, r, pool, had) : known;
+        const own = votes.get(r.id);
+        let editionId: number | null;
+        if (own) {
+          // A reader with votes gets their own ranking: no two are alike, nothing to share but the edition.
+          const ranker = rankerFor(frequency, pool);
+          const topics = JSON.parse(r.topicsJson) as string[];
+          const model = ranker.modelFor(own, topics);
+          const reader = { frequency: r.frequency, sendAnyway: r.sendAnyway, topics };
+          const sel = model
+            ? selectForReader(reader, pool, had, config.papersPerDigest, { model, affinity: ranker.affinity(model) })
+            : null;
+          editionId = sel ? await editionFor(sel) : null;
+        } else {
+          const key = keyOf(r, had);
+          const known = chosen.get(key);
+          editionId = known === undefined ? await choose(key, r, pool, had) : known;
+        }
         rows.push(
           editionId !== null
             ? { subscriberId: r.id, editionId, status: 'pending', note: null }

@@ -101,7 +101,7 @@ export async function previewDigest(
     : PREVIEW_RECIPIENT;
   const message = buildMessage(
     shown,
-    { ...recipient, messageId: `<preview.${date}@${ctx.config.from.domain}>`, deliveryId: null },
+    { ...recipient, messageId: `<preview.${date}@${ctx.config.from.domain}>`, digestDate: date, deliveryId: null },
     ctx.messageSettings,
   );
   const composed = await nodemailer
@@ -111,6 +111,7 @@ export async function previewDigest(
     email: recipient.email,
     unsubscribeUrl: `${ctx.config.baseUrl}/u/preview`,
     preferencesUrl: `${ctx.config.baseUrl}/p/preview`,
+    voteToken: 'preview',
   };
   return {
     date,

@@ -390,6 +390,7 @@ async function sendTestCopy(ctx: AppContext, content: MessageContent, to: string
       email,
       name: subscriber?.name ?? null,
       messageId: `<test.${date}.${randomBytes(8).toString('hex')}@${ctx.config.from.domain}>`,
+      digestDate: date,
       deliveryId: null,
     },
     ctx.messageSettings,

@@ -19,12 +19,18 @@ export interface PaperView {
   category: string | null;
   /** Why it is in this reader's edition: the topics it matches ("sparse attention, RL"). */
   matched: string | null;
+  /** The one line saying why: `Because you liked “…”`, or `Matches: …` (null for the plain digest). */
+  why: string | null;
+  /** The id as it goes in a vote link's path. */
+  voteId: string;
 }
 
 /** What makes an edition differ from the plain digest of the day. */
 export interface EditionOptions {
   /** Per paper (same order), the reader's topics it matches. */
   matched?: readonly (readonly string[])[];
+  /** Per paper (same order), the reader's model's reason (`Because you liked “…”`), or null. */
+  because?: readonly (string | null)[];
   /** The reader's topics, for the header ("Picked for: …"). */
   topics?: readonly string[];
   weekly?: boolean;
@@ -92,19 +98,25 @@ export function buildDigestView(
 ): DigestView {
   const clean = (s: string) => stripMarkers(oneLine(s));
   const title = (s: string) => (settings.titleChars ? cutAtWord(clean(s), settings.titleChars) : clean(s));
-  const views: PaperView[] = papers.map((p, i) => ({
-    rank: i + 1,
-    id: p.id,
-    title: title(p.title),
-    ...paperLinks(p.id),
-    codeUrl: safeUrl(p.githubRepo),
-    authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),
-    upvotes: p.upvotes,
-    numComments: p.numComments,
-    abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
-    category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
-    matched: edition.matched?.[i]?.length ? stripMarkers(oneLine(edition.matched[i]?.join(', ') ?? '')) : null,
-  }));
+  const views: PaperView[] = papers.map((p, i) => {
+    const matched = edition.matched?.[i]?.length ? stripMarkers(oneLine(edition.matched[i]?.join(', ') ?? '')) : null;
+    const because = edition.because?.[i] ? stripMarkers(oneLine(edition.because[i] ?? '')) : null;
+    return {
+      rank: i + 1,
+      id: p.id,
+      title: title(p.title),
+      ...paperLinks(p.id),
+      codeUrl: safeUrl(p.githubRepo),
+      authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),
+      upvotes: p.upvotes,
+      numComments: p.numComments,
+      abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
+      category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
+      matched,
+      why: because ? cutAtWord(because, 140) : matched ? `Matches: ${matched}` : null,
+      voteId: encodeURIComponent(p.id),
+    };
+  });
   const cards = settings.cards ?? views.length;
   const listed = views.slice(cards).map((v) => ({ title: v.title, url: v.url }));
   const top = views[0];

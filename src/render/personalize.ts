@@ -11,17 +11,19 @@ export const MARKERS = {
   preferencesUrl: '=pb:preferences_url=',
   confirmUrl: '=pb:confirm_url=',
   email: '=pb:email=',
+  voteToken: '=pb:vote_token=',
 } as const;
 
 /** The values one message fills in; a template uses only some of them. */
 export type RecipientValues = Partial<Record<keyof typeof MARKERS, string>>;
 
-const MARKER_RE = /=pb:(unsubscribe_url|preferences_url|confirm_url|email)=/g;
+const MARKER_RE = /=pb:(unsubscribe_url|preferences_url|confirm_url|email|vote_token)=/g;
 const KEYS: Record<string, keyof typeof MARKERS> = {
   unsubscribe_url: 'unsubscribeUrl',
   preferences_url: 'preferencesUrl',
   confirm_url: 'confirmUrl',
   email: 'email',
+  vote_token: 'voteToken',
 };
 
 /** Fills the markers of a compiled part with one recipient's values (HTML-escaped for `html`). */

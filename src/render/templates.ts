@@ -41,6 +41,7 @@ function registerHelpers(hb: typeof Handlebars): void {
     preferences_url: MARKERS.preferencesUrl,
     confirm_url: MARKERS.confirmUrl,
     email: MARKERS.email,
+    vote_token: MARKERS.voteToken,
   };
   hb.registerHelper('recipient', (key: unknown) => {
     const marker = markers[String(key)];

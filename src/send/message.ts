@@ -1,8 +1,9 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { Config } from '../config.js';
 import { DKIM_HEADERS } from '../dkim.js';
+import type { RecipientValues } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
-import { signToken } from '../subscribers/tokens.js';
+import { signToken, signVoteToken } from '../subscribers/tokens.js';
 import { assembleMessage, type MessageBuffers, type MessageTemplate, messageTemplate } from './assemble.js';
 import type { DkimSigning } from './dkim-sign.js';
 import { wireAddress } from './mime-header.js';
@@ -19,6 +20,8 @@ export interface Recipient {
   email: string;
   name: string | null;
   messageId: string;
+  /** The digest's date: the vote links' token is for this reader and date. */
+  digestDate: string;
   /** The ledger row, for the VERP bounce address; null for test copies and previews. */
   deliveryId: number | null;
 }
@@ -36,6 +39,18 @@ export function unsubscribeUrl(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, s
 
 export function preferencesUrl(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, subscriberId: number): string {
   return `${s.baseUrl}/p/${signToken(s.secret, 'preferences', subscriberId)}`;
+}
+
+type DigestValues = Required<Pick<RecipientValues, 'unsubscribeUrl' | 'preferencesUrl' | 'email' | 'voteToken'>>;
+
+/** What one recipient's message fills in: their links, their address, their vote token. */
+export function recipientValues(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, r: Recipient): DigestValues {
+  return {
+    unsubscribeUrl: unsubscribeUrl(s, r.subscriberId),
+    preferencesUrl: preferencesUrl(s, r.subscriberId),
+    email: r.email,
+    voteToken: signVoteToken(s.secret, r.subscriberId, r.digestDate),
+  };
 }
 
 /** `bounce+TOKEN@bounce-domain`: a bounce sent there names its delivery (VERP). */
@@ -134,7 +149,7 @@ export function buildMessage(
   /** Where the send loop's message bytes come from (reused once a message is sent). */
   buffers?: MessageBuffers,
 ): OutgoingMessage {
-  const url = unsubscribeUrl(s, r.subscriberId);
+  const values = recipientValues(s, r);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
   const raw = assembleMessage(
     templateFor(digest, s),
@@ -143,8 +158,8 @@ export function buildMessage(
       toAddress: r.email,
       messageId: r.messageId,
       date: new Date(),
-      listUnsubscribe: listUnsubscribeHeader(url, s.unsubscribeMailto),
-      values: { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email },
+      listUnsubscribe: listUnsubscribeHeader(values.unsubscribeUrl, s.unsubscribeMailto),
+      values,
     },
     buffers,
     dkimSigning(s),

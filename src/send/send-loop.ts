@@ -249,7 +249,14 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     }
     const message = buildMessage(
       d.editionId === null ? o.content : await editionContentCached(d.editionId),
-      { subscriberId: d.subscriberId, email: d.email, name: d.name, messageId: d.messageId, deliveryId: d.id },
+      {
+        subscriberId: d.subscriberId,
+        email: d.email,
+        name: d.name,
+        messageId: d.messageId,
+        digestDate: o.digestDate,
+        deliveryId: d.id,
+      },
       o.settings,
       buffers,
     );

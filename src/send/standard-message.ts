@@ -6,9 +6,8 @@ import {
   listUnsubscribeHeader,
   type MessageContent,
   type MessageSettings,
-  preferencesUrl,
   type Recipient,
-  unsubscribeUrl,
+  recipientValues,
   verpAddress,
 } from './message.js';
 import type { OutgoingMessage } from './transport.js';
@@ -19,8 +18,8 @@ import type { OutgoingMessage } from './transport.js';
  * equivalence test and the render benchmark compare it with.
  */
 export function standardOptions(digest: MessageContent, r: Recipient, s: MessageSettings): OutgoingMessage {
-  const url = unsubscribeUrl(s, r.subscriberId);
-  const values = { unsubscribeUrl: url, preferencesUrl: preferencesUrl(s, r.subscriberId), email: r.email };
+  const values = recipientValues(s, r);
+  const url = values.unsubscribeUrl;
   const name = cleanName(r.name);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
   return {

@@ -16,6 +16,7 @@ import { outboxRoutes } from './outbox-routes.js';
 import { preferencesRoutes } from './preferences-routes.js';
 import { signupRoutes } from './signup-routes.js';
 import { unsubscribeRoutes } from './unsubscribe-routes.js';
+import { voteRoutes } from './vote-routes.js';
 
 export interface AppOptions {
   /** When the scheduler fires next (null: no scheduler in this process). */
@@ -86,6 +87,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   adminApi(app, ctx, sends);
 
   unsubscribeRoutes(app, ctx);
+  voteRoutes(app, ctx);
   preferencesRoutes(app, ctx);
   outboxRoutes(app, { outboxDir: ctx.config.smtpUrl ? null : ctx.config.outboxDir });
 

@@ -13,6 +13,18 @@ export interface Database {
   edition_papers: { edition_id: number; paper_id: string; position: number; matched: string };
   rate_buckets: { name: string; tokens: number; updated_ms: number };
   counters: { name: string; value: number };
+  votes: VotesTable;
+}
+
+/** A reader's "More like this" (1) or "Less like this" (-1) on a paper: the latest one counts. */
+export interface VotesTable {
+  subscriber_id: number;
+  paper_id: string;
+  vote: number;
+  /** The digest date whose email (or web version) the vote came from. */
+  digest_date: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface EditionsTable {

@@ -6,8 +6,10 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
  * - `unsubscribe`, `preferences`: links in every digest; they do not expire.
  * - `confirm`: the double opt-in link; carries its issue time and expires.
  * - `bounce`: the VERP envelope sender of one delivery (`bounce+TOKEN@domain`).
+ * - `vote`: "More like this" / "Less like this" in one reader's digest of one date (the paper and
+ *   the direction are in the link; the server checks the paper was in that digest).
  */
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce' | 'admin-session';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce' | 'admin-session' | 'vote';
 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B36 = /^[0-9a-z]{1,11}$/;
@@ -85,4 +87,21 @@ export function verifyTimedToken(
 export function deliveryMessageId(secret: string, date: string, subscriberId: number, domain: string): string {
   const h = createHmac('sha256', hmacKey(secret)).update(`paperboy:message-id:${date}:${subscriberId}`).digest('hex');
   return `<${date}.${subscriberId}.${h.slice(0, 16)}@${domain}>`;
+}
+
+const DAY_MS = 86_400_000;
+
+/** `<id>.<day number>.<MAC>`: one HMAC per message, for every vote link of one reader's digest of `date`. */
+export function signVoteToken(secret: string, subscriberId: number, date: string): string {
+  return signTimedToken(secret, 'vote', subscriberId, Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS));
+}
+
+/** The reader and digest date of a vote token, or null when it is malformed, tampered or for another purpose. */
+export function verifyVoteToken(secret: string, token: string): { id: number; date: string } | null {
+  // Vote links do not expire: a vote from last month's email still says what the reader wants.
+  const check = verifyTimedToken(secret, 'vote', token, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER / 2);
+  if (!check.ok) return null;
+  const date = new Date(check.issuedAt * DAY_MS);
+  if (Number.isNaN(date.getTime())) return null;
+  return { id: check.id, date: date.toISOString().slice(0, 10) };
 }

@@ -111,6 +111,7 @@ beforeAll(async () => {
       email: 'ada@example.com',
       unsubscribeUrl: 'https://papers.example.org/u/token',
       preferencesUrl: 'https://papers.example.org/p/token',
+      voteToken: 'vote-token',
     },
     'html',
   );

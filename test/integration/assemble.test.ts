@@ -17,6 +17,7 @@ import {
 import { outboxTransport } from '../../src/send/outbox.js';
 import { composeMessage, standardMessage } from '../../src/send/standard-message.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
+import { signVoteToken } from '../../src/subscribers/tokens.js';
 import { dkimChecker, signedHeaders } from '../helpers/dkim.js';
 import { makePaper } from '../helpers/papers.js';
 import { ROOT, tempDir } from '../helpers/test-app.js';
@@ -46,6 +47,7 @@ const full: MessageSettings = {
 
 const recipient = (over: Partial<Recipient> = {}): Recipient => ({
   subscriberId: 42,
+  digestDate: '2026-11-28',
   email: 'ada@example.com',
   name: null,
   messageId: `<digest.${DATE}.42@papers.example.org>`,
@@ -123,6 +125,7 @@ async function expectEquivalent(content: MessageContent, r: Recipient, s: Messag
     email: r.email,
     unsubscribeUrl: rawField(a, 'List-Unsubscribe')[0]?.match(/<(https:[^>]+)>/)?.[1] ?? '',
     preferencesUrl: /https:\/\/papers\.example\.org\/p\/[\w.-]+/.exec(a.text ?? '')?.[0] ?? '',
+    voteToken: signVoteToken(settings.secret, r.subscriberId, r.digestDate),
   };
   expect(a.text).toBe(personalize(content.text, values, 'text'));
   expect(a.html).toBe(personalize(content.html, values, 'html'));

@@ -244,7 +244,7 @@ describe('paperboy CLI', () => {
     expect((await runCli(['subscribers', 'list', '--status', 'unsubscribed'], e, dir)).stdout).toMatch(
       /^ada@example\.com\t/,
     );
-  });
+  }, 90_000);
 
   it('doctor checks the mail server and the source and says what to fix; digests list and show', async () => {
     sink = await startSmtpSink();

@@ -347,6 +347,7 @@ const READER: Required<RecipientValues> = {
   unsubscribeUrl: 'https://papers.example.org/u/unsubscribe-token',
   preferencesUrl: 'https://papers.example.org/p/preferences-token',
   confirmUrl: 'https://papers.example.org/confirm/confirm-token',
+  voteToken: 'vote-token',
 };
 
 interface Email {

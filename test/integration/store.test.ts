@@ -99,7 +99,8 @@ describe(`the store on ${STORE}`, () => {
       papers:
         'id text, title text, summary text, authors text, upvotes int=, published_at text, github_repo text?, ai_summary text?, ai_keywords text=, num_comments int=, thumbnail text?, updated_at text, categories text=',
       subscribers:
-        'id int+, email text, name text?, status text, created_at text, updated_at text, topics text=, paused_until text?, status_reason text?, confirmed_at text?, confirm_sent_at text?, soft_bounces int=, frequency text=, weekday int=, send_anyway int=',
+        'id int+, email text, name text?, status text, created_at text, updated_at text, topics text=, paused_until text?, status_reason text?, confirmed_at text?, confirm_sent_at text?, soft_bounces int=, frequency text=, weekday int=, send_anyway int=, requested_at text?, requested_name text?, requested_topics text?',
+      votes: 'subscriber_id int, paper_id text, vote int, digest_date text, created_at text, updated_at text',
     });
     if (STORE === 'postgres') {
       // 64-bit where SQLite's integer is relied on for it: ids, references to them, millisecond times.
@@ -124,6 +125,7 @@ describe(`the store on ${STORE}`, () => {
         'editions.id',
         'rate_buckets.updated_ms',
         'subscribers.id',
+        'votes.subscriber_id',
       ]);
     }
   });

@@ -1,0 +1,81 @@
+import type { Paper } from '../domain.js';
+import type { StoredVote } from '../store/votes.js';
+import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
+import {
+  type Affinity,
+  affinities,
+  CandidateIndex,
+  type Example,
+  fitModel,
+  MAX_DISLIKES,
+  MAX_LIKES,
+  type ReaderModel,
+} from './reader-model.js';
+
+/** As many votes as a model keeps, per reader, read for planning. */
+export const VOTES_READ = MAX_LIKES + MAX_DISLIKES;
+/** Vectors of voted papers kept across readers of one planning run (many vote on the same papers). */
+const CACHE = 20_000;
+
+export function paperText(p: Paper): PaperText {
+  return { title: p.title, summary: p.summary, keywords: p.aiKeywords, categories: p.categories };
+}
+
+/** A topic as typed, as a tiny document: a keyword is text, an arXiv category a category. */
+function topicText(topic: string): PaperText {
+  const t = topic.trim();
+  const category =
+    /^[a-z-]+(\.[A-Za-z-]+)?$/.test(t) &&
+    /^(cs|math|stat|physics|eess|econ|q-bio|q-fin|astro-ph|cond-mat|gr-qc|hep-|math-ph|nlin|nucl-|quant-ph)/.test(t);
+  return category
+    ? { title: '', summary: '', keywords: [], categories: [t] }
+    : { title: t.replace(/^author:\s*/i, ''), summary: '', keywords: [], categories: [] };
+}
+
+/**
+ * The personal side of one planning run over one pool: the pool's features fitted once and indexed,
+ * then per reader a model from their votes and topics and its affinities to the pool (well under a
+ * millisecond a reader).
+ */
+export class PersonalRanker {
+  private readonly embed: (d: PaperText) => Vector;
+  private readonly index: CandidateIndex;
+  private readonly cache = new Map<string, Vector>();
+
+  constructor(
+    readonly pool: readonly { paper: Paper; day: string }[],
+    embedder: Embedder = hashedEmbedder,
+  ) {
+    this.embed = embedder.fit(pool.map((c) => paperText(c.paper)));
+    const vectors = pool.map((c) => this.vectorOf(c.paper));
+    this.index = new CandidateIndex(vectors);
+  }
+
+  private vectorOf(p: Paper): Vector {
+    let v = this.cache.get(p.id);
+    if (!v) {
+      if (this.cache.size >= CACHE) this.cache.clear();
+      v = this.embed(paperText(p));
+      this.cache.set(p.id, v);
+    }
+    return v;
+  }
+
+  /** The reader's model from their votes (newest first) and topics; null without votes (topics alone filter as before). */
+  modelFor(votes: readonly StoredVote[], topics: readonly string[]): ReaderModel | null {
+    if (votes.length === 0) return null;
+    const likes: Example[] = [];
+    const dislikes: Example[] = [];
+    for (const v of votes) {
+      const ex: Example = { vector: this.vectorOf(v.paper), label: v.paper.title, kind: 'paper', at: v.at };
+      (v.vote > 0 ? likes : dislikes).push(ex);
+    }
+    // Topics count as liked examples, older than any vote: the newest votes are kept first.
+    for (const t of topics) likes.push({ vector: this.embed(topicText(t)), label: t, kind: 'topic', at: '' });
+    return fitModel(likes, dislikes, votes.length);
+  }
+
+  affinity(model: ReaderModel): Affinity {
+    return affinities(model, this.index);
+  }
+}

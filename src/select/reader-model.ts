@@ -1,0 +1,163 @@
+import { centroid, dot, type Vector } from './embedder.js';
+
+/**
+ * One reader's model, fitted from their votes and topics, pure: what they liked, grouped into
+ * interests (prototypes), and what they did not. A reader who likes two unrelated fields gets two
+ * prototypes, not one blurred average; "Less like this" papers push similar candidates down.
+ */
+
+/** A vote or a topic, embedded. */
+export interface Example {
+  vector: Vector;
+  /** What the "why" line names: a liked paper's title, or a topic as typed. */
+  label: string;
+  kind: 'paper' | 'topic';
+  /** Newest first decides which examples are kept; ISO time or '' for topics. */
+  at: string;
+}
+
+export interface Prototype {
+  centre: Vector;
+  /** The example nearest the centre: the "Because you liked …" of the papers it picks. */
+  label: string;
+  kind: 'paper' | 'topic';
+  members: number;
+}
+
+export interface ReaderModel {
+  likes: Prototype[];
+  dislikes: Vector[];
+  /** How many votes the model is fitted on (topics not counted): how much it outweighs upvotes. */
+  votes: number;
+}
+
+/** The newest liked papers a model keeps (older ones are forgotten: interests move). */
+export const MAX_LIKES = 24;
+export const MAX_DISLIKES = 12;
+/** A liked example joins the interest whose centre it is at least this close to (cosine). */
+const JOIN = 0.12;
+/** Features kept per prototype. */
+const CENTRE_FEATURES = 160;
+
+/**
+ * Groups liked examples into interests, greedily, newest first: each joins the nearest prototype
+ * when close enough, else starts its own. Deterministic for the same examples.
+ */
+export function fitModel(likes: readonly Example[], dislikes: readonly Example[], votes: number): ReaderModel {
+  const byAge = (a: Example, b: Example) => b.at.localeCompare(a.at) || a.label.localeCompare(b.label);
+  const kept = [...likes].sort(byAge).slice(0, MAX_LIKES);
+  const groups: { members: Example[]; centre: Vector }[] = [];
+  for (const ex of kept) {
+    let best = -1;
+    let bestSim = JOIN;
+    for (let g = 0; g < groups.length; g++) {
+      const sim = dot(ex.vector, groups[g]?.centre as Vector);
+      if (sim >= bestSim) {
+        best = g;
+        bestSim = sim;
+      }
+    }
+    const group = groups[best];
+    if (group) {
+      group.members.push(ex);
+      group.centre = centroid(
+        group.members.map((m) => m.vector),
+        CENTRE_FEATURES,
+      );
+    } else groups.push({ members: [ex], centre: centroid([ex.vector], CENTRE_FEATURES) });
+  }
+  const prototypes = groups.map((g) => {
+    let label = g.members[0] as Example;
+    let near = -1;
+    for (const m of g.members) {
+      const sim = dot(m.vector, g.centre);
+      // A liked paper names the interest before a topic does: it is what the reader chose.
+      const s = sim + (m.kind === 'paper' ? 1 : 0);
+      if (s > near) {
+        near = s;
+        label = m;
+      }
+    }
+    return { centre: g.centre, label: label.label, kind: label.kind, members: g.members.length };
+  });
+  return {
+    likes: prototypes,
+    dislikes: [...dislikes]
+      .sort(byAge)
+      .slice(0, MAX_DISLIKES)
+      .map((d) => d.vector),
+    votes,
+  };
+}
+
+/**
+ * The candidates of one planning run, indexed by feature, so that scoring a reader costs the
+ * features of their prototypes, not candidates × prototypes dot products.
+ */
+export class CandidateIndex {
+  private readonly postings = new Map<number, { doc: number[]; w: number[] }>();
+  readonly size: number;
+
+  constructor(vectors: readonly Vector[]) {
+    this.size = vectors.length;
+    vectors.forEach((v, doc) => {
+      for (let i = 0; i < v.idx.length; i++) {
+        const f = v.idx[i] as number;
+        let p = this.postings.get(f);
+        if (!p) {
+          p = { doc: [], w: [] };
+          this.postings.set(f, p);
+        }
+        p.doc.push(doc);
+        p.w.push(v.val[i] as number);
+      }
+    });
+  }
+
+  /** The cosine of `v` with every candidate, into `out` (length `size`). */
+  similarities(v: Vector, out: Float64Array): Float64Array {
+    out.fill(0);
+    for (let i = 0; i < v.idx.length; i++) {
+      const p = this.postings.get(v.idx[i] as number);
+      if (!p) continue;
+      const x = v.val[i] as number;
+      for (let k = 0; k < p.doc.length; k++) {
+        const d = p.doc[k] as number;
+        out[d] = (out[d] as number) + x * (p.w[k] as number);
+      }
+    }
+    return out;
+  }
+}
+
+export interface Affinity {
+  /** The closest interest's cosine (0 with none). */
+  like: Float64Array;
+  /** Which prototype that was (-1: none). */
+  nearest: Int32Array;
+  /** The closest disliked paper's cosine. */
+  dislike: Float64Array;
+}
+
+/** Each candidate's closeness to the reader's interests and to what they voted down. */
+export function affinities(model: ReaderModel, index: CandidateIndex): Affinity {
+  const n = index.size;
+  const like = new Float64Array(n);
+  const nearest = new Int32Array(n).fill(-1);
+  const dislike = new Float64Array(n);
+  const tmp = new Float64Array(n);
+  model.likes.forEach((p, k) => {
+    index.similarities(p.centre, tmp);
+    for (let i = 0; i < n; i++) {
+      if ((tmp[i] as number) > (like[i] as number)) {
+        like[i] = tmp[i] as number;
+        nearest[i] = k;
+      }
+    }
+  });
+  for (const d of model.dislikes) {
+    index.similarities(d, tmp);
+    for (let i = 0; i < n; i++) if ((tmp[i] as number) > (dislike[i] as number)) dislike[i] = tmp[i] as number;
+  }
+  return { like, nearest, dislike };
+}
