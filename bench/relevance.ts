@@ -99,7 +99,7 @@ function simulate(strategy: Strategy, interests: string[], days: { paper: Paper;
   const precision: number[] = [];
   const balanced: boolean[] = [];
   const topics = strategy === 'keywords' ? interests.flatMap((i) => KEYWORDS[i] ?? []) : [];
-  days.forEach((pool, d) => {
+  for (const pool of days) {
     const reader = { topics, frequency: 'daily' as const, sendAnyway: true };
     let sel: ReturnType<typeof selectForReader>;
     if (strategy === 'learned' && votes.length > 0) {
@@ -121,7 +121,7 @@ function simulate(strategy: Strategy, interests: string[], days: { paper: Paper;
         at: `${pool[0]?.day}T09:00:0${k}Z`,
       });
     }
-  });
+  }
   return { precision, balanced };
 }
 

@@ -77,7 +77,7 @@ describe('readers who vote through their emails', () => {
     const base = http.url;
     const local = (url: string) => url.replace('https://papers.example.org', base);
 
-    const share: Record<string, number[]> = {};
+    const share = new Map<string, number[]>(FIELDS.map((f) => [f, []]));
     for (const date of DATES) {
       const report = await runDigest(app.ctx, { date });
       expect(report.sent).toBe(3);
@@ -94,7 +94,7 @@ describe('readers who vote through their emails', () => {
         expect(html.match(/>More like this<\/a>/g)).toHaveLength(10);
         expect(html.match(/>Less like this<\/a>/g)).toHaveLength(10);
         const mine = cards.filter((c) => fieldOfTitle.get(titleOf(c[1] ?? '', text)) === r.field);
-        (share[r.field] ??= []).push(mine.length / cards.length);
+        share.get(r.field)?.push(mine.length / cards.length);
         // Up on every paper of their field, down on the first two of others: GET the link, submit its form.
         const others = cards.filter((c) => !mine.includes(c)).slice(0, 2);
         for (const [link] of [...mine.map((c) => [c[2]]), ...others.map((c) => [c[3]])]) {
@@ -113,7 +113,7 @@ describe('readers who vote through their emails', () => {
       const s = await findSubscriberByEmail(app.ctx.db, r.email);
       expect((await votesOf(app.ctx.db, s?.id ?? 0)).length).toBeGreaterThan(10);
       // Day 1 is the most upvoted (a third of it theirs, by construction); day 5 mostly theirs.
-      expect({ reader: r.field, day5: share[r.field]?.[4] }).toEqual({
+      expect({ reader: r.field, day5: share.get(r.field)?.[4] }).toEqual({
         reader: r.field,
         day5: expect.toSatisfy((x: number) => x >= 0.6),
       });
