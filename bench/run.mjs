@@ -13,6 +13,11 @@ const BENCHES = [
     file: 'send.ts',
     about: "20,000 subscribers to a local SMTP sink: paperboy's full path against nodemailer alone",
   },
+  {
+    name: 'send-process',
+    file: 'send-process.ts',
+    about: 'the whole `paperboy send` command against a whole nodemailer process, 20,000 readers',
+  },
   { name: 'memory', file: 'memory.ts', about: 'a send to 1,000,000 subscribers: peak RSS, and its ratio to 10,000' },
   {
     name: 'scale',

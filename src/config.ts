@@ -35,6 +35,8 @@ export interface Config {
   listId: string;
   unsubscribeMailto: string | null;
   smtpPool: number;
+  /** Messages sent over one SMTP connection before it is closed and a new one opened. */
+  smtpMaxMessages: number;
   /** Messages per second for the whole send (0 = as fast as the relay takes them); on PostgreSQL, for the whole cluster. */
   rateLimit: number;
   /**
@@ -315,6 +317,7 @@ const schema = z.object({
     .optional()
     .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
   PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
+  PAPERBOY_SMTP_MAX_MESSAGES: int('messages', 1, 1_000_000, 1000),
   PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
   PAPERBOY_WORKER_EXPIRY: int('seconds', 5, 3600, 50),
   PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
@@ -476,6 +479,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
     smtpPool: e.PAPERBOY_SMTP_POOL,
+    smtpMaxMessages: e.PAPERBOY_SMTP_MAX_MESSAGES,
     rateLimit: e.PAPERBOY_RATE_LIMIT,
     workerExpirySeconds: e.PAPERBOY_WORKER_EXPIRY,
     smtpRetries: e.PAPERBOY_SMTP_RETRIES,

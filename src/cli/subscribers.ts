@@ -14,6 +14,7 @@ import {
   subscribersPage,
   upsertSubscriber,
 } from '../store/subscribers.js';
+import { voteLists, votesOf } from '../store/votes.js';
 import { cleanName, normalizeEmail } from '../subscribers/email.js';
 import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../subscribers/import-csv.js';
@@ -37,13 +38,17 @@ function statusOption(value: string | undefined): SubscriberStatus | undefined {
 }
 
 /** Every subscriber matching the filters, a page at a time (keyset pagination: flat memory). */
-async function* allSubscribers(ctx: AppContext, status?: SubscriberStatus, search?: string) {
+async function* subscriberPages(ctx: AppContext, status?: SubscriberStatus, search?: string) {
   for (let afterId = 0; ; ) {
     const page = await subscribersPage(ctx.db, { afterId, limit: 1000, status, search });
     if (page.length === 0) return;
-    yield* page;
+    yield page;
     afterId = page.at(-1)?.id ?? afterId;
   }
+}
+
+async function* allSubscribers(ctx: AppContext, status?: SubscriberStatus, search?: string) {
+  for await (const page of subscriberPages(ctx, status, search)) yield* page;
 }
 
 export function registerSubscribers(program: Command): void {
@@ -163,7 +168,7 @@ export function registerSubscribers(program: Command): void {
 
   cmd
     .command('export')
-    .description('write subscribers as CSV (email,name,topics,status,status_reason,created_at)')
+    .description('write subscribers as CSV (email,name,topics,status,status_reason,created_at,votes)')
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (opts: { status?: string; out?: string }) => {
@@ -174,9 +179,15 @@ export function registerSubscribers(program: Command): void {
           out.write(`${line}\n`) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
         await write(EXPORT_HEADER);
         let n = 0;
-        for await (const s of allSubscribers(ctx, status)) {
-          await write(exportLine(s));
-          n++;
+        for await (const page of subscriberPages(ctx, status)) {
+          const votes = await voteLists(
+            ctx.db,
+            page.map((s) => s.id),
+          );
+          for (const s of page) {
+            await write(exportLine(s, votes.get(s.id) ?? ''));
+            n++;
+          }
         }
         if (opts.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(r));
         process.stderr.write(`exported ${n} subscriber${n === 1 ? '' : 's'}${opts.out ? ` to ${opts.out}` : ''}\n`);
@@ -203,7 +214,7 @@ export function registerSubscribers(program: Command): void {
 
   cmd
     .command('show <email>')
-    .description("a subscriber's state, deliveries and bounces")
+    .description("a subscriber's state, deliveries, votes and bounces")
     .action(async (value: string) => {
       await withContext(async (ctx) => {
         const email = emailArg(value);
@@ -224,6 +235,11 @@ export function registerSubscribers(program: Command): void {
           ...(await deliveriesOf(ctx.db, s.id)).map(
             (d) =>
               `  ${d.date}  ${d.status.padEnd(7)}  attempts ${d.attempts}${d.sentAt ? `  sent ${d.sentAt}` : ''}${d.lastError ? `  ${d.lastError}` : ''}`,
+          ),
+          '',
+          'votes (newest first):',
+          ...(await votesOf(ctx.db, s.id)).map(
+            (v) => `  ${v.at.slice(0, 10)}  ${v.vote > 0 ? 'more like' : 'less like'}  ${v.paper.id}  ${v.paper.title}`,
           ),
           '',
           'bounces:',

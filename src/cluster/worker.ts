@@ -40,7 +40,12 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
   let ownTransport = false;
   if (config.smtpUrls.length > 1) {
     const urls = relaysFor(config.smtpUrls, await nextCount(db, 'send-workers'));
-    transport = relaysTransport(urls, { pool: config.smtpPool, log, order: 'primary' });
+    transport = relaysTransport(urls, {
+      pool: config.smtpPool,
+      maxMessages: config.smtpMaxMessages,
+      log,
+      order: 'primary',
+    });
     ownTransport = true;
     log.info(
       { event: 'worker.relay', relays: transport.description },

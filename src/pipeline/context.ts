@@ -34,7 +34,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
   }
   const db = await openStore(config.database);
   const transport = config.smtpUrl
-    ? relaysTransport(config.smtpUrls, { pool: config.smtpPool, log })
+    ? relaysTransport(config.smtpUrls, { pool: config.smtpPool, maxMessages: config.smtpMaxMessages, log })
     : outboxTransport(config.outboxDir);
   return {
     config,

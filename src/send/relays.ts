@@ -17,6 +17,8 @@ interface Relay {
 
 export interface RelaysOptions {
   pool: number;
+  /** Messages per SMTP connection (PAPERBOY_SMTP_MAX_MESSAGES). */
+  maxMessages?: number;
   log?: Logger;
   /**
    * `turns` (one sender on SQLite): each message goes to the next relay in turn. `primary` (a

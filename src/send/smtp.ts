@@ -6,7 +6,7 @@ import type { SmtpError, Transport } from './transport.js';
  * nodemailer's pooled SMTP transport from `smtp://user:pass@host:port` or `smtps://…`.
  * Query parameters `?requireTLS=true`, `?ignoreTLS=true`, `?rejectUnauthorized=false` are honoured.
  */
-export function smtpTransport(url: string, opts: { pool: number }): Transport {
+export function smtpTransport(url: string, opts: { pool: number; maxMessages?: number }): Transport {
   const u = new URL(url);
   const secure = u.protocol === 'smtps:';
   const q = u.searchParams;
@@ -16,7 +16,9 @@ export function smtpTransport(url: string, opts: { pool: number }): Transport {
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,
     maxConnections: opts.pool,
-    maxMessages: 100,
+    // nodemailer's default is 100, and a new connection (TCP, EHLO, STARTTLS, AUTH) every 100
+    // messages costs a send of 20,000 messages 200 handshakes per connection: PAPERBOY_SMTP_MAX_MESSAGES.
+    maxMessages: opts.maxMessages ?? 1000,
     requireTLS: q.get('requireTLS') === 'true',
     ignoreTLS: q.get('ignoreTLS') === 'true',
     tls: { rejectUnauthorized: q.get('rejectUnauthorized') !== 'false' },

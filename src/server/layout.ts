@@ -28,6 +28,9 @@ const STYLE = `
   iframe.email.mobile { width: 375px; }
   iframe.email.dark { background: #111418; }
   div.controls { display: flex; gap: .6rem; } div.controls button.secondary { margin-top: 0; }
+  ul.votes { list-style: none; padding: 0; } ul.votes li { border-top: 1px solid #e4e7eb; padding: .4rem 0; }
+  form.inline { display: flex; gap: .8rem; align-items: center; justify-content: space-between; }
+  form.inline button.secondary { margin-top: 0; flex: none; }
   nav.views { margin: 1rem 0; display: flex; gap: .9rem; }
   pre.email-text { white-space: pre-wrap; font-size: .85rem; background: #f3f4f6; padding: 1rem; border-radius: 6px; }
   iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }

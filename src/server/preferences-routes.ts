@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { signUp } from '../pipeline/sign-up.js';
 import { findSubscriber, setSubscriberStatus, updatePreferences } from '../store/subscribers.js';
+import { forgetAllVotes, forgetVote, type StoredVote, votesOf } from '../store/votes.js';
 import { cleanName } from '../subscribers/email.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import { parseTopics } from '../subscribers/topics.js';
@@ -17,8 +18,9 @@ const FREQUENCY = /^(daily|weekly-([0-6]))$/;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
- * `GET /p/:token`: a reader's preferences (name, topics, pause for N days, unsubscribe), linked
- * from every digest. `POST /p/:token` with `action` = save | unsubscribe | resubscribe. Resubscribing
+ * `GET /p/:token`: a reader's preferences (name, topics, pause for N days, what their digest learned
+ * from their votes, unsubscribe), linked from every digest. `POST /p/:token` with `action` = save |
+ * forget (`paper`) | start-over | unsubscribe | resubscribe. Resubscribing
  * after an unsubscribe sends a new confirmation; it does not reactivate by itself.
  */
 export function preferencesRoutes(app: Hono, ctx: AppContext): void {
@@ -40,7 +42,39 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       html`<h1>This link comes from a test copy or a preview</h1><p>It changes nobody's preferences.</p>`,
     );
 
-  const view = (s: Subscriber, token: string, notice: string | null, error: string | null = null) => {
+  /** What the digest learned from the reader's votes, newest first, each with "Forget this". */
+  const learned = (votes: readonly StoredVote[], action: string) =>
+    html`<h2>What your digest has learned</h2>
+      ${
+        votes.length === 0
+          ? html`<p class="muted">Nothing yet. Use <b>More like this</b> and <b>Less like this</b> under any paper of a
+              ${listName} email: your next digests follow your votes.</p>`
+          : html`<ul class="votes">
+              ${votes.map(
+                (v) => html`<li>
+                  <form method="post" action="${action}" class="inline">
+                    <input type="hidden" name="action" value="forget">
+                    <input type="hidden" name="paper" value="${v.paper.id}">
+                    <span>${v.vote > 0 ? 'More like' : 'Less like'} “${v.paper.title}”
+                      <span class="muted">(${v.at.slice(0, 10)})</span></span>
+                    <button type="submit" class="secondary">Forget this</button>
+                  </form>
+                </li>`,
+              )}
+            </ul>
+            <form method="post" action="${action}">
+              <input type="hidden" name="action" value="start-over">
+              <button type="submit" class="secondary">Start over (forget all ${votes.length} votes)</button>
+            </form>`
+      }`;
+
+  const view = (
+    s: Subscriber,
+    token: string,
+    notice: string | null,
+    votes: readonly StoredVote[],
+    error: string | null = null,
+  ) => {
     const paused = s.pausedUntil && s.pausedUntil > new Date().toISOString() ? s.pausedUntil.slice(0, 10) : null;
     const action = `/p/${token}`;
     if (s.status !== 'active') {
@@ -91,6 +125,8 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
             </select></label>
           <button type="submit">Save</button>
         </form>
+        ${learned(votes, action)}
+        <h2>Leave</h2>
         <form method="post" action="${action}">
           <input type="hidden" name="action" value="unsubscribe">
           <button type="submit" class="secondary">Unsubscribe</button>
@@ -102,7 +138,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
     const token = c.req.param('token');
     if (token === 'preview' || token.startsWith('0.')) return c.html(sample());
     const s = await lookup(token);
-    return s ? c.html(view(s, token, null)) : c.html(invalid(), 400);
+    return s ? c.html(view(s, token, null, await votesOf(ctx.db, s.id))) : c.html(invalid(), 400);
   });
 
   app.post('/p/:token', async (c) => {
@@ -127,6 +163,14 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         ctx.log.error({ event: 'subscriber.resubscribe.failed', err: errorMessage(err) }, errorMessage(err));
         notice = 'The confirmation email could not be sent just now. Try again later.';
       }
+    } else if (action === 'forget') {
+      const paperId = String(body.paper ?? '');
+      const vote = (await votesOf(ctx.db, s.id)).find((v) => v.paper.id === paperId);
+      await forgetVote(ctx.db, s.id, paperId);
+      notice = vote ? `Forgotten: “${vote.paper.title}”.` : 'That vote was already forgotten.';
+    } else if (action === 'start-over') {
+      const n = await forgetAllVotes(ctx.db, s.id);
+      notice = `Started over: ${n} ${n === 1 ? 'vote' : 'votes'} forgotten. Your digest ranks by upvotes and your topics again until you vote.`;
     } else if (s.status === 'active') {
       const pause = String(body.pause ?? 'keep');
       const frequency = FREQUENCY.exec(String(body.frequency ?? 'daily'));
@@ -134,7 +178,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         const error = !PAUSE_CHOICES.has(pause)
           ? 'That pause is not one of the choices (keep, 0, 7, 14, 30 or 90 days).'
           : 'That frequency is not one of the choices (daily, or weekly-0 to weekly-6).';
-        return c.html(view(s, token, null, error), 400);
+        return c.html(view(s, token, null, await votesOf(ctx.db, s.id), error), 400);
       }
       const days = Number(pause);
       const pausedUntil =
@@ -153,6 +197,6 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       notice = 'Nothing to save: this address is not subscribed.';
     }
     const fresh = (await findSubscriber(ctx.db, s.id)) ?? s;
-    return c.html(view(fresh, token, notice));
+    return c.html(view(fresh, token, notice, await votesOf(ctx.db, s.id)));
   });
 }

@@ -124,22 +124,28 @@ export async function votesOfReaders(
   return out;
 }
 
-/** Per paper, the votes that came from the digest of `date`: aggregates only. */
-export async function voteCounts(db: Db, date: string): Promise<Map<string, { up: number; down: number }>> {
+/** Per paper, the votes that came from the digest of `date`: aggregates only, most voted first. */
+export async function voteTally(
+  db: Db,
+  date: string,
+): Promise<{ paperId: string; title: string; up: number; down: number }[]> {
   const rows = await db
     .selectFrom('votes')
-    .select(['paper_id', 'vote', db.fn.countAll<number>().as('n')])
-    .where('digest_date', '=', date)
-    .groupBy(['paper_id', 'vote'])
+    .innerJoin('papers', 'papers.id', 'votes.paper_id')
+    .select(['votes.paper_id', 'papers.title', 'votes.vote', db.fn.countAll<number>().as('n')])
+    .where('votes.digest_date', '=', date)
+    .groupBy(['votes.paper_id', 'papers.title', 'votes.vote'])
     .execute();
-  const out = new Map<string, { up: number; down: number }>();
+  const byPaper = new Map<string, { paperId: string; title: string; up: number; down: number }>();
   for (const r of rows) {
-    const c = out.get(r.paper_id) ?? { up: 0, down: 0 };
-    if (r.vote > 0) c.up += Number(r.n);
-    else c.down += Number(r.n);
-    out.set(r.paper_id, c);
+    const t = byPaper.get(r.paper_id) ?? { paperId: r.paper_id, title: r.title, up: 0, down: 0 };
+    if (r.vote > 0) t.up += Number(r.n);
+    else t.down += Number(r.n);
+    byPaper.set(r.paper_id, t);
   }
-  return out;
+  return [...byPaper.values()].sort(
+    (a, b) => b.up + b.down - (a.up + a.down) || b.up - a.up || a.paperId.localeCompare(b.paperId),
+  );
 }
 
 /**
@@ -165,4 +171,26 @@ export async function votablePaper(db: Db, paperId: string, date: string): Promi
     )
     .executeTakeFirst();
   return row ? fromPaperRow(row) : undefined;
+}
+
+/** Each reader's votes as `up:PAPER` / `down:PAPER`, newest first, space-separated (for the export). */
+export async function voteLists(db: Db, subscriberIds: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const ids of chunked(subscriberIds)) {
+    if (ids.length === 0) continue;
+    const rows = await db
+      .selectFrom('votes')
+      .select(['subscriber_id', 'paper_id', 'vote'])
+      .where('subscriber_id', 'in', ids)
+      .orderBy('subscriber_id')
+      .orderBy('updated_at', 'desc')
+      .orderBy('paper_id')
+      .execute();
+    for (const r of rows) {
+      const item = `${r.vote > 0 ? 'up' : 'down'}:${r.paper_id}`;
+      const had = out.get(r.subscriber_id);
+      out.set(r.subscriber_id, had ? `${had} ${item}` : item);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import type { Subscriber } from '../domain.js';
 
-export const EXPORT_HEADER = 'email,name,topics,status,status_reason,created_at';
+export const EXPORT_HEADER = 'email,name,topics,status,status_reason,created_at,votes';
 
 /**
  * A value a spreadsheet would run as a formula: it starts with `=`, `+`, `-`, `@`, a tab or a CR
@@ -21,7 +21,12 @@ export function undefuse(v: string | undefined): string | undefined {
   return v?.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v;
 }
 
-/** One subscriber as a CSV line, in the columns `subscribers import` reads back. */
-export function exportLine(s: Subscriber): string {
-  return [s.email, s.name, s.topics.join(', '), s.status, s.statusReason, s.createdAt].map(field).join(',');
+/**
+ * One subscriber as a CSV line, in the columns `subscribers import` reads back (it leaves `votes`
+ * alone): their votes as `up:PAPER` (more like this) and `down:PAPER` (less), newest first.
+ */
+export function exportLine(s: Subscriber, votes = ''): string {
+  return [s.email, s.name, s.topics.join(', '), s.status, s.statusReason, s.createdAt, votes || null]
+    .map(field)
+    .join(',');
 }

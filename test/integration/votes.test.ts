@@ -3,10 +3,11 @@ import { runDigest } from '../../src/pipeline/run-digest.js';
 import { createApp } from '../../src/server/app.js';
 import { findSubscriberByEmail } from '../../src/store/subscribers.js';
 import { votesOf } from '../../src/store/votes.js';
-import { signVoteToken } from '../../src/subscribers/tokens.js';
+import { signToken, signVoteToken } from '../../src/subscribers/tokens.js';
+import { runCli } from '../helpers/cli.js';
 import { listen } from '../helpers/http-server.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { addActive, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
+import { addActive, startTestApp, TEST_SECRET, type TestApp, testEnv } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
 let sink: SmtpSink | undefined;
@@ -82,4 +83,79 @@ describe('votes from the email', () => {
     expect(await sample.text()).toContain('It records nothing.');
     expect(await votesOf(app.ctx.db, id)).toEqual([]);
   });
+
+  it('the reader sees what was learned and forgets it; the CLI shows and exports votes; the admin sees counts only', async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const base = http.url;
+    const links = (email: string, dir: 'up' | 'down') =>
+      [
+        ...(sink?.to(email)[0]?.mail.text ?? '').matchAll(
+          new RegExp(`https://papers\\.example\\.org(/v/\\S+/${dir})`, 'g'),
+        ),
+      ].map((m) => `${base}${m[1]}`);
+    const [up1, up2] = links('ada@example.com', 'up');
+    const [, , down3] = links('ada@example.com', 'down');
+    for (const l of [up1, up2, down3, links('bob@example.com', 'up')[0]]) {
+      expect((await fetch(l ?? '', { method: 'POST' })).status).toBe(200);
+    }
+    const ada = await findSubscriberByEmail(app.ctx.db, 'ada@example.com');
+    const id = ada?.id ?? 0;
+    const prefs = `${base}/p/${signToken(TEST_SECRET, 'preferences', id)}`;
+    const page = await (await fetch(prefs)).text();
+    expect(page).toContain('<h2>What your digest has learned</h2>');
+    const titles = (await votesOf(app.ctx.db, id)).map((v) => [v.vote, v.paper.title] as const);
+    expect(titles).toHaveLength(3);
+    for (const [v, title] of titles)
+      expect(unescape(page)).toContain(`${v > 0 ? 'More like' : 'Less like'} “${title}”`);
+    expect(page.match(/<button type="submit" class="secondary">Forget this<\/button>/g)).toHaveLength(3);
+
+    // The CLI: show lists the votes, export has them in its last column.
+    const env = testEnv(app.dir);
+    const shown = await runCli(['subscribers', 'show', 'ada@example.com'], env, app.dir);
+    expect(shown.stdout).toContain('votes (newest first):\n');
+    expect(shown.stdout.match(/^ {2}\d{4}-\d\d-\d\d {2}(more|less) like {2}/gm)).toHaveLength(3);
+    const exported = (await runCli(['subscribers', 'export'], env, app.dir)).stdout.trim().split('\n');
+    expect(exported[0]).toBe('email,name,topics,status,status_reason,created_at,votes');
+    const adaLine = exported.find((l) => l.startsWith('ada@example.com,')) ?? '';
+    const votes = await votesOf(app.ctx.db, id);
+    expect(adaLine.split(',').at(-1)).toBe(votes.map((v) => `${v.vote > 0 ? 'up' : 'down'}:${v.paper.id}`).join(' '));
+
+    // The admin's digest page: per-paper counts, no reader.
+    const admin = await (await fetch(`${base}/admin/digests/2026-11-28`)).text();
+    expect(admin).toContain('<h2>Votes from this digest</h2>');
+    expect(admin).not.toContain('ada@example.com');
+
+    // Forget one, then start over.
+    const forgetOne = await fetch(prefs, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ action: 'forget', paper: votes[0]?.paper.id ?? '' }).toString(),
+    });
+    expect(unescape(await forgetOne.text())).toContain(`Forgotten: “${votes[0]?.paper.title ?? ''}”.`);
+    expect(await votesOf(app.ctx.db, id)).toHaveLength(2);
+    const over = await fetch(prefs, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'action=start-over',
+    });
+    expect(await over.text()).toContain('Started over: 2 votes forgotten.');
+    expect(await votesOf(app.ctx.db, id)).toEqual([]);
+    // Bob's vote is his own.
+    const bob = await findSubscriberByEmail(app.ctx.db, 'bob@example.com');
+    expect(await votesOf(app.ctx.db, bob?.id ?? 0)).toHaveLength(1);
+  }, 60_000);
 });
+
+/** The text of a page's HTML as a reader sees it (the entities hono's html writes). */
+function unescape(page: string): string {
+  return page
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

@@ -30,6 +30,7 @@ describe('config', () => {
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
       smtpPool: 5,
+      smtpMaxMessages: 1000,
       rateLimit: 0,
       workerExpirySeconds: 50,
       smtpRetries: 3,

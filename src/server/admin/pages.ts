@@ -8,12 +8,16 @@ import { dateInZone, isIsoDate } from '../../select/dates.js';
 import { findDigest, listDigests } from '../../store/digests.js';
 import { editionsOf } from '../../store/editions.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
+import { voteTally } from '../../store/votes.js';
 import { page } from '../layout.js';
 import { formatInTimeZone } from '../time.js';
 import { csrfToken } from './auth.js';
 import { digestStatus } from './status.js';
 
 /** The admin UI: dashboard, manual send with a confirm step, live progress, test send. */
+/** Editions listed on a digest's page (the rest counted). */
+const EDITIONS_SHOWN = 50;
+
 export function adminPages(
   app: Hono,
   ctx: AppContext,
@@ -147,6 +151,7 @@ export function adminPages(
     const d = s.deliveries;
     const digest = await findDigest(ctx.db, date);
     const editions = digest ? await editionsOf(ctx.db, digest.id) : [];
+    const votes = digest ? await voteTally(ctx.db, date) : [];
     const p = s.progress;
     return c.html(
       page(
@@ -182,10 +187,21 @@ export function adminPages(
           }
           ${
             editions.length
-              ? html`<h2>Editions</h2><ul>${editions.map(
-                  (e) =>
-                    html`<li><a href="/admin/preview?date=${date}&amp;edition=${e.id}">#${e.id}</a> · ${e.frequency} · ${e.topics.length ? e.topics.join(', ') : 'no topics'} · ${e.papers.length} papers · ${e.subscribers} readers</li>`,
-                )}</ul>`
+              ? html`<h2>Editions</h2><ul>${editions
+                  .slice(0, EDITIONS_SHOWN)
+                  .map(
+                    (e) =>
+                      html`<li><a href="/admin/preview?date=${date}&amp;edition=${e.id}">#${e.id}</a> · ${e.frequency} · ${e.topics.length ? e.topics.join(', ') : 'no topics'} · ${e.papers.length} papers · ${e.subscribers} readers</li>`,
+                  )}</ul>${editions.length > EDITIONS_SHOWN ? html`<p class="muted">… and ${editions.length - EDITIONS_SHOWN} more editions (readers with votes get their own).</p>` : ''}`
+              : ''
+          }
+          ${
+            votes.length
+              ? html`<h2>Votes from this digest</h2>
+                  <table><thead><tr><th>Paper</th><th>More like this</th><th>Less like this</th></tr></thead><tbody>
+                  ${votes.map((v) => html`<tr><td>${v.title}</td><td>${v.up}</td><td>${v.down}</td></tr>`)}
+                  </tbody></table>
+                  <p class="muted">Counts only: who voted is the readers' own business (their preferences page).</p>`
               : ''
           }
           <p><a href="/admin/preview?date=${date}">Preview</a> · <a href="/digests/${date}">Web version</a> · <a href="/admin">Dashboard</a></p>`,
