@@ -110,7 +110,7 @@ describe('votes from the email', () => {
     const titles = (await votesOf(app.ctx.db, id)).map((v) => [v.vote, v.paper.title] as const);
     expect(titles).toHaveLength(3);
     for (const [v, title] of titles)
-      expect(unescape(page)).toContain(`${v > 0 ? 'More like' : 'Less like'} “${title}”`);
+      expect(pageText(page)).toContain(`${v > 0 ? 'More like' : 'Less like'} “${title}”`);
     expect(page.match(/<button type="submit" class="secondary">Forget this<\/button>/g)).toHaveLength(3);
 
     // The CLI: show lists the votes, export has them in its last column.
@@ -135,7 +135,7 @@ describe('votes from the email', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ action: 'forget', paper: votes[0]?.paper.id ?? '' }).toString(),
     });
-    expect(unescape(await forgetOne.text())).toContain(`Forgotten: “${votes[0]?.paper.title ?? ''}”.`);
+    expect(pageText(await forgetOne.text())).toContain(`Forgotten: “${votes[0]?.paper.title ?? ''}”.`);
     expect(await votesOf(app.ctx.db, id)).toHaveLength(2);
     const over = await fetch(prefs, {
       method: 'POST',
@@ -151,7 +151,7 @@ describe('votes from the email', () => {
 });
 
 /** The text of a page's HTML as a reader sees it (the entities hono's html writes). */
-function unescape(page: string): string {
+function pageText(page: string): string {
   return page
     .replace(/&#39;/g, "'")
     .replace(/&quot;/g, '"')
