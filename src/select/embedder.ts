@@ -151,17 +151,28 @@ export function dot(a: Vector, b: Vector): number {
   return s;
 }
 
-/**
- * The mean of vectors, cut to its `keep` largest weights and made unit length again: a prototype
- * small enough to compare fast and to keep.
- */
-export function centroid(vs: readonly Vector[], keep = 128): Vector {
-  const sum = new Map<number, number>();
-  for (const v of vs)
-    for (let i = 0; i < v.idx.length; i++) {
-      const f = v.idx[i] as number;
-      sum.set(f, (sum.get(f) ?? 0) + (v.val[i] as number));
-    }
+/** Adds `v` into a running sum of vectors; returns how much the sum's squared length grew. */
+export function addInto(sum: Map<number, number>, v: Vector): number {
+  let grew = 0;
+  for (let i = 0; i < v.idx.length; i++) {
+    const f = v.idx[i] as number;
+    const old = sum.get(f) ?? 0;
+    const now = old + (v.val[i] as number);
+    sum.set(f, now);
+    grew += now * now - old * old;
+  }
+  return grew;
+}
+
+/** The dot product of a vector with a running sum (not normalised). */
+export function dotSum(v: Vector, sum: ReadonlyMap<number, number>): number {
+  let s = 0;
+  for (let i = 0; i < v.idx.length; i++) s += (v.val[i] as number) * (sum.get(v.idx[i] as number) ?? 0);
+  return s;
+}
+
+/** A sum of vectors cut to its `keep` largest weights, unit length. */
+export function cut(sum: ReadonlyMap<number, number>, keep: number): Vector {
   const top = [...sum].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, keep);
   return toVector(new Map(top));
 }

@@ -1,4 +1,4 @@
-import { centroid, dot, type Vector } from './embedder.js';
+import { addInto, cut, dot, dotSum, type Vector } from './embedder.js';
 
 /**
  * One reader's model, fitted from their votes and topics, pure: what they liked, grouped into
@@ -50,27 +50,27 @@ const CENTRE_FEATURES = 160;
 export function fitModel(likes: readonly Example[], dislikes: readonly Example[], votes: number): ReaderModel {
   const byAge = (a: Example, b: Example) => b.at.localeCompare(a.at) || a.label.localeCompare(b.label);
   const kept = [...likes].sort(byAge).slice(0, MAX_LIKES);
-  const groups: { members: Example[]; centre: Vector }[] = [];
+  // Each interest as a running sum of its members: an example is compared with the sum's direction,
+  // and the sum is cut to a prototype once, at the end.
+  const groups: { members: Example[]; sum: Map<number, number>; norm2: number }[] = [];
   for (const ex of kept) {
     let best = -1;
     let bestSim = JOIN;
     for (let g = 0; g < groups.length; g++) {
-      const sim = dot(ex.vector, groups[g]?.centre as Vector);
+      const group = groups[g] as (typeof groups)[number];
+      const sim = group.norm2 > 0 ? dotSum(ex.vector, group.sum) / Math.sqrt(group.norm2) : 0;
       if (sim >= bestSim) {
         best = g;
         bestSim = sim;
       }
     }
-    const group = groups[best];
-    if (group) {
-      group.members.push(ex);
-      group.centre = centroid(
-        group.members.map((m) => m.vector),
-        CENTRE_FEATURES,
-      );
-    } else groups.push({ members: [ex], centre: centroid([ex.vector], CENTRE_FEATURES) });
+    const group = groups[best] ?? { members: [], sum: new Map<number, number>(), norm2: 0 };
+    if (best < 0) groups.push(group);
+    group.members.push(ex);
+    group.norm2 += addInto(group.sum, ex.vector);
   }
-  const prototypes = groups.map((g) => {
+  const prototypes = groups.map((group) => {
+    const g = { members: group.members, centre: cut(group.sum, CENTRE_FEATURES) };
     let label = g.members[0] as Example;
     let near = -1;
     for (const m of g.members) {

@@ -116,7 +116,8 @@ export function rankForReader(
   const personal = items.map(
     (it, i) => (affinity.like[i] as number) - 0.8 * (affinity.dislike[i] as number) + 0.25 * it.strength,
   );
-  const best = Math.max(1e-9, ...personal);
+  let best = 1e-9;
+  for (const p of personal) if (p > best) best = p;
   const community = items.map((_, i) => 0.8 * (rank[i] as number) + 0.2 * (recency[i] as number));
   const because = (i: number): string | null => {
     const k = affinity.nearest[i] as number;
@@ -127,26 +128,29 @@ export function rankForReader(
   const taken = new Uint8Array(items.length);
   const perInterest = new Map<number, number>();
   const explore = model.votes < EXPLORE_UNTIL && limit >= 5 && items.length > limit ? 1 : 0;
+  /** Ties as rankPapers: more upvotes, the more recent paper, then the lower id. */
+  const before = (i: number, j: number) => {
+    const a = (items[i] as ScoreInput).paper;
+    const b = (items[j] as ScoreInput).paper;
+    return (b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id)) < 0;
+  };
   const pick = (score: (i: number) => number) => {
     let bestI = -1;
     let bestS = Number.NEGATIVE_INFINITY;
-    let bestScored: Scored | null = null;
     for (let i = 0; i < items.length; i++) {
       if (taken[i]) continue;
       const s = score(i);
-      const it = items[i] as ScoreInput;
-      const cand: Scored = { paper: it.paper, matched: it.matched, score: s };
-      if (bestScored === null || s > bestS || (s === bestS && byScore(cand, bestScored) < 0)) {
+      if (bestI < 0 || s > bestS || (s === bestS && before(i, bestI))) {
         bestI = i;
         bestS = s;
-        bestScored = cand;
       }
     }
-    if (bestI < 0 || !bestScored) return false;
+    if (bestI < 0) return false;
     taken[bestI] = 1;
+    const it = items[bestI] as ScoreInput;
     const k = affinity.nearest[bestI] as number;
     if ((affinity.like[bestI] as number) >= BECAUSE) perInterest.set(k, (perInterest.get(k) ?? 0) + 1);
-    picked.push({ ...bestScored, because: because(bestI) });
+    picked.push({ paper: it.paper, matched: it.matched, score: bestS, because: because(bestI) });
     return true;
   };
   while (picked.length < limit - explore) {
