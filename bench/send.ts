@@ -33,8 +33,9 @@ const cpuMs = () => {
 };
 
 async function limit(url: string, raw: Buffer, n = N): Promise<number> {
-  // The same pool settings as paperboy's SMTP transport (src/send/smtp.ts): only paperboy's own work differs.
-  const t = nodemailer.createTransport({ url, pool: true, maxConnections: POOL, maxMessages: 100 });
+  // The same pool settings as paperboy's SMTP transport (src/send/smtp.ts, the default of
+  // PAPERBOY_SMTP_MAX_MESSAGES): only paperboy's own work differs.
+  const t = nodemailer.createTransport({ url, pool: true, maxConnections: POOL, maxMessages: 1000 });
   const t0 = performance.now();
   const c0 = cpuMs();
   let next = 0;
