@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import { isPaperboyError, type PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { watchControl } from '../pipeline/control-watch.js';
+import { editionReader } from '../pipeline/edition-content.js';
 import type { Pacer } from '../send/pacer.js';
 import { relaysFor, relaysTransport } from '../send/relays.js';
 import { sendPending } from '../send/send-loop.js';
@@ -9,7 +10,6 @@ import type { Transport } from '../send/transport.js';
 import { nextCount } from '../store/counters.js';
 import { pendingInRange, requeueRange, skipPending } from '../store/deliveries.js';
 import { digestControl, findDigest } from '../store/digests.js';
-import { editionContent } from '../store/editions.js';
 import { SEND_QUEUE, type SendJob } from './jobs.js';
 import { clusterPacer } from './rate-bucket.js';
 
@@ -57,6 +57,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
   let relayDown: PaperboyError | null = null;
   let active: Promise<void> = Promise.resolve();
 
+  const readEdition = editionReader(db);
   const work = async (job: PgBoss.JobWithMetadata<SendJob>) => {
     const { digestId, date, afterId, throughId } = job.data;
     if ((await digestControl(db, digestId)) !== 'run') return; // paused or cancelled: the sender decides
@@ -80,7 +81,7 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
         digestId,
         digestDate: date,
         content: digest,
-        contentFor: async (editionId) => (await editionContent(db, editionId)) ?? digest,
+        contentFor: async (editionId) => (await readEdition(editionId)) ?? digest,
         settings: ctx.messageSettings,
         transport,
         log,

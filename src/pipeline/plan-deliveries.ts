@@ -1,12 +1,13 @@
 import { addDays, format, parseISO } from 'date-fns';
 import type { Frequency, IsoDate, Paper } from '../domain.js';
+import { Fragments, whyLine } from '../render/fragments.js';
 import { stopMjmlThread } from '../render/mjml-thread.js';
-import { renderEdition } from '../render/render-digest.js';
+import { HTML_BUDGET, renderEdition } from '../render/render-digest.js';
 import { type Selection, selectForReader } from '../select/editions.js';
 import { PersonalRanker, VOTES_READ } from '../select/personal.js';
 import { addToLedger, type LedgerRow } from '../store/deliveries.js';
 import type { StoredDigest } from '../store/digests.js';
-import { candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
+import { addEditionParts, candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
 import { type Receiver, unplannedReceivers } from '../store/subscribers.js';
 import { votesOfReaders } from '../store/votes.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
@@ -87,10 +88,57 @@ export async function planDeliveries(
       topics: sel.topics,
       frequency: sel.frequency,
       ...rendered,
-      papers: sel.papers.map((s) => ({ id: s.paper.id, matched: s.matched })),
+      papers: sel.papers.map((s) => ({
+        id: s.paper.id,
+        matched: s.matched,
+        why: whyLine(s.because ?? null, s.matched),
+      })),
     });
     editionIds.set(sel.key, id);
     return id;
+  };
+
+  // A reader's own selection is assembled from the pool's per-paper parts (rendered once per date),
+  // stored as its papers and a recipe: no MJML and no compiled email per reader. Not remembered here
+  // by key either (one per reader: a million keys would fill the heap); the store's unique key makes
+  // a re-plan find the same edition.
+  const fragments = new Map<Frequency, Fragments | null>();
+  const personalEdition = async (sel: Selection, pool: readonly { paper: Paper }[]): Promise<number> => {
+    let fr = fragments.get(sel.frequency);
+    if (fr === undefined) {
+      fr = Fragments.of(
+        ctx.templates,
+        pool.map((c) => c.paper),
+        date,
+        { listName: config.listName, baseUrl: config.baseUrl },
+      );
+      fragments.set(sel.frequency, fr);
+    }
+    const why = sel.papers.map((s) => whyLine(s.because ?? null, s.matched));
+    const papers = sel.papers.map((s) => s.paper);
+    const out = fr
+      ? await fr.assemble(
+          { papers, why, topics: sel.topics, weekly: sel.frequency === 'weekly', anyway: sel.anyway },
+          HTML_BUDGET,
+        )
+      : null;
+    if (!fr || !out) return editionFor(sel);
+    const parts = fr.take();
+    if (parts.length > 0) {
+      editionsRendered++;
+      await addEditionParts(db, digest.id, parts);
+    }
+    return insertEdition(db, {
+      digestId: digest.id,
+      key: sel.key,
+      topics: sel.topics,
+      frequency: sel.frequency,
+      subject: out.subject,
+      html: '',
+      text: '',
+      recipe: JSON.stringify(out.recipe),
+      papers: sel.papers.map((s, i) => ({ id: s.paper.id, matched: s.matched, why: why[i] ?? null })),
+    });
   };
 
   // selectForReader is pure: readers with the same frequency, topics, fallback and papers already
@@ -147,7 +195,7 @@ export async function planDeliveries(
           const sel = model
             ? selectForReader(reader, pool, had, config.papersPerDigest, { model, affinity: ranker.affinity(model) })
             : null;
-          editionId = sel ? await editionFor(sel) : null;
+          editionId = sel ? await personalEdition(sel, pool) : null;
         } else {
           const key = keyOf(r, had);
           const known = chosen.get(key);

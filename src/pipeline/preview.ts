@@ -6,9 +6,10 @@ import { renderEdition } from '../render/render-digest.js';
 import { selectForReader } from '../select/editions.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { findDigest } from '../store/digests.js';
-import { candidatePool, deliveredPapers, editionContent } from '../store/editions.js';
+import { candidatePool, deliveredPapers } from '../store/editions.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
+import { editionReader } from './edition-content.js';
 import { poolDates } from './plan-deliveries.js';
 
 export interface Preview {
@@ -36,7 +37,7 @@ async function readerContent(ctx: AppContext, date: IsoDate, s: Subscriber): Pro
       .where('digest_id', '=', digest.id)
       .where('subscriber_id', '=', s.id)
       .executeTakeFirst();
-    if (planned?.edition_id) return (await editionContent(ctx.db, planned.edition_id)) ?? null;
+    if (planned?.edition_id) return (await editionReader(ctx.db)(planned.edition_id)) ?? null;
   }
   const pool = digest
     ? await candidatePool(ctx.db, poolDates(date, s.frequency))
@@ -86,7 +87,7 @@ export async function previewDigest(
           .executeTakeFirst()
       : undefined;
     if (!owned) throw new PaperboyError('ENOTFOUND', `no edition ${editionId} in the digest of ${date}`);
-    content = (await editionContent(ctx.db, editionId)) ?? null;
+    content = (await editionReader(ctx.db)(editionId)) ?? null;
   } else if (subscriber) content = await readerContent(ctx, date, subscriber);
   else if (stored) content = stored;
   else {

@@ -28,7 +28,7 @@ import {
   setDigestControl,
   setDigestStatus,
 } from '../store/digests.js';
-import { editionContent, editionsOf } from '../store/editions.js';
+import { editionsOf } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
@@ -36,6 +36,7 @@ import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
 import { watchControl } from './control-watch.js';
 import { lockDigest } from './digest-lock.js';
+import { editionReader } from './edition-content.js';
 import { expireUnconfirmed } from './maintenance.js';
 import { planDeliveries } from './plan-deliveries.js';
 
@@ -244,6 +245,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
     let done = 0;
     opts.onProgress?.(0, total);
     const rate = pacer(ctx.config.rateLimit);
+    const readEdition = editionReader(ctx.db);
     // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).
     for (let round = 1; ; round++) {
       if (onCluster) {
@@ -261,7 +263,7 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
           digestId: stored.id,
           digestDate: opts.date,
           content: stored,
-          contentFor: async (editionId) => (await editionContent(ctx.db, editionId)) ?? stored,
+          contentFor: async (editionId) => (await readEdition(editionId)) ?? stored,
           settings: ctx.messageSettings,
           transport: ctx.transport,
           log: ctx.log,

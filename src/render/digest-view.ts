@@ -89,6 +89,30 @@ function paperLinks(id: string): Pick<PaperView, 'url' | 'absUrl' | 'pdfUrl'> {
   };
 }
 
+/** A paper's title as the templates show it (one line, no markers). */
+export function viewTitle(title: string): string {
+  return stripMarkers(oneLine(title));
+}
+
+/** The subject and preheader of an email of `count` papers whose first has the (view) title `topTitle`. */
+export function editionHeading(
+  listName: string,
+  date: IsoDate,
+  topTitle: string | null,
+  count: number,
+  weekly: boolean,
+): { subject: string; preheader: string } {
+  const more = count - 1;
+  const preheader =
+    topTitle !== null
+      ? cutAtWord(
+          `${weekly ? "This week's" : "Today's"} top paper: ${topTitle}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
+          140,
+        )
+      : '';
+  return { subject: digestSubject(listName, date, topTitle ?? 'no papers', weekly), preheader };
+}
+
 export function buildDigestView(
   papers: readonly Paper[],
   date: IsoDate,
@@ -96,8 +120,7 @@ export function buildDigestView(
   web: boolean,
   edition: EditionOptions = {},
 ): DigestView {
-  const clean = (s: string) => stripMarkers(oneLine(s));
-  const title = (s: string) => (settings.titleChars ? cutAtWord(clean(s), settings.titleChars) : clean(s));
+  const title = (s: string) => (settings.titleChars ? cutAtWord(viewTitle(s), settings.titleChars) : viewTitle(s));
   const views: PaperView[] = papers.map((p, i) => {
     const matched = edition.matched?.[i]?.length ? stripMarkers(oneLine(edition.matched[i]?.join(', ') ?? '')) : null;
     const because = edition.because?.[i] ? stripMarkers(oneLine(edition.because[i] ?? '')) : null;
@@ -119,20 +142,19 @@ export function buildDigestView(
   });
   const cards = settings.cards ?? views.length;
   const listed = views.slice(cards).map((v) => ({ title: v.title, url: v.url }));
-  const top = views[0];
-  const more = views.length - 1;
-  const preheader = top
-    ? cutAtWord(
-        `${edition.weekly ? "This week's" : "Today's"} top paper: ${top.title}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
-        140,
-      )
-    : '';
+  const { subject, preheader } = editionHeading(
+    settings.listName,
+    date,
+    views[0]?.title ?? null,
+    views.length,
+    edition.weekly === true,
+  );
   return {
     listName: settings.listName,
     date,
     dateLong: format(parseISO(date), 'EEEE, d MMMM yyyy'),
     dateShort: format(parseISO(date), 'd MMM yyyy'),
-    subject: digestSubject(settings.listName, date, top?.title ?? 'no papers', edition.weekly),
+    subject,
     preheader,
     count: views.length,
     papers: views.slice(0, cards),

@@ -16,7 +16,17 @@ export interface DigestTemplates {
   /** The double opt-in email: MJML source and plain text. */
   confirmMjml: TemplateFn;
   confirmText: TemplateFn;
+  /**
+   * The same two templates with each paper's block (the `paper` and `paper-text` partials) between
+   * card markers, for rendering every paper once per date and assembling readers' emails from the
+   * blocks (fragments.ts). Null when the templates do not render papers through those partials.
+   */
+  cards: { mjml: TemplateFn; text: TemplateFn } | null;
 }
+
+/** Around each paper's block in `cards` renders (never in paper data: `=` is escaped or stripped). */
+export const CARD_START = '=pb:e_card=';
+export const CARD_END = '=pb:e_card_end=';
 
 /** "templates/digest.mjml.hbs line 12: Expecting 'ID', got 'EOF'" from a Handlebars error. */
 function templateError(file: string, err: unknown): PaperboyError {
@@ -83,17 +93,20 @@ function compileFile(hb: typeof Handlebars, dir: string, file: string, noEscape:
 }
 
 /**
- * Loads `digest.mjml.hbs`, `digest.txt.hbs`, `confirm.mjml.hbs`, `confirm.txt.hbs` and every `partials/NAME.mjml.hbs` (as partial NAME)
+ * Loads `digest.mjml.hbs`, `digest.txt.hbs`, `confirm.mjml.hbs`, `confirm.txt.hbs` and every `partials/NAME.mjml.hbs` or `NAME.txt.hbs` (as partial NAME)
  * from `dir`, checking the syntax of each at once so that a broken template fails at start-up.
  */
 export function loadTemplates(dir: string): DigestTemplates {
   const hb = Handlebars.create();
+  const hbCards = Handlebars.create();
   registerHelpers(hb);
+  registerHelpers(hbCards);
   const partialsDir = path.join(dir, 'partials');
   let partialFiles: string[] = [];
   try {
     partialFiles = readdirSync(partialsDir).filter((f) => f.endsWith('.hbs'));
   } catch {}
+  const names = new Set<string>();
   for (const file of partialFiles) {
     const full = path.join(partialsDir, file);
     const label = path.relative(process.cwd(), full) || full;
@@ -103,7 +116,17 @@ export function loadTemplates(dir: string): DigestTemplates {
     } catch (err) {
       throw templateError(label, err);
     }
-    hb.registerPartial(file.replace(/\.(mjml|txt)?\.?hbs$/, ''), source);
+    const name = file.replace(/\.(mjml|txt)?\.?hbs$/, '');
+    names.add(name);
+    hb.registerPartial(name, source);
+    hbCards.registerPartial(
+      name,
+      name === 'paper'
+        ? `<mj-raw>${CARD_START}</mj-raw>\n${source}\n<mj-raw>${CARD_END}</mj-raw>\n`
+        : name === 'paper-text'
+          ? `${CARD_START}${source}${CARD_END}`
+          : source,
+    );
   }
   return {
     dir,
@@ -111,5 +134,12 @@ export function loadTemplates(dir: string): DigestTemplates {
     text: compileFile(hb, dir, 'digest.txt.hbs', true),
     confirmMjml: compileFile(hb, dir, 'confirm.mjml.hbs', false),
     confirmText: compileFile(hb, dir, 'confirm.txt.hbs', true),
+    cards:
+      names.has('paper') && names.has('paper-text')
+        ? {
+            mjml: compileFile(hbCards, dir, 'digest.mjml.hbs', false),
+            text: compileFile(hbCards, dir, 'digest.txt.hbs', true),
+          }
+        : null,
   };
 }

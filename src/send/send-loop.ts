@@ -20,6 +20,9 @@ import { type Pacer, unlimited } from './pacer.js';
 import { backoffMs, classifyFailure, failureText, RejectStreak, refusedHint, softBounceCounts } from './retry.js';
 import type { SmtpError, Transport } from './transport.js';
 
+/** Edition contents kept in memory by one send loop. */
+const EDITIONS_KEPT = 256;
+
 export interface SendLoopOptions {
   db: Db;
   digestId: number;
@@ -224,12 +227,18 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
     await rejected(d, outlived);
   };
 
+  // Loaded once per edition; readers with their own editions (one each) must not fill the heap, so
+  // only the most recent are kept (shared editions come back often and stay).
   const editions = new Map<number, Promise<MessageContent>>();
   const editionContentCached = (id: number) => {
     let c = editions.get(id);
-    if (!c) {
+    if (c) {
+      editions.delete(id);
+      editions.set(id, c);
+    } else {
       c = o.contentFor(id);
       editions.set(id, c);
+      if (editions.size > EDITIONS_KEPT) editions.delete(editions.keys().next().value as number);
     }
     return c;
   };

@@ -67,7 +67,9 @@ export interface NewEdition {
   subject: string;
   html: string;
   text: string;
-  papers: readonly { id: string; matched: readonly string[] }[];
+  /** Set for an edition assembled from the digest's parts (html and text then empty). */
+  recipe?: string | null;
+  papers: readonly { id: string; matched: readonly string[]; why?: string | null }[];
 }
 
 export async function findEditionId(db: Db, digestId: number, key: string): Promise<number | undefined> {
@@ -82,7 +84,7 @@ export async function findEditionId(db: Db, digestId: number, key: string): Prom
 
 /** Stores an edition with its papers; the (digest, key) pair is unique, so a race keeps the first. */
 export async function insertEdition(db: Db, e: NewEdition): Promise<number> {
-  await db.transaction().execute(async (trx) => {
+  const inserted = await db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('editions')
       .values({
@@ -93,12 +95,13 @@ export async function insertEdition(db: Db, e: NewEdition): Promise<number> {
         subject: e.subject,
         html: e.html,
         text: e.text,
+        recipe: e.recipe ?? null,
         created_at: nowIso(),
       })
       .onConflict((oc) => oc.columns(['digest_id', 'key']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (!row) return;
+    if (!row) return undefined;
     await trx
       .insertInto('edition_papers')
       .values(
@@ -107,20 +110,92 @@ export async function insertEdition(db: Db, e: NewEdition): Promise<number> {
           paper_id: p.id,
           position,
           matched: JSON.stringify(p.matched),
+          why: p.why ?? null,
         })),
       )
       .execute();
+    return row.id;
   });
+  if (inserted !== undefined) return inserted;
   const id = await findEditionId(db, e.digestId, e.key);
   if (id === undefined) throw new Error(`edition ${e.key} vanished after insert`);
   return id;
 }
 
-export async function editionContent(
+export interface StoredEdition {
+  digestId: number;
+  subject: string;
+  html: string;
+  text: string;
+  /** Null for an edition stored compiled; else how to assemble it, with its papers in order. */
+  recipe: string | null;
+  papers: { paperId: string; why: string | null }[];
+}
+
+/** An edition as stored: compiled, or its recipe and papers (the parts are read with editionParts). */
+export async function storedEdition(db: Db, id: number): Promise<StoredEdition | undefined> {
+  const e = await db
+    .selectFrom('editions')
+    .select(['digest_id', 'subject', 'html', 'text', 'recipe'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!e) return undefined;
+  const papers =
+    e.recipe === null
+      ? []
+      : await db
+          .selectFrom('edition_papers')
+          .select(['paper_id', 'why'])
+          .where('edition_id', '=', id)
+          .orderBy('position')
+          .execute();
+  return {
+    digestId: e.digest_id,
+    subject: e.subject,
+    html: e.html,
+    text: e.text,
+    recipe: e.recipe,
+    papers: papers.map((p) => ({ paperId: p.paper_id, why: p.why })),
+  };
+}
+
+export interface EditionPart {
+  kind: 'card' | 'skeleton';
+  key: string;
+  html: string;
+  text: string;
+}
+
+/** Stores a digest's rendered parts; a part already there (another planner's) is kept. */
+export async function addEditionParts(db: Db, digestId: number, parts: readonly EditionPart[]): Promise<void> {
+  for (const part of chunked(parts, 100)) {
+    await db
+      .insertInto('edition_parts')
+      .values(part.map((p) => ({ digest_id: digestId, kind: p.kind, key: p.key, html: p.html, text: p.text })))
+      .onConflict((oc) => oc.columns(['digest_id', 'kind', 'key']).doNothing())
+      .execute();
+  }
+}
+
+/** The named parts of a digest (those missing are left out). */
+export async function editionParts(
   db: Db,
-  id: number,
-): Promise<{ subject: string; html: string; text: string } | undefined> {
-  return db.selectFrom('editions').select(['subject', 'html', 'text']).where('id', '=', id).executeTakeFirst();
+  digestId: number,
+  kind: EditionPart['kind'],
+  keys: readonly string[],
+): Promise<EditionPart[]> {
+  const out: EditionPart[] = [];
+  for (const part of chunked(keys)) {
+    const rows = await db
+      .selectFrom('edition_parts')
+      .select(['kind', 'key', 'html', 'text'])
+      .where('digest_id', '=', digestId)
+      .where('kind', '=', kind)
+      .where('key', 'in', part)
+      .execute();
+    for (const r of rows) out.push({ kind: r.kind as EditionPart['kind'], key: r.key, html: r.html, text: r.text });
+  }
+  return out;
 }
 
 export interface EditionSummary {
@@ -133,12 +208,16 @@ export interface EditionSummary {
   subscribers: number;
 }
 
-/** The editions of a digest for digest.json: papers, size, and how many readers each went to. */
+/**
+ * The shared editions of a digest for digest.json: papers, size, and how many readers each went to.
+ * Readers' own (assembled) editions are one per reader and counted by personalEditionCounts.
+ */
 export async function editionsOf(db: Db, digestId: number): Promise<EditionSummary[]> {
   const editions = await db
     .selectFrom('editions')
     .select(['id', 'topics', 'frequency', 'subject', 'html'])
     .where('digest_id', '=', digestId)
+    .where('recipe', 'is', null)
     .orderBy('id')
     .execute();
   const out: EditionSummary[] = [];
@@ -165,4 +244,22 @@ export async function editionsOf(db: Db, digestId: number): Promise<EditionSumma
     });
   }
   return out;
+}
+
+/** How many editions of a digest were its readers' own (assembled, from their votes), and for how many readers. */
+export async function personalEditionCounts(db: Db, digestId: number): Promise<{ editions: number; readers: number }> {
+  const e = await db
+    .selectFrom('editions')
+    .select(db.fn.countAll<number>().as('n'))
+    .where('digest_id', '=', digestId)
+    .where('recipe', 'is not', null)
+    .executeTakeFirst();
+  const r = await db
+    .selectFrom('deliveries')
+    .innerJoin('editions', 'editions.id', 'deliveries.edition_id')
+    .select(db.fn.countAll<number>().as('n'))
+    .where('deliveries.digest_id', '=', digestId)
+    .where('editions.recipe', 'is not', null)
+    .executeTakeFirst();
+  return { editions: Number(e?.n ?? 0), readers: Number(r?.n ?? 0) };
 }

@@ -10,7 +10,8 @@ export interface Database {
   bounces: BouncesTable;
   digest_candidates: { digest_id: number; paper_id: string };
   editions: EditionsTable;
-  edition_papers: { edition_id: number; paper_id: string; position: number; matched: string };
+  edition_papers: { edition_id: number; paper_id: string; position: number; matched: string; why: string | null };
+  edition_parts: { digest_id: number; kind: string; key: string; html: string; text: string };
   rate_buckets: { name: string; tokens: number; updated_ms: number };
   counters: { name: string; value: number };
   votes: VotesTable;
@@ -39,6 +40,8 @@ export interface EditionsTable {
   /** Compiled HTML and text, per-recipient values as markers. */
   html: string;
   text: string;
+  /** For an edition assembled from the digest's edition_parts (html and text empty): how, as JSON. */
+  recipe: string | null;
   created_at: string;
 }
 
