@@ -92,9 +92,10 @@ describe(`the store on ${STORE}`, () => {
       digest_papers: 'digest_id int, paper_id text, position int',
       digests:
         'id int+, date text, subject text, preheader text, html text, text text, web_html text, web_text text, status text, created_at text, sent_at text?, lock_owner text?, lock_expires_at int?, control text=',
-      edition_papers: 'edition_id int, paper_id text, position int, matched text=',
+      edition_papers: 'edition_id int, paper_id text, position int, matched text=, why text?',
+      edition_parts: 'digest_id int, kind text, key text, html text, text text',
       editions:
-        'id int+, digest_id int, key text, topics text, frequency text, subject text, html text, text text, created_at text',
+        'id int+, digest_id int, key text, topics text, frequency text, subject text, html text, text text, created_at text, recipe text?',
       rate_buckets: 'name text, tokens double, updated_ms int',
       papers:
         'id text, title text, summary text, authors text, upvotes int=, published_at text, github_repo text?, ai_summary text?, ai_keywords text=, num_comments int=, thumbnail text?, updated_at text, categories text=',
@@ -121,6 +122,7 @@ describe(`the store on ${STORE}`, () => {
         'digests.id',
         'digests.lock_expires_at',
         'edition_papers.edition_id',
+        'edition_parts.digest_id',
         'editions.digest_id',
         'editions.id',
         'rate_buckets.updated_ms',
