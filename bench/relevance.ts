@@ -105,7 +105,7 @@ function simulate(strategy: Strategy, interests: string[], days: { paper: Paper;
     if (strategy === 'learned' && votes.length > 0) {
       const ranker = new PersonalRanker(pool);
       const model = ranker.modelFor(votes, []);
-      sel = model ? selectForReader(reader, pool, new Set(), SHOWN, { model, affinity: ranker.affinity(model) }) : null;
+      sel = model ? selectForReader(reader, pool, new Set(), SHOWN, ranker.personal(model)) : null;
     } else sel = selectForReader(reader, pool, new Set(), SHOWN);
     const shown = (sel?.papers ?? []).map((s) => s.paper);
     const hit = (p: Paper) => interests.includes(archiveOf.get(p.id) ?? '');

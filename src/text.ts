@@ -25,3 +25,8 @@ const NOT_XML_CHAR = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu
 export function xmlChars(s: string): string {
   return s.replace(NOT_XML_CHAR, '');
 }
+
+/** Plain code-unit order, deterministic and fast (localeCompare costs about a microsecond a call): for ids, ISO dates, tie-breaks. */
+export function codeUnitOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

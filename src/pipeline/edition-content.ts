@@ -1,5 +1,13 @@
 import { PaperboyError } from '../errors.js';
-import { assembleFromParts, type Card, cardKey, type Recipe, type Skeleton } from '../render/fragments.js';
+import {
+  assembleFromParts,
+  type CompiledCard,
+  type CompiledSkeleton,
+  cardKey,
+  compileCard,
+  compilePart,
+  type Recipe,
+} from '../render/fragments.js';
 import { CARD_START } from '../render/templates.js';
 import type { MessageContent } from '../send/message.js';
 import type { Db } from '../store/db.js';
@@ -14,7 +22,7 @@ const PARTS_KEPT = 5000;
  * further reader costs one small query and a concatenation).
  */
 export function editionReader(db: Db): (id: number) => Promise<MessageContent | undefined> {
-  const parts = new Map<string, Card>();
+  const parts = new Map<string, { html: string; text: string; card?: CompiledCard; skeleton?: CompiledSkeleton }>();
   const at = (digestId: number, kind: EditionPart['kind'], key: string) => `${digestId}\n${kind}\n${key}`;
   const load = async (digestId: number, kind: EditionPart['kind'], keys: string[]) => {
     const missing = keys.filter((k) => !parts.has(at(digestId, kind, k)));
@@ -40,20 +48,26 @@ export function editionReader(db: Db): (id: number) => Promise<MessageContent | 
     const cut = whole ? whole.html.indexOf(CARD_START) : -1;
     const textCut = whole ? whole.text.indexOf(CARD_START) : -1;
     if (!whole || cut < 0 || textCut < 0) throw lost();
-    const skeleton: Skeleton = {
-      htmlHead: whole.html.slice(0, cut),
-      htmlTail: whole.html.slice(cut + CARD_START.length),
-      textHead: whole.text.slice(0, textCut),
-      textTail: whole.text.slice(textCut + CARD_START.length),
+    // Split at the markers once per part, not per reader.
+    whole.skeleton ??= {
+      htmlHead: compilePart(whole.html.slice(0, cut)),
+      htmlTail: compilePart(whole.html.slice(cut + CARD_START.length)),
+      textHead: compilePart(whole.text.slice(0, textCut)),
+      textTail: compilePart(whole.text.slice(textCut + CARD_START.length)),
     };
-    const cards = keys.map((k) => parts.get(at(e.digestId, 'card', k)));
-    if (cards.some((c) => c === undefined)) throw lost();
+    const cards: CompiledCard[] = [];
+    for (const k of keys) {
+      const part = parts.get(at(e.digestId, 'card', k));
+      if (!part) throw lost();
+      part.card ??= compileCard(part);
+      cards.push(part.card);
+    }
     const out = assembleFromParts(
-      skeleton,
-      cards as Card[],
+      whole.skeleton,
+      cards,
       e.papers.map((p) => p.why),
       recipe,
     );
-    return { subject: e.subject, ...out };
+    return { subject: e.subject, html: out.html, text: out.text };
   };
 }

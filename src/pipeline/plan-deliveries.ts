@@ -133,7 +133,7 @@ export async function planDeliveries(
       key: sel.key,
       topics: sel.topics,
       frequency: sel.frequency,
-      subject: out.subject,
+      subject: out.recipe.subject,
       html: '',
       text: '',
       recipe: JSON.stringify(out.recipe),
@@ -192,9 +192,7 @@ export async function planDeliveries(
           const topics = JSON.parse(r.topicsJson) as string[];
           const model = ranker.modelFor(own, topics);
           const reader = { frequency: r.frequency, sendAnyway: r.sendAnyway, topics };
-          const sel = model
-            ? selectForReader(reader, pool, had, config.papersPerDigest, { model, affinity: ranker.affinity(model) })
-            : null;
+          const sel = model ? selectForReader(reader, pool, had, config.papersPerDigest, ranker.personal(model)) : null;
           editionId = sel ? await personalEdition(sel, pool) : null;
         } else {
           const key = keyOf(r, had);

@@ -73,9 +73,21 @@ export interface ViewSettings {
 
 const SUBJECT_MAX = 120;
 
+const shortDates = new Map<string, string>();
+/** `28 Nov 2026`, kept per date (date-fns' format costs about 10 µs, and every reader's subject has it). */
+function shortDate(date: IsoDate): string {
+  let d = shortDates.get(date);
+  if (d === undefined) {
+    d = format(parseISO(date), 'd MMM yyyy');
+    if (shortDates.size > 1000) shortDates.clear();
+    shortDates.set(date, d);
+  }
+  return d;
+}
+
 /** `Daily Papers · 28 Nov 2026 · <top paper title>`, one line, at most 120 characters. */
 export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false): string {
-  const head = `${listName}${weekly ? ' weekly' : ''} · ${format(parseISO(date), 'd MMM yyyy')} · `;
+  const head = `${listName}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
   return head + cutAtWord(oneLine(topTitle), Math.max(20, SUBJECT_MAX - head.length));
 }
 

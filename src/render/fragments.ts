@@ -115,43 +115,121 @@ export function splitCards(doc: string, n: number): { head: string; cards: strin
   return { head, cards, tail: doc.slice(pos) };
 }
 
+type EKey = 'rank' | 'why' | 'subject' | 'preheader' | 'count' | 'topics';
+
+/** A part split at its markers once: static text around value slots, with the static bytes counted. */
+export interface Compiled {
+  statics: string[];
+  keys: EKey[];
+  staticBytes: number;
+}
+
+export function compilePart(s: string): Compiled {
+  const statics: string[] = [];
+  const keys: EKey[] = [];
+  let from = 0;
+  for (const m of s.matchAll(E_RE)) {
+    statics.push(s.slice(from, m.index));
+    keys.push(m[1] as EKey);
+    from = m.index + m[0].length;
+  }
+  statics.push(s.slice(from));
+  return { statics, keys, staticBytes: statics.reduce((n, x) => n + Buffer.byteLength(x), 0) };
+}
+
+export interface CompiledCard {
+  html: Compiled;
+  text: Compiled;
+}
+export interface CompiledSkeleton {
+  htmlHead: Compiled;
+  htmlTail: Compiled;
+  textHead: Compiled;
+  textTail: Compiled;
+}
+
+export const compileCard = (c: Card): CompiledCard => ({ html: compilePart(c.html), text: compilePart(c.text) });
+export const compileSkeleton = (s: Skeleton): CompiledSkeleton => ({
+  htmlHead: compilePart(s.htmlHead),
+  htmlTail: compilePart(s.htmlTail),
+  textHead: compilePart(s.textHead),
+  textTail: compilePart(s.textTail),
+});
+
+/** An edition's values as they go in: escaped as Handlebars escapes them (HTML), markers broken (text). */
+function editionValues(recipe: Recipe, count: number, kind: 'html' | 'text') {
+  const v = (s: string) => (kind === 'html' ? Handlebars.escapeExpression(s) : stripMarkers(s));
+  return { subject: v(recipe.subject), preheader: v(recipe.preheader), topics: v(recipe.topics), count: String(count) };
+}
+
+/** The bytes a part takes once filled (values as editionValues gives them). */
+function bytesOf(
+  c: Compiled,
+  values: { subject: string; preheader: string; topics: string; count: string },
+  rank: string,
+  why: string,
+): number {
+  let bytes = c.staticBytes;
+  for (const k of c.keys) bytes += Buffer.byteLength(k === 'rank' ? rank : k === 'why' ? why : values[k]);
+  return bytes;
+}
+
+/** `s` plus the part filled in (string concatenation: V8 joins the pieces when the text is read). */
+function fill(
+  s: string,
+  c: Compiled,
+  values: { subject: string; preheader: string; topics: string; count: string },
+  rank: string,
+  why: string,
+): string {
+  let out = s;
+  for (let i = 0; i < c.keys.length; i++) {
+    const k = c.keys[i] as EKey;
+    out += c.statics[i] as string;
+    out += k === 'rank' ? rank : k === 'why' ? why : values[k];
+  }
+  return out + (c.statics[c.keys.length] as string);
+}
+
+/** The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs no more). */
+export function assembledHtmlBytes(
+  skeleton: CompiledSkeleton,
+  cards: readonly CompiledCard[],
+  why: readonly (string | null)[],
+  recipe: Recipe,
+): number {
+  const h = editionValues(recipe, cards.length, 'html');
+  let bytes = bytesOf(skeleton.htmlHead, h, '', '') + bytesOf(skeleton.htmlTail, h, '', '');
+  for (let i = 0; i < cards.length; i++) {
+    const line = why[i] ?? '';
+    bytes += bytesOf((cards[i] as CompiledCard).html, h, String(i + 1), line && Handlebars.escapeExpression(line));
+  }
+  return bytes;
+}
+
 /**
  * A reader's email from the parts, pure: the skeleton around the cards (in the edition's order),
  * each card's rank and why line filled in, then the edition's values. HTML values are escaped as
  * Handlebars escapes them.
  */
 export function assembleFromParts(
-  skeleton: Skeleton,
-  cards: readonly Card[],
+  skeleton: CompiledSkeleton,
+  cards: readonly CompiledCard[],
   why: readonly (string | null)[],
   recipe: Recipe,
 ): { html: string; text: string } {
-  const fill = (s: string, kind: 'html' | 'text', rank: number, line: string | null) =>
-    s.replace(E_RE, (_m, key: string) => {
-      const value =
-        key === 'rank'
-          ? String(rank)
-          : key === 'why'
-            ? (line ?? '')
-            : key === 'count'
-              ? String(cards.length)
-              : key === 'subject'
-                ? recipe.subject
-                : key === 'preheader'
-                  ? recipe.preheader
-                  : recipe.topics;
-      // Values come from paper data: escaped in HTML (`=` too), markers broken in text.
-      return kind === 'html' ? Handlebars.escapeExpression(value) : stripMarkers(value);
-    });
-  let html = fill(skeleton.htmlHead, 'html', 0, null);
-  let text = fill(skeleton.textHead, 'text', 0, null);
-  cards.forEach((c, i) => {
-    html += fill(c.html, 'html', i + 1, why[i] ?? null);
-    text += fill(c.text, 'text', i + 1, why[i] ?? null);
-  });
-  html += fill(skeleton.htmlTail, 'html', 0, null);
-  text += fill(skeleton.textTail, 'text', 0, null);
-  return { html, text };
+  const h = editionValues(recipe, cards.length, 'html');
+  const t = editionValues(recipe, cards.length, 'text');
+  let html = fill('', skeleton.htmlHead, h, '', '');
+  let text = fill('', skeleton.textHead, t, '', '');
+  for (let i = 0; i < cards.length; i++) {
+    const c = cards[i] as CompiledCard;
+    const line = why[i] ?? '';
+    const rank = String(i + 1);
+    html = fill(html, c.html, h, rank, line && Handlebars.escapeExpression(line));
+    text = fill(text, c.text, t, rank, line && stripMarkers(line));
+  }
+  return { html: fill(html, skeleton.htmlTail, h, '', ''), text: fill(text, skeleton.textTail, t, '', '') };
 }
 
 const marker = (m: string) => new Handlebars.SafeString(m) as unknown as string;
@@ -161,8 +239,8 @@ const marker = (m: string) => new Handlebars.SafeString(m) as unknown as string;
  * Every part rendered is also listed in `fresh`, for the caller to store with the digest.
  */
 export class Fragments {
-  private readonly cardSets = new Map<string, Promise<Map<string, Card> | null>>();
-  private readonly skeletons = new Map<string, Promise<Skeleton | null>>();
+  private readonly cardSets = new Map<string, Promise<Map<string, CompiledCard> | null>>();
+  private readonly skeletons = new Map<string, Promise<CompiledSkeleton | null>>();
   /** Parts rendered since the caller last took them. */
   fresh: PartRow[] = [];
   /** MJML compiles made (cards per abstract length and why, skeletons per shape). */
@@ -199,7 +277,7 @@ export class Fragments {
   }
 
   /** Every pool paper's card with abstracts of `abstractChars`, with or without a why line. */
-  cards(abstractChars: number, why: boolean): Promise<Map<string, Card> | null> {
+  cards(abstractChars: number, why: boolean): Promise<Map<string, CompiledCard> | null> {
     const key = `${abstractChars}:${+why}`;
     let p = this.cardSets.get(key);
     if (!p) {
@@ -212,10 +290,10 @@ export class Fragments {
         }));
         const out = await this.render(view, this.pool.length);
         if (!out) return null;
-        const map = new Map<string, Card>();
+        const map = new Map<string, CompiledCard>();
         this.pool.forEach((paper, i) => {
           const card = { html: out.html.cards[i] as string, text: out.text.cards[i] as string };
-          map.set(paper.id, card);
+          map.set(paper.id, compileCard(card));
           this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id), ...card });
         });
         return map;
@@ -225,7 +303,7 @@ export class Fragments {
     return p;
   }
 
-  skeleton(shape: SkeletonShape): Promise<Skeleton | null> {
+  skeleton(shape: SkeletonShape): Promise<CompiledSkeleton | null> {
     const key = skeletonKey(shape);
     let p = this.skeletons.get(key);
     if (!p) {
@@ -253,7 +331,7 @@ export class Fragments {
           html: `${skeleton.htmlHead}${CARD_START}${skeleton.htmlTail}`,
           text: `${skeleton.textHead}${CARD_START}${skeleton.textTail}`,
         });
-        return skeleton;
+        return compileSkeleton(skeleton);
       })();
       this.skeletons.set(key, p);
     }
@@ -269,6 +347,23 @@ export class Fragments {
     e: EditionInput,
     budget: number,
   ): Promise<{ subject: string; html: string; text: string; recipe: Recipe } | null> {
+    const planned = await this.plan(e, budget);
+    if (!planned) return null;
+    return {
+      subject: planned.recipe.subject,
+      ...assembleFromParts(planned.skeleton, planned.cards, e.why, planned.recipe),
+      recipe: planned.recipe,
+    };
+  }
+
+  /**
+   * How the edition is assembled within `budget` bytes of HTML, sized from the parts without
+   * building it (what planning stores); null as for assemble.
+   */
+  async plan(
+    e: EditionInput,
+    budget: number,
+  ): Promise<{ recipe: Recipe; skeleton: CompiledSkeleton; cards: CompiledCard[] } | null> {
     if (e.papers.length === 0) return null;
     const shape = { weekly: e.weekly, anyway: e.anyway, topics: e.topics.length > 0, one: e.papers.length === 1 };
     const skeleton = await this.skeleton(shape);
@@ -290,15 +385,14 @@ export class Fragments {
     for (const abstractChars of ABSTRACT_STEPS) {
       const withWhy = e.why.some((w) => w !== null) ? await this.cards(abstractChars, true) : null;
       const without = e.why.some((w) => w === null) ? await this.cards(abstractChars, false) : null;
-      const cards: Card[] = [];
+      const cards: CompiledCard[] = [];
       for (let i = 0; i < e.papers.length; i++) {
         const card = (e.why[i] ? withWhy : without)?.get((e.papers[i] as Paper).id);
         if (!card) return null;
         cards.push(card);
       }
       const r = { ...recipe, abstractChars };
-      const out = assembleFromParts(skeleton, cards, e.why, r);
-      if (Buffer.byteLength(out.html) <= budget) return { subject, ...out, recipe: r };
+      if (assembledHtmlBytes(skeleton, cards, e.why, r) <= budget) return { recipe: r, skeleton, cards };
     }
     return null;
   }

@@ -1,6 +1,6 @@
 import type { Frequency, Paper } from '../domain.js';
 import type { Affinity, ReaderModel } from './reader-model.js';
-import { rankForReader, rankPapers, type Scored } from './score.js';
+import { communityScores, rankForReader, rankPapers, type Scored, type ScoreInput } from './score.js';
 import { matchTopics, parseTopic } from './topics.js';
 
 export interface Reader {
@@ -21,10 +21,18 @@ export interface Selection {
   papers: Scored[];
 }
 
+/** A candidate of a reader without topics: shared, never changed. */
+const NO_MATCH: { matched: string[]; strength: number } = Object.freeze({ matched: [], strength: 0 }) as {
+  matched: string[];
+  strength: number;
+};
+
 /** A reader with votes: their model and its affinities to the pool (same order as the pool). */
 export interface Personal {
   model: ReaderModel;
   affinity: Affinity;
+  /** communityScores(pool), when the caller keeps it for the pool (computed here otherwise). */
+  community?: Float64Array;
 }
 
 /**
@@ -43,23 +51,26 @@ export function selectForReader(
   const topics = reader.topics.map(parseTopic);
   const normalized = [...new Set(reader.topics.map((t) => t.trim().toLowerCase()))].sort();
   if (personal) {
-    const items = [];
-    const like = [];
-    const dislike = [];
-    const nearest = [];
-    for (let i = 0; i < pool.length; i++) {
-      const c = pool[i] as { paper: Paper; day: string };
-      if (delivered.has(c.paper.id)) continue;
-      const m = topics.length ? matchTopics(c.paper, topics) : { matched: [], strength: 0 };
-      items.push({ ...c, strength: m.strength, matched: m.matched });
-      like.push(personal.affinity.like[i] as number);
-      dislike.push(personal.affinity.dislike[i] as number);
-      nearest.push(personal.affinity.nearest[i] as number);
+    const candidates: number[] = [];
+    for (let i = 0; i < pool.length; i++)
+      if (!delivered.has((pool[i] as { paper: Paper }).paper.id)) candidates.push(i);
+    let strength: Float64Array | null = null;
+    let matched: string[][] | null = null;
+    if (topics.length > 0) {
+      strength = new Float64Array(pool.length);
+      matched = [];
+      for (const i of candidates) {
+        const m = matchTopics((pool[i] as { paper: Paper }).paper, topics);
+        strength[i] = m.strength;
+        matched[i] = m.matched;
+      }
     }
+    const community = personal.community ?? communityScores(pool);
     const papers = rankForReader(
-      items,
+      { pool, community, strength, matched },
+      candidates,
       personal.model,
-      { like: Float64Array.from(like), dislike: Float64Array.from(dislike), nearest: Int32Array.from(nearest) },
+      personal.affinity,
       limit,
     );
     if (papers.length === 0) return null;
@@ -78,14 +89,16 @@ export function selectForReader(
     };
   }
   const fresh = pool.filter((c) => !delivered.has(c.paper.id));
-  const rank = (withTopics: boolean) =>
-    rankPapers(
-      fresh.flatMap((c) => {
-        if (!withTopics) return [{ ...c, strength: 0, matched: [] }];
-        const m = matchTopics(c.paper, topics);
-        return m.matched.length ? [{ ...c, strength: m.strength, matched: m.matched }] : [];
-      }),
-    ).slice(0, limit);
+  const rank = (withTopics: boolean) => {
+    // Plain loops and literals: flatMap with object spreads cost 2.4 µs a candidate here.
+    const items: ScoreInput[] = [];
+    for (const c of fresh) {
+      const m = withTopics ? matchTopics(c.paper, topics) : NO_MATCH;
+      if (!withTopics || m.matched.length > 0)
+        items.push({ paper: c.paper, day: c.day, strength: m.strength, matched: m.matched });
+    }
+    return rankPapers(items).slice(0, limit);
+  };
   let papers = rank(topics.length > 0);
   let anyway = false;
   if (papers.length === 0 && topics.length > 0 && reader.sendAnyway) {

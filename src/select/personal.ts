@@ -1,5 +1,6 @@
 import type { Paper } from '../domain.js';
 import type { StoredVote } from '../store/votes.js';
+import type { Personal } from './editions.js';
 import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
 import {
   type Affinity,
@@ -11,6 +12,7 @@ import {
   MAX_LIKES,
   type ReaderModel,
 } from './reader-model.js';
+import { communityScores } from './score.js';
 
 /** As many votes as a model keeps, per reader, read for planning. */
 export const VOTES_READ = MAX_LIKES + MAX_DISLIKES;
@@ -41,6 +43,7 @@ export class PersonalRanker {
   private readonly embed: (d: PaperText) => Vector;
   private readonly index: CandidateIndex;
   private readonly cache = new Map<string, Vector>();
+  private community: Float64Array | undefined;
 
   constructor(
     readonly pool: readonly { paper: Paper; day: string }[],
@@ -77,5 +80,11 @@ export class PersonalRanker {
 
   affinity(model: ReaderModel): Affinity {
     return affinities(model, this.index);
+  }
+
+  /** What selectForReader needs to rank the pool for this model. */
+  personal(model: ReaderModel): Personal {
+    this.community ??= communityScores(this.pool);
+    return { model, affinity: this.affinity(model), community: this.community };
   }
 }

@@ -1,4 +1,5 @@
-import { addInto, cut, dot, dotSum, type Vector } from './embedder.js';
+import { codeUnitOrder as cmp } from '../text.js';
+import { addInto, dotSum, type Vector } from './embedder.js';
 
 /**
  * One reader's model, fitted from their votes and topics, pure: what they liked, grouped into
@@ -17,7 +18,10 @@ export interface Example {
 }
 
 export interface Prototype {
-  centre: Vector;
+  /** The interest is the sum of its members' vectors, compared by direction (cosine). */
+  vectors: Vector[];
+  /** The length of that sum. */
+  norm: number;
   /** The example nearest the centre: the "Because you liked …" of the papers it picks. */
   label: string;
   kind: 'paper' | 'topic';
@@ -40,15 +44,13 @@ const JOIN = 0.06;
 const NEIGHBOURS = 5;
 /** How many times it spreads. */
 const SPREAD_STEPS = 2;
-/** Features kept per prototype. */
-const CENTRE_FEATURES = 160;
 
 /**
  * Groups liked examples into interests, greedily, newest first: each joins the nearest prototype
  * when close enough, else starts its own. Deterministic for the same examples.
  */
 export function fitModel(likes: readonly Example[], dislikes: readonly Example[], votes: number): ReaderModel {
-  const byAge = (a: Example, b: Example) => b.at.localeCompare(a.at) || a.label.localeCompare(b.label);
+  const byAge = (a: Example, b: Example) => cmp(b.at, a.at) || cmp(a.label, b.label);
   const kept = [...likes].sort(byAge).slice(0, MAX_LIKES);
   // Each interest as a running sum of its members: an example is compared with the sum's direction,
   // and the sum is cut to a prototype once, at the end.
@@ -70,11 +72,11 @@ export function fitModel(likes: readonly Example[], dislikes: readonly Example[]
     group.norm2 += addInto(group.sum, ex.vector);
   }
   const prototypes = groups.map((group) => {
-    const g = { members: group.members, centre: cut(group.sum, CENTRE_FEATURES) };
-    let label = g.members[0] as Example;
+    const norm = Math.sqrt(group.norm2);
+    let label = group.members[0] as Example;
     let near = -1;
-    for (const m of g.members) {
-      const sim = dot(m.vector, g.centre);
+    for (const m of group.members) {
+      const sim = norm > 0 ? dotSum(m.vector, group.sum) / norm : 0;
       // A liked paper names the interest before a topic does: it is what the reader chose.
       const s = sim + (m.kind === 'paper' ? 1 : 0);
       if (s > near) {
@@ -82,7 +84,13 @@ export function fitModel(likes: readonly Example[], dislikes: readonly Example[]
         label = m;
       }
     }
-    return { centre: g.centre, label: label.label, kind: label.kind, members: g.members.length };
+    return {
+      vectors: group.members.map((m) => m.vector),
+      norm,
+      label: label.label,
+      kind: label.kind,
+      members: group.members.length,
+    };
   });
   return {
     likes: prototypes,
@@ -102,7 +110,14 @@ export class CandidateIndex {
   private readonly postings = new Map<number, { doc: number[]; w: number[] }>();
   readonly size: number;
   /** Each candidate's nearest other candidates (cosine), for one step of propagation. */
-  readonly neighbours: { j: Int32Array; w: Float64Array }[];
+  /**
+   * Each candidate's NEIGHBOURS nearest other candidates (cosine), flat: candidate i's are at
+   * i × NEIGHBOURS …, with their weights divided by the weights' sum (for the spreading steps).
+   */
+  readonly neighbourOf: Int32Array;
+  readonly neighbourWeight: Float64Array;
+  /** A vector's cosines with every candidate, kept per vector: readers vote on the same papers. */
+  private readonly rows = new WeakMap<Vector, Float64Array>();
 
   constructor(vectors: readonly Vector[]) {
     this.size = vectors.length;
@@ -119,14 +134,20 @@ export class CandidateIndex {
       }
     });
     const K = NEIGHBOURS;
+    this.neighbourOf = new Int32Array(this.size * K).fill(-1);
+    this.neighbourWeight = new Float64Array(this.size * K);
     const tmp = new Float64Array(this.size);
-    this.neighbours = vectors.map((v, i) => {
+    vectors.forEach((v, i) => {
       this.similarities(v, tmp);
       tmp[i] = 0;
       const order = Array.from(tmp.keys())
         .sort((a, b) => (tmp[b] as number) - (tmp[a] as number))
         .slice(0, K);
-      return { j: Int32Array.from(order), w: Float64Array.from(order.map((o) => tmp[o] as number)) };
+      const sum = order.reduce((s, o) => s + (tmp[o] as number), 0);
+      order.forEach((o, k) => {
+        this.neighbourOf[i * K + k] = o;
+        this.neighbourWeight[i * K + k] = sum > 0 ? (tmp[o] as number) / sum : 0;
+      });
     });
   }
 
@@ -143,6 +164,16 @@ export class CandidateIndex {
       }
     }
     return out;
+  }
+
+  /** `v`'s cosines with every candidate, computed once per vector object. */
+  row(v: Vector): Float64Array {
+    let r = this.rows.get(v);
+    if (!r) {
+      r = this.similarities(v, new Float64Array(this.size));
+      this.rows.set(v, r);
+    }
+    return r;
   }
 }
 
@@ -164,25 +195,43 @@ export function affinities(model: ReaderModel, index: CandidateIndex): Affinity 
   const like = new Float64Array(n);
   const nearest = new Int32Array(n).fill(-1);
   const dislike = new Float64Array(n);
-  const tmp = new Float64Array(n);
-  model.likes.forEach((p, k) => {
-    index.similarities(p.centre, tmp);
+  const sum = new Float64Array(n);
+  // An interest's cosine with a candidate is the sum of its members' cosines over the sum's
+  // length: the members' rows (kept per paper across readers) added up, no vector arithmetic.
+  for (let k = 0; k < model.likes.length; k++) {
+    const p = model.likes[k] as Prototype;
+    // An interest of one paper (the usual case for a new reader) is that paper's row.
+    let total: Float64Array;
+    if (p.vectors.length === 1) total = index.row(p.vectors[0] as Vector);
+    else {
+      total = sum;
+      sum.fill(0);
+      for (const v of p.vectors) {
+        const r = index.row(v);
+        for (let i = 0; i < n; i++) sum[i] = (sum[i] as number) + (r[i] as number);
+      }
+    }
+    const scale = p.norm > 0 ? 1 / p.norm : 0;
     for (let i = 0; i < n; i++) {
-      if ((tmp[i] as number) > (like[i] as number)) {
-        like[i] = tmp[i] as number;
+      const c = (total[i] as number) * scale;
+      if (c > (like[i] as number)) {
+        like[i] = c;
         nearest[i] = k;
       }
     }
-  });
-  for (const d of model.dislikes) {
-    index.similarities(d, tmp);
-    for (let i = 0; i < n; i++) if ((tmp[i] as number) > (dislike[i] as number)) dislike[i] = tmp[i] as number;
   }
-  let l: Float64Array = like;
-  let d: Float64Array = dislike;
+  for (const d of model.dislikes) {
+    const r = index.row(d);
+    for (let i = 0; i < n; i++) if ((r[i] as number) > (dislike[i] as number)) dislike[i] = r[i] as number;
+  }
+  let l = like;
+  let d = dislike;
   for (let step = 0; step < SPREAD_STEPS; step++) {
-    l = spread(l, index);
-    d = spread(d, index);
+    const nl = new Float64Array(n);
+    const nd = new Float64Array(n);
+    spread(l, d, nl, nd, index);
+    l = nl;
+    d = nd;
   }
   return { like: l, nearest, dislike: d };
 }
@@ -191,20 +240,23 @@ export function affinities(model: ReaderModel, index: CandidateIndex): Affinity 
  * One step of closeness spreading through the pool: each candidate adds the mean closeness of its
  * five nearest other candidates, weighted by how near they are. Two abstracts of one field share
  * few words, but they share neighbours: a paper whose neighbours are like what the reader liked
- * is likely liked too (+0.05 to +0.07 precision@10 in bench/relevance.ts).
+ * is likely liked too (+0.05 to +0.07 precision@10 in bench/relevance.ts). Both the likes and the
+ * dislikes, into `outL` and `outD`.
  */
-function spread(x: Float64Array, index: CandidateIndex): Float64Array {
-  const y = Float64Array.from(x);
-  for (let i = 0; i < x.length; i++) {
-    const nb = index.neighbours[i];
-    if (!nb) continue;
-    let s = 0;
-    let w = 0;
-    for (let k = 0; k < nb.j.length; k++) {
-      s += (nb.w[k] as number) * (x[nb.j[k] as number] as number);
-      w += nb.w[k] as number;
+function spread(l: Float64Array, d: Float64Array, outL: Float64Array, outD: Float64Array, index: CandidateIndex): void {
+  const K = NEIGHBOURS;
+  const of = index.neighbourOf;
+  const w = index.neighbourWeight;
+  for (let i = 0; i < l.length; i++) {
+    let sl = l[i] as number;
+    let sd = d[i] as number;
+    for (let k = i * K; k < i * K + K; k++) {
+      const j = of[k] as number;
+      if (j < 0) continue;
+      sl += (w[k] as number) * (l[j] as number);
+      sd += (w[k] as number) * (d[j] as number);
     }
-    if (w > 0) y[i] = (x[i] as number) + s / w;
+    outL[i] = sl;
+    outD[i] = sd;
   }
-  return y;
 }

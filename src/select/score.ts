@@ -1,4 +1,5 @@
 import type { Paper } from '../domain.js';
+import { codeUnitOrder as cmp } from '../text.js';
 import type { Affinity, ReaderModel } from './reader-model.js';
 
 export interface Scored {
@@ -48,8 +49,8 @@ function byScore(a: Scored, b: Scored): number {
   return (
     b.score - a.score ||
     b.paper.upvotes - a.paper.upvotes ||
-    b.paper.publishedAt.localeCompare(a.paper.publishedAt) ||
-    a.paper.id.localeCompare(b.paper.id)
+    cmp(b.paper.publishedAt, a.paper.publishedAt) ||
+    cmp(a.paper.id, b.paper.id)
   );
 }
 
@@ -65,16 +66,19 @@ function communityParts(items: readonly { paper: Paper; day: string }[]): {
     else byDay.set(it.day, [it.paper.upvotes]);
   }
   for (const v of byDay.values()) v.sort((a, b) => a - b);
-  const newest = items.reduce((m, it) => (it.day.localeCompare(m) > 0 ? it.day : m), '');
+  const newest = items.reduce((m, it) => (it.day > m ? it.day : m), '');
   const rank = new Float64Array(items.length);
   const recency = new Float64Array(items.length);
+  const newestMs = newest ? Date.parse(newest) : 0;
+  const recencyOf = new Map<string, number>();
+  for (const d of byDay.keys())
+    recencyOf.set(d, newest ? Math.max(0, 1 - (newestMs - Date.parse(d)) / 86_400_000 / 7) : 1);
   items.forEach((it, i) => {
     const day = byDay.get(it.day) ?? [];
     // Fraction of that day's papers with fewer upvotes (ties share a rank).
     const below = firstAtLeast(day, it.paper.upvotes);
     rank[i] = day.length > 1 ? below / (day.length - 1) : 1;
-    const ageDays = newest ? (Date.parse(newest) - Date.parse(it.day)) / 86_400_000 : 0;
-    recency[i] = Math.max(0, 1 - ageDays / 7);
+    recency[i] = recencyOf.get(it.day) ?? 0;
   });
   return { rank, recency };
 }
@@ -91,6 +95,26 @@ const SAME_INTEREST = 0.75;
 /** Below this many votes one slot goes to the community's best remaining paper: new interests can show up. */
 const EXPLORE_UNTIL = 12;
 
+/** The community's part of a personal score for each candidate: 0.8 × upvote rank within its day + 0.2 × recency. */
+export function communityScores(items: readonly { paper: Paper; day: string }[]): Float64Array {
+  const { rank, recency } = communityParts(items);
+  const out = new Float64Array(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = 0.8 * (rank[i] as number) + 0.2 * (recency[i] as number);
+  return out;
+}
+
+/** What rankForReader reads of the pool, each array in the pool's order. */
+export interface PersonalInputs {
+  pool: readonly { paper: Paper }[];
+  /** communityScores of the pool (computed once per pool, not per reader). */
+  community: Float64Array;
+  /** Per candidate, 0–1 topic-match strength and the topics it matches (null: the reader has no topics). */
+  strength: Float64Array | null;
+  matched: (string[] | undefined)[] | null;
+}
+
+const NONE: string[] = [];
+
 /**
  * The ranking of a reader with votes, pure:
  *
@@ -103,66 +127,89 @@ const EXPLORE_UNTIL = 12;
  * vote, so the reader's feedback comes to outweigh upvotes entirely. Picks are made one at a time,
  * each further pick of the same interest weighing 0.75× less, so that a reader of two fields gets
  * both; below 12 votes the last slot goes to the best remaining paper by upvotes, so that an
- * interest not yet shown can be found. Ties as rankPapers.
+ * interest not yet shown can be found. `candidates` are the pool indices the reader may get (what
+ * they had is left out). Ties as rankPapers.
  */
 export function rankForReader(
-  items: readonly ScoreInput[],
+  input: PersonalInputs,
+  candidates: readonly number[],
   model: ReaderModel,
   affinity: Affinity,
   limit: number,
 ): Scored[] {
-  const { rank, recency } = communityParts(items);
+  const { pool, community, strength, matched } = input;
+  const n = candidates.length;
   const alpha = feedbackWeight(model.votes);
-  const personal = items.map(
-    (it, i) => (affinity.like[i] as number) - 0.8 * (affinity.dislike[i] as number) + 0.25 * it.strength,
-  );
+  // Per candidate (in `candidates` order): the two parts of the score, and the interest it is nearest.
+  const base = new Float64Array(n);
+  const personal = new Float64Array(n);
+  const interest = new Int32Array(n);
   let best = 1e-9;
-  for (const p of personal) if (p > best) best = p;
-  const community = items.map((_, i) => 0.8 * (rank[i] as number) + 0.2 * (recency[i] as number));
-  const because = (i: number): string | null => {
-    const k = affinity.nearest[i] as number;
-    const p = model.likes[k];
-    return p && p.kind === 'paper' && (affinity.like[i] as number) >= BECAUSE ? `Because you liked “${p.label}”` : null;
-  };
+  for (let c = 0; c < n; c++) {
+    const i = candidates[c] as number;
+    const p =
+      (affinity.like[i] as number) -
+      0.8 * (affinity.dislike[i] as number) +
+      0.25 * (strength ? (strength[i] as number) : 0);
+    personal[c] = p;
+    if (p > best) best = p;
+    base[c] = (1 - alpha) * (community[i] as number);
+    interest[c] = (affinity.like[i] as number) >= BECAUSE ? (affinity.nearest[i] as number) : -1;
+  }
+  for (let c = 0; c < n; c++) personal[c] = (alpha * (personal[c] as number)) / best;
+  /** Per interest, the weight of its next pick: 0.75 to the power of its picks so far. */
+  const decay = new Float64Array(model.likes.length).fill(1);
+  const taken = new Uint8Array(n);
   const picked: Scored[] = [];
-  const taken = new Uint8Array(items.length);
-  const perInterest = new Map<number, number>();
-  const explore = model.votes < EXPLORE_UNTIL && limit >= 5 && items.length > limit ? 1 : 0;
   /** Ties as rankPapers: more upvotes, the more recent paper, then the lower id. */
-  const before = (i: number, j: number) => {
-    const a = (items[i] as ScoreInput).paper;
-    const b = (items[j] as ScoreInput).paper;
-    return (b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id)) < 0;
+  const before = (x: number, y: number) => {
+    const a = (pool[candidates[x] as number] as { paper: Paper }).paper;
+    const b = (pool[candidates[y] as number] as { paper: Paper }).paper;
+    return (b.upvotes - a.upvotes || cmp(b.publishedAt, a.publishedAt) || cmp(a.id, b.id)) < 0;
   };
-  const pick = (score: (i: number) => number) => {
-    let bestI = -1;
+  const take = (c: number, score: number) => {
+    taken[c] = 1;
+    const i = candidates[c] as number;
+    const k = interest[c] as number;
+    if (k >= 0) decay[k] = (decay[k] as number) * SAME_INTEREST;
+    const p = model.likes[affinity.nearest[i] as number];
+    picked.push({
+      paper: (pool[i] as { paper: Paper }).paper,
+      matched: matched?.[i] ?? NONE,
+      score,
+      because: p && p.kind === 'paper' && k >= 0 ? `Because you liked “${p.label}”` : null,
+    });
+  };
+  const explore = model.votes < EXPLORE_UNTIL && limit >= 5 && n > limit ? 1 : 0;
+  while (picked.length < limit - explore) {
+    let bestC = -1;
     let bestS = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < items.length; i++) {
-      if (taken[i]) continue;
-      const s = score(i);
-      if (bestI < 0 || s > bestS || (s === bestS && before(i, bestI))) {
-        bestI = i;
+    for (let c = 0; c < n; c++) {
+      if (taken[c]) continue;
+      const k = interest[c] as number;
+      const p = personal[c] as number;
+      const s = (base[c] as number) + (p > 0 && k >= 0 ? p * (decay[k] as number) : p);
+      if (bestC < 0 || s > bestS || (s === bestS && before(c, bestC))) {
+        bestC = c;
         bestS = s;
       }
     }
-    if (bestI < 0) return false;
-    taken[bestI] = 1;
-    const it = items[bestI] as ScoreInput;
-    const k = affinity.nearest[bestI] as number;
-    if ((affinity.like[bestI] as number) >= BECAUSE) perInterest.set(k, (perInterest.get(k) ?? 0) + 1);
-    picked.push({ paper: it.paper, matched: it.matched, score: bestS, because: because(bestI) });
-    return true;
-  };
-  while (picked.length < limit - explore) {
-    const more = pick((i) => {
-      const k = affinity.nearest[i] as number;
-      const decay = (affinity.like[i] as number) >= BECAUSE ? SAME_INTEREST ** (perInterest.get(k) ?? 0) : 1;
-      const p = (personal[i] as number) / best;
-      return (1 - alpha) * (community[i] as number) + alpha * (p > 0 ? p * decay : p);
-    });
-    if (!more) break;
+    if (bestC < 0) break;
+    take(bestC, bestS);
   }
-  if (explore) pick((i) => community[i] as number);
+  if (explore) {
+    let bestC = -1;
+    let bestS = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < n; c++) {
+      if (taken[c]) continue;
+      const s = community[candidates[c] as number] as number;
+      if (bestC < 0 || s > bestS || (s === bestS && before(c, bestC))) {
+        bestC = c;
+        bestS = s;
+      }
+    }
+    if (bestC >= 0) take(bestC, bestS);
+  }
   return picked;
 }
 

@@ -1,0 +1,133 @@
+// The per-reader cost of learning, on real papers (bench/data, arXiv metadata, CC0): a pool of
+// 100 candidates, readers with 36 votes (24 up over two fields, 12 down). Prints, per reader:
+// fitting the model from the votes (budget 1 ms), ranking the pool with it (affinities and the
+// picks of selectForReader, budget 50 µs), and assembling the reader's email from the pool's
+// per-paper parts (budget 50 µs; the text is joined when first read: by the quoted-printable
+// encoder at send time); and, as the baseline measured in the same run, selectForReader
+// for a reader without votes (today's ranking), so the ratio shows what learning adds.
+// Arguments: [readers = 2000].
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Paper } from '../src/domain.js';
+import { Fragments, whyLine } from '../src/render/fragments.js';
+import { stopMjmlThread } from '../src/render/mjml-thread.js';
+import { HTML_BUDGET } from '../src/render/render-digest.js';
+import { loadTemplates } from '../src/render/templates.js';
+import { selectForReader } from '../src/select/editions.js';
+import { PersonalRanker } from '../src/select/personal.js';
+import type { StoredVote } from '../src/store/votes.js';
+
+const READERS = Number(process.argv[2] ?? 2000);
+let seed = 11;
+const rnd = () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+type Row = { id: string; title: string; abstract: string; categories: string[] };
+const rows: Row[] = readFileSync(path.join(import.meta.dirname, 'data', 'arxiv-2007-sample.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Row);
+const paper = (r: Row, day: string): Paper => ({
+  id: r.id,
+  title: r.title,
+  summary: r.abstract,
+  authors: [],
+  upvotes: Math.floor(Math.exp(rnd() * 5)),
+  publishedAt: `${day}T08:00:00Z`,
+  githubRepo: null,
+  aiSummary: null,
+  aiKeywords: [],
+  numComments: 0,
+  thumbnail: null,
+  categories: [],
+});
+const shuffled = [...rows].sort(() => rnd() - 0.5);
+const pool = shuffled.slice(0, 100).map((r) => ({ paper: paper(r, '2026-11-28'), day: '2026-11-28' }));
+const rest = shuffled.slice(100);
+const archive = (r: Row) => (r.categories[0] ?? '').split('.')[0] ?? '';
+const archives = ['astro-ph', 'math', 'cond-mat', 'hep-ph', 'quant-ph'];
+
+/** A reader's 36 votes, newest first: 24 up in two archives, 12 down elsewhere. */
+function votesOf(i: number): StoredVote[] {
+  const a = archives[i % archives.length] as string;
+  const b = archives[(i + 2) % archives.length] as string;
+  const pick = (ok: (r: Row) => boolean, n: number) =>
+    Array.from({ length: n }, () => {
+      let r: Row;
+      do r = rest[Math.floor(rnd() * rest.length)] as Row;
+      while (!ok(r));
+      return r;
+    });
+  const up = pick((r) => archive(r) === a || archive(r) === b, 24);
+  const down = pick((r) => archive(r) !== a && archive(r) !== b, 12);
+  return [...up.map((r) => ({ r, vote: 1 as const })), ...down.map((r) => ({ r, vote: -1 as const }))]
+    .sort(() => rnd() - 0.5)
+    .map((v, k) => ({
+      paper: paper(v.r, '2026-11-20'),
+      vote: v.vote,
+      digestDate: '2026-11-20',
+      at: `2026-11-2${k % 8}T09:00:${String(k % 60).padStart(2, '0')}Z`,
+    }));
+}
+
+const readers = Array.from({ length: READERS }, (_, i) => votesOf(i));
+const reader = { topics: [] as string[], frequency: 'daily' as const, sendAnyway: true };
+const ranker = new PersonalRanker(pool);
+const none: ReadonlySet<string> = new Set();
+const perReader = (ns: number) => `${(ns / READERS / 1000).toFixed(1)} µs`;
+
+function measure<T>(f: (i: number) => T): { ns: number; out: T[] } {
+  const out: T[] = [];
+  // One pass to warm up, one measured.
+  for (let i = 0; i < Math.min(200, READERS); i++) f(i);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < READERS; i++) out.push(f(i));
+  return { ns: Number(process.hrtime.bigint() - t0), out };
+}
+
+const baseline = measure(() => selectForReader(reader, pool, none, 10));
+const fit = measure((i) => ranker.modelFor(readers[i] as StoredVote[], []));
+const models = fit.out;
+const rank = measure((i) => {
+  const model = models[i];
+  if (!model) throw new Error('a reader with votes has a model');
+  return selectForReader(reader, pool, none, 10, ranker.personal(model));
+});
+
+const templates = loadTemplates(path.join(import.meta.dirname, '..', 'templates'));
+const fragments = Fragments.of(
+  templates,
+  pool.map((c) => c.paper),
+  '2026-11-28',
+  { listName: 'Daily Papers', baseUrl: 'https://papers.example.org' },
+);
+if (!fragments) throw new Error('the default templates render papers through partials');
+const editions = rank.out.map((sel) => ({
+  papers: (sel?.papers ?? []).map((s) => s.paper),
+  why: (sel?.papers ?? []).map((s) => whyLine(s.because ?? null, s.matched)),
+  topics: [],
+  weekly: false,
+  anyway: false,
+}));
+// The parts are rendered on first use (MJML, once per date): not part of the per-reader cost.
+for (const e of editions.slice(0, 50)) await fragments.assemble(e, HTML_BUDGET);
+let t0 = process.hrtime.bigint();
+for (const e of editions) await fragments.plan(e, HTML_BUDGET);
+const planNs = Number(process.hrtime.bigint() - t0);
+t0 = process.hrtime.bigint();
+let bytes = 0;
+for (const e of editions) bytes += (await fragments.assemble(e, HTML_BUDGET))?.html.length ?? 0;
+const assembleNs = Number(process.hrtime.bigint() - t0);
+stopMjmlThread();
+
+console.log(`${READERS} readers, 36 votes each, pool of 100 candidates, 10 picked`);
+console.log(`  today's ranking (no votes, the baseline)   ${perReader(baseline.ns)} per reader`);
+console.log(`  fit the model from the votes               ${perReader(fit.ns)} per reader (budget 1000 µs)`);
+console.log(
+  `  rank the pool with it                      ${perReader(rank.ns)} per reader (budget 50 µs), ${(rank.ns / baseline.ns).toFixed(1)}× the baseline`,
+);
+console.log(`  plan its edition (parts, size, recipe)     ${perReader(planNs)} per reader`);
+console.log(
+  `  assemble the email from the parts          ${perReader(assembleNs)} per reader (budget 50 µs), ${Math.round(bytes / READERS / 1024)} KB of HTML each`,
+);
