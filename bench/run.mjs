@@ -24,6 +24,11 @@ const BENCHES = [
     file: 'scale.ts',
     about: '1, 2 and 4 workers on PostgreSQL against a 5 ms relay: throughput ratios',
   },
+  {
+    name: 'model',
+    file: 'model.ts',
+    about: 'per reader with 36 votes: fitting, ranking 100 candidates, planning and assembling the email',
+  },
   { name: 'outbox-list', file: 'outbox-list.ts', about: 'GET /outbox with 150 digest messages: one and ten listings' },
 ];
 
