@@ -2,10 +2,15 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Paper } from '../domain.js';
 import type { AppContext } from '../pipeline/context.js';
-import { preferencesUrl } from '../send/message.js';
+import { editionReader } from '../pipeline/edition-content.js';
+import { personalize } from '../render/personalize.js';
+import { preferencesUrl, recipientValues } from '../send/message.js';
+import { plannedEdition } from '../store/deliveries.js';
+import { findDigest } from '../store/digests.js';
 import { findSubscriber } from '../store/subscribers.js';
 import { forgetVote, recordVote, votablePaper, voteOf } from '../store/votes.js';
 import { verifyVoteToken } from '../subscribers/tokens.js';
+import { EMAIL_CSP } from './headers.js';
 import { page } from './layout.js';
 
 const WORDS = {
@@ -19,8 +24,11 @@ const WORDS = {
  * changes nothing — and answers a page with Undo and a link to the preferences.
  * `POST /v/:token/:paper/undo` forgets it. The token names the reader and the digest's date; the
  * paper must have been a candidate of that digest (or, for a weekly one, of the week before it).
+ * `GET /v/:token` is the reader's own edition of that date on the web ("View in browser"), its
+ * vote links working as the email's do.
  */
 export function voteRoutes(app: Hono, ctx: AppContext): void {
+  const readEdition = editionReader(ctx.db);
   const listName = ctx.config.listName;
   const invalid = () =>
     page(
@@ -48,6 +56,32 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     return { ok: true as const, reader, paper, date: who.date };
   };
   const title = (p: Paper) => `“${p.title.length > 200 ? `${p.title.slice(0, 199)}…` : p.title}”`;
+
+  app.get('/v/:token', async (c) => {
+    const token = c.req.param('token');
+    // A test copy or a preview has no edition of its own: the public web versions.
+    if (token === 'preview' || token.startsWith('0.')) return c.redirect('/digests', 302);
+    const who = verifyVoteToken(ctx.secret, token);
+    const reader = who ? await findSubscriber(ctx.db, who.id) : undefined;
+    if (!who || !reader) return c.html(invalid(), 400);
+    const digest = await findDigest(ctx.db, who.date);
+    const editionId = digest ? await plannedEdition(ctx.db, digest.id, reader.id) : null;
+    const content = editionId !== null ? await readEdition(editionId) : undefined;
+    if (!content) return digest ? c.redirect(`/digests/${who.date}`, 302) : c.html(invalid(), 404);
+    const values = recipientValues(ctx.messageSettings, {
+      subscriberId: reader.id,
+      email: reader.email,
+      name: reader.name,
+      messageId: '',
+      digestDate: who.date,
+      deliveryId: null,
+    });
+    c.header('Content-Security-Policy', EMAIL_CSP);
+    // The page holds the reader's links (a token in its URL): not for caches or search engines.
+    c.header('Cache-Control', 'private, no-store');
+    c.header('X-Robots-Tag', 'noindex');
+    return c.html(personalize(content.html, values, 'html'));
+  });
 
   app.get('/v/:token/:paper/:dir{up|down}', async (c) => {
     const token = c.req.param('token');

@@ -548,3 +548,14 @@ export async function deliveryById(db: Db, id: number): Promise<{ id: number; su
   const row = await db.selectFrom('deliveries').select(['id', 'subscriber_id']).where('id', '=', id).executeTakeFirst();
   return row ? { id: row.id, subscriberId: row.subscriber_id } : undefined;
 }
+
+/** The edition planned for a reader in a digest (null: none planned, or skipped). */
+export async function plannedEdition(db: Db, digestId: number, subscriberId: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select('edition_id')
+    .where('digest_id', '=', digestId)
+    .where('subscriber_id', '=', subscriberId)
+    .executeTakeFirst();
+  return row?.edition_id ?? null;
+}

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { renderStats } from '../../src/render/render-digest.js';
+import { createApp } from '../../src/server/app.js';
 import { upsertPapers } from '../../src/store/papers.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { recordVote } from '../../src/store/votes.js';
 import { signVoteToken } from '../../src/subscribers/tokens.js';
+import { listen } from '../helpers/http-server.js';
 import { makePaper } from '../helpers/papers.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { hfItem, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
@@ -113,5 +115,19 @@ describe("readers' own editions, assembled from per-paper parts", () => {
       expect(got).toEqual(edition.map((e) => e.title));
     }
     expect(titles(sink, 'plain@example.com')).toEqual([GRAPH.slice(0, 4)]);
+
+    // The web version of an assembled edition ("View in browser") is that reader's email.
+    const http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    try {
+      const r = readers[1] as (typeof readers)[number];
+      const res = await fetch(`${http.url}/v/${signVoteToken(TEST_SECRET, r.id, DATE)}`);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      const html = String(sink.to(r.email)[0]?.mail.html);
+      const links = (s: string) => [...s.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+      expect(links(page)).toEqual(links(html));
+    } finally {
+      await http.close();
+    }
   });
 });

@@ -61,6 +61,61 @@ describe('votes from the email', () => {
     expect(await votes()).toEqual([]);
   });
 
+  it("votes from the web version of the reader's own edition: View in browser shows their papers with working vote links", async () => {
+    sink = await startSmtpSink();
+    app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_PAPERS_PER_DIGEST: '3' });
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    const ada = await findSubscriberByEmail(app.ctx.db, 'ada@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const mail = sink.to('ada@example.com')[0]?.mail;
+    const web = /Web version: (https:\/\/papers\.example\.org\/v\/\S+)/.exec(mail?.text ?? '')?.[1] ?? '';
+    expect(web).toBe(`https://papers.example.org/v/${signVoteToken(TEST_SECRET, ada?.id ?? 0, '2026-11-28')}`);
+    expect(String(mail?.html)).toContain(`href="${web}"`);
+
+    const res = await fetch(web.replace('https://papers.example.org', http.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'none'");
+    const page = await res.text();
+    // The reader's own email, their titles in order and their vote links, as in the message.
+    const titles = [...(mail?.text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1] ?? '');
+    expect(titles).toHaveLength(3);
+    let at = 0;
+    for (const t of titles) {
+      const i = pageText(page).indexOf(t, at);
+      expect(i).toBeGreaterThan(at);
+      at = i;
+    }
+    const links = [...page.matchAll(/href="(https:\/\/papers\.example\.org\/v\/[^"]+\/up)"/g)].map((m) => m[1] ?? '');
+    expect(links).toHaveLength(3);
+    expect(links).toEqual(
+      [...String(mail?.html).matchAll(/href="(https:\/\/papers\.example\.org\/v\/[^"]+\/up)"/g)].map((m) => m[1]),
+    );
+    expect(page).not.toContain('=pb:');
+
+    // A vote through the web version's link is the reader's vote.
+    const up = (links[1] as string).replace('https://papers.example.org', http.url);
+    expect((await fetch(up)).status).toBe(200);
+    expect((await fetch(up, { method: 'POST' })).status).toBe(200);
+    expect((await votesOf(app.ctx.db, ada?.id ?? 0)).map((v) => [v.paper.title, v.vote])).toEqual([[titles[1], 1]]);
+
+    // Another reader's page is theirs; a forged token gets nothing; a test copy's link leads to the public versions.
+    const bob = await findSubscriberByEmail(app.ctx.db, 'bob@example.com');
+    const bobPage = await (
+      await fetch(`${http.url}/v/${signVoteToken(TEST_SECRET, bob?.id ?? 0, '2026-11-28')}`)
+    ).text();
+    expect(bobPage).toContain(signVoteToken(TEST_SECRET, bob?.id ?? 0, '2026-11-28'));
+    expect(bobPage).not.toContain(signVoteToken(TEST_SECRET, ada?.id ?? 0, '2026-11-28'));
+    const forged = await fetch(
+      `${http.url}/v/${signVoteToken('another-secret-of-at-least-32-characters', ada?.id ?? 0, '2026-11-28')}`,
+    );
+    expect(forged.status).toBe(400);
+    const copy = await fetch(`${http.url}/v/${signVoteToken(TEST_SECRET, 0, '2026-11-28')}`, { redirect: 'manual' });
+    expect([copy.status, copy.headers.get('location')]).toEqual([302, '/digests']);
+  });
+
   it('refuses a forged token (400), a paper not in that digest (404), and records nothing for a test copy’s link', async () => {
     sink = await startSmtpSink();
     app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url });
@@ -150,10 +205,12 @@ describe('votes from the email', () => {
   }, 60_000);
 });
 
-/** The text of a page's HTML as a reader sees it (the entities hono's html writes). */
+/** The text of a page's HTML as a reader sees it (the entities hono's html and Handlebars write). */
 function pageText(page: string): string {
   return page
-    .replace(/&#39;/g, "'")
+    .replace(/&#(?:39|x27);/g, "'")
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x60;/g, '`')
     .replace(/&quot;/g, '"')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
