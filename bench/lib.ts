@@ -7,11 +7,40 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { type Env, loadConfig } from '../src/config.js';
+import type { Paper } from '../src/domain.js';
 import { type AppContext, createContext } from '../src/pipeline/context.js';
 import type { Db } from '../src/store/db.js';
 import { benchEnv } from './env.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** A paper of bench/data/arxiv-2007-sample.jsonl (arXiv metadata, CC0). */
+export type ArxivRow = { id: string; title: string; abstract: string; categories: string[] };
+
+export function arxivRows(): ArxivRow[] {
+  return readFileSync(path.join(ROOT, 'bench', 'data', 'arxiv-2007-sample.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ArxivRow);
+}
+
+/** An arXiv row as a candidate of `day`, with `upvotes`, its categories only when a source would give them. */
+export function arxivPaper(r: ArxivRow, day: string, upvotes: number, withCategories: boolean): Paper {
+  return {
+    id: r.id,
+    title: r.title,
+    summary: r.abstract,
+    authors: [],
+    upvotes,
+    publishedAt: `${day}T08:00:00Z`,
+    githubRepo: null,
+    aiSummary: null,
+    aiKeywords: [],
+    numComments: 0,
+    thumbnail: null,
+    categories: withCategories ? r.categories : [],
+  };
+}
 
 export interface Sink {
   port: number;

@@ -5,17 +5,62 @@
 // on the built dist/, as the installed command runs) whose peak RSS (VmHWM) is read at the end; the
 // store is filled beforehand by another process, so filling it does not count.
 // Printed: peak RSS at 10,000 and at 1,000,000 subscribers and their ratio (targets: ≤ 200 MB and ≤ 1.3).
+// With BENCH_VOTES=K every reader has K votes, so each is planned with their own model and edition
+// (assembled from the day's parts) — the planning of personalised readers at scale.
 //   node --import tsx bench/memory.ts [large=1000000] [small=10000]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseHfItems } from '../src/sources/hf-items.js';
+import type { Db } from '../src/store/db.js';
+import { upsertPapers } from '../src/store/papers.js';
+import type { VotesTable } from '../src/store/schema.js';
 import { addSubscribers, benchApp, fmt, ROOT } from './lib.js';
+
+/** BENCH_VOTES=K: every reader has K votes (half up, half down) on the sample's papers, as from an earlier digest. */
+const VOTES = Number(process.env.BENCH_VOTES ?? 0);
 
 async function setup(dir: string, n: number) {
   const app = await benchApp({}, dir);
   await addSubscribers(app.ctx.db, n);
+  if (VOTES > 0) await addVotes(app.ctx.db, n, VOTES);
   await app.ctx.close();
+}
+
+async function addVotes(db: Db, n: number, k: number) {
+  const { papers } = parseHfItems(JSON.parse(readFileSync(path.join(ROOT, 'samples', 'daily-papers.json'), 'utf8')));
+  await upsertPapers(db, papers);
+  const now = new Date().toISOString();
+  const rows: VotesTable[] = [];
+  const flush = async () => {
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += 500)
+        await trx
+          .insertInto('votes')
+          .values(rows.slice(i, i + 500))
+          .execute();
+    });
+    rows.length = 0;
+  };
+  for (let id = 1; id <= n; id++) {
+    const seen = new Set<number>();
+    for (let v = 0; v < k; v++) {
+      let at = (id * 7 + v * 13) % papers.length;
+      while (seen.has(at)) at = (at + 1) % papers.length;
+      seen.add(at);
+      rows.push({
+        subscriber_id: id,
+        paper_id: (papers[at] as (typeof papers)[number]).id,
+        vote: v % 2 === 0 ? 1 : -1,
+        digest_date: '2026-11-20',
+        created_at: now,
+        updated_at: now,
+      });
+    }
+    if (rows.length >= 20_000) await flush();
+  }
+  await flush();
 }
 
 function run(args: string[]): string {
@@ -37,7 +82,7 @@ function measure(n: number) {
         .at(-1) ?? '{}',
     );
     if (r.sent !== n) throw new Error(`sent ${r.sent} of ${n}`);
-    return r as { sent: number; seconds: number; peakMb: number; mb: number };
+    return r as { sent: number; seconds: number; planSeconds: number; editions: number; peakMb: number; mb: number };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -51,14 +96,16 @@ if (mode === 'setup') {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'ignore' });
   const large = Number(process.argv[2] ?? 1_000_000);
   const small = Number(process.argv[3] ?? 10_000);
-  console.log(`memory: a send into a discarding transport, each in a fresh process (peak RSS = VmHWM)`);
+  console.log(
+    `memory: a send into a discarding transport, each in a fresh process (peak RSS = VmHWM)${VOTES ? `, every reader with ${VOTES} votes` : ''}`,
+  );
   const a = measure(small);
   console.log(
-    `  ${fmt(small)} subscribers: peak RSS ${fmt(a.peakMb)} MB, ${fmt(a.sent / a.seconds)} msg/s, ${fmt(a.mb)} MB of mail`,
+    `  ${fmt(small)} subscribers: peak RSS ${fmt(a.peakMb)} MB, ${fmt(a.sent / a.seconds)} msg/s, ${fmt(a.mb)} MB of mail; ${fmt(a.planSeconds, 1)} s to the first message, ${fmt(a.editions)} editions rendered`,
   );
   const b = measure(large);
   console.log(
-    `  ${fmt(large)} subscribers: peak RSS ${fmt(b.peakMb)} MB, ${fmt(b.sent / b.seconds)} msg/s, ${fmt(b.mb)} MB of mail`,
+    `  ${fmt(large)} subscribers: peak RSS ${fmt(b.peakMb)} MB, ${fmt(b.sent / b.seconds)} msg/s, ${fmt(b.mb)} MB of mail; ${fmt(b.planSeconds, 1)} s to the first message, ${fmt(b.editions)} editions rendered`,
   );
   console.log(
     `  ratio peak RSS ${fmt(large)} / ${fmt(small)}: ${fmt(b.peakMb / a.peakMb, 2)}  (targets: ≤ 200 MB, ≤ 1.30)`,

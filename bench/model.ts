@@ -6,7 +6,6 @@
 // encoder at send time); and, as the baseline measured in the same run, selectForReader
 // for a reader without votes (today's ranking), so the ratio shows what learning adds.
 // Arguments: [readers = 2000].
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Paper } from '../src/domain.js';
 import { Fragments, whyLine } from '../src/render/fragments.js';
@@ -16,6 +15,7 @@ import { loadTemplates } from '../src/render/templates.js';
 import { selectForReader } from '../src/select/editions.js';
 import { PersonalRanker } from '../src/select/personal.js';
 import type { StoredVote } from '../src/store/votes.js';
+import { type ArxivRow, arxivPaper, arxivRows, ROOT } from './lib.js';
 
 const READERS = Number(process.argv[2] ?? 2000);
 let seed = 11;
@@ -23,25 +23,9 @@ const rnd = () => {
   seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
   return seed / 0x7fffffff;
 };
-type Row = { id: string; title: string; abstract: string; categories: string[] };
-const rows: Row[] = readFileSync(path.join(import.meta.dirname, 'data', 'arxiv-2007-sample.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Row);
-const paper = (r: Row, day: string): Paper => ({
-  id: r.id,
-  title: r.title,
-  summary: r.abstract,
-  authors: [],
-  upvotes: Math.floor(Math.exp(rnd() * 5)),
-  publishedAt: `${day}T08:00:00Z`,
-  githubRepo: null,
-  aiSummary: null,
-  aiKeywords: [],
-  numComments: 0,
-  thumbnail: null,
-  categories: [],
-});
+type Row = ArxivRow;
+const rows = arxivRows();
+const paper = (r: Row, day: string): Paper => arxivPaper(r, day, Math.floor(Math.exp(rnd() * 5)), false);
 const shuffled = [...rows].sort(() => rnd() - 0.5);
 const pool = shuffled.slice(0, 100).map((r) => ({ paper: paper(r, '2026-11-28'), day: '2026-11-28' }));
 const rest = shuffled.slice(100);
@@ -95,7 +79,7 @@ const rank = measure((i) => {
   return selectForReader(reader, pool, none, 10, ranker.personal(model));
 });
 
-const templates = loadTemplates(path.join(import.meta.dirname, '..', 'templates'));
+const templates = loadTemplates(path.join(ROOT, 'templates'));
 const fragments = Fragments.of(
   templates,
   pool.map((c) => c.paper),

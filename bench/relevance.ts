@@ -5,12 +5,11 @@
 // keyword topics (today's filter) and the learned model, through the selection code planning uses
 // (PersonalRanker → selectForReader), with votes as votesOfReaders returns them.
 // Arguments: [repetitions = 12] [seed = 7].
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Paper } from '../src/domain.js';
 import { selectForReader } from '../src/select/editions.js';
 import { PersonalRanker } from '../src/select/personal.js';
 import type { StoredVote } from '../src/store/votes.js';
+import { type ArxivRow, arxivPaper, arxivRows } from './lib.js';
 
 const REPS = Number(process.argv[2] ?? 12);
 let seed = Number(process.argv[3] ?? 7);
@@ -19,11 +18,8 @@ const rnd = () => {
   return seed / 0x7fffffff;
 };
 
-type Row = { id: string; title: string; abstract: string; categories: string[] };
-const rows: Row[] = readFileSync(path.join(import.meta.dirname, 'data', 'arxiv-2007-sample.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Row);
+type Row = ArxivRow;
+const rows = arxivRows();
 const archiveOf = new Map(rows.map((r) => [r.id, (r.categories[0] ?? '').split('.')[0] ?? '']));
 /** A day's pool: 60 papers, as a day of arXiv listings mixes them. */
 const MIX: Record<string, number> = {
@@ -66,21 +62,8 @@ function pools(withCategories: boolean): { paper: Paper; day: string }[][] {
       const avail = left.get(a) ?? [];
       return Array.from({ length: Math.min(n, avail.length) }, () => {
         const r = avail.splice(Math.floor(rnd() * avail.length), 1)[0] as Row;
-        const paper: Paper = {
-          id: r.id,
-          title: r.title,
-          summary: r.abstract,
-          authors: [],
-          // No relation to the field: upvotes as a day's crowd gives them, heavy-tailed.
-          upvotes: Math.floor(Math.exp(rnd() * 5)),
-          publishedAt: `${day}T08:00:00Z`,
-          githubRepo: null,
-          aiSummary: null,
-          aiKeywords: [],
-          numComments: 0,
-          thumbnail: null,
-          categories: withCategories ? r.categories : [],
-        };
+        // No relation to the field: upvotes as a day's crowd gives them, heavy-tailed.
+        const paper = arxivPaper(r, day, Math.floor(Math.exp(rnd() * 5)), withCategories);
         return { paper, day };
       });
     });
