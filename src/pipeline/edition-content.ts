@@ -68,6 +68,6 @@ export function editionReader(db: Db): (id: number) => Promise<MessageContent | 
       e.papers.map((p) => p.why),
       recipe,
     );
-    return { subject: e.subject, html: out.html, text: out.text };
+    return { subject: e.subject, html: out.html, text: out.text, pieces: out.pieces };
   };
 }

@@ -174,21 +174,26 @@ function bytesOf(
   return bytes;
 }
 
-/** `s` plus the part filled in (string concatenation: V8 joins the pieces when the text is read). */
+/** The part filled in, appended to `out` as pieces: its static strings (shared) and the values. */
 function fill(
-  s: string,
+  out: string[],
   c: Compiled,
   values: { subject: string; preheader: string; topics: string; count: string },
   rank: string,
   why: string,
-): string {
-  let out = s;
+): void {
   for (let i = 0; i < c.keys.length; i++) {
     const k = c.keys[i] as EKey;
-    out += c.statics[i] as string;
-    out += k === 'rank' ? rank : k === 'why' ? why : values[k];
+    out.push(c.statics[i] as string, k === 'rank' ? rank : k === 'why' ? why : values[k]);
   }
-  return out + (c.statics[c.keys.length] as string);
+  out.push(c.statics[c.keys.length] as string);
+}
+
+/** Pieces as one string by concatenation (V8 joins them only when the text is read). */
+function concat(pieces: readonly string[]): string {
+  let s = '';
+  for (const p of pieces) s += p;
+  return s;
 }
 
 /** The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs no more). */
@@ -217,19 +222,23 @@ export function assembleFromParts(
   cards: readonly CompiledCard[],
   why: readonly (string | null)[],
   recipe: Recipe,
-): { html: string; text: string } {
+): { html: string; text: string; pieces: { html: string[]; text: string[] } } {
   const h = editionValues(recipe, cards.length, 'html');
   const t = editionValues(recipe, cards.length, 'text');
-  let html = fill('', skeleton.htmlHead, h, '', '');
-  let text = fill('', skeleton.textHead, t, '', '');
+  const html: string[] = [];
+  const text: string[] = [];
+  fill(html, skeleton.htmlHead, h, '', '');
+  fill(text, skeleton.textHead, t, '', '');
   for (let i = 0; i < cards.length; i++) {
     const c = cards[i] as CompiledCard;
     const line = why[i] ?? '';
     const rank = String(i + 1);
-    html = fill(html, c.html, h, rank, line && Handlebars.escapeExpression(line));
-    text = fill(text, c.text, t, rank, line && stripMarkers(line));
+    fill(html, c.html, h, rank, line && Handlebars.escapeExpression(line));
+    fill(text, c.text, t, rank, line && stripMarkers(line));
   }
-  return { html: fill(html, skeleton.htmlTail, h, '', ''), text: fill(text, skeleton.textTail, t, '', '') };
+  fill(html, skeleton.htmlTail, h, '', '');
+  fill(text, skeleton.textTail, t, '', '');
+  return { html: concat(html), text: concat(text), pieces: { html, text } };
 }
 
 const marker = (m: string) => new Handlebars.SafeString(m) as unknown as string;

@@ -64,8 +64,11 @@ const MARKER_RE = new RegExp(
   'g',
 );
 
-/** A part's body as static encoded pieces and value slots, in order. */
-function partChunks(source: string, kind: Kind): (Buffer | Slot)[] {
+/**
+ * A part's body as static encoded pieces and value slots, in order; `last`: it ends the part (else
+ * it ends at column 0, for more to follow).
+ */
+function partChunks(source: string, kind: Kind, last = true): (Buffer | Slot)[] {
   const s = source.replace(/\r\n?/g, '\n');
   const chunks: (Buffer | Slot)[] = [];
   let from = 0;
@@ -76,8 +79,41 @@ function partChunks(source: string, kind: Kind): (Buffer | Slot)[] {
     from = at + m[0].length;
   }
   // The last static piece closes the part (possibly empty: then the part ends with a soft break).
-  chunks.push(qpEncode(s.slice(from), true));
+  const rest = s.slice(from);
+  if (last || rest !== '') chunks.push(qpEncode(rest, last));
   return chunks;
+}
+
+/**
+ * Pieces seen before (by the string: the same card text of a day is the same string object for
+ * every reader whose email has that paper) and their encodings, so a reader's own email costs the
+ * encoding of their few values, not of 80 KB. Values (ranks, why lines) are short and not kept.
+ */
+const PIECE_KEPT = 4096;
+const PIECE_MIN = 256;
+const encodedPieces = new Map<string, readonly (Buffer | Slot)[]>();
+
+/** A part's body given as pieces whose concatenation is the part: each long piece encoded once. */
+function pieceChunks(pieces: readonly string[], kind: Kind): (Buffer | Slot)[] {
+  const out: (Buffer | Slot)[] = [];
+  const last = pieces.length - 1;
+  for (let i = 0; i < last; i++) {
+    const piece = pieces[i] as string;
+    if (piece === '') continue;
+    const long = piece.length >= PIECE_MIN;
+    let chunks = long ? encodedPieces.get(piece) : undefined;
+    if (!chunks) {
+      chunks = partChunks(piece, kind, false);
+      if (long) {
+        if (encodedPieces.size >= PIECE_KEPT) encodedPieces.clear();
+        encodedPieces.set(piece, chunks);
+      }
+    }
+    // Slots are numbered per template: copies, not the kept objects.
+    for (const c of chunks) out.push(Buffer.isBuffer(c) ? c : { ...c });
+  }
+  out.push(...partChunks(pieces[last] ?? '', kind, true));
+  return out;
 }
 
 function partHeaders(kind: Kind): string {
@@ -101,28 +137,40 @@ export function messageTemplate(content: MessageContent, head: StaticHeaders): M
     (head.feedbackId ? headerField('Feedback-ID', head.feedbackId) : '');
 
   const raw: (string | Buffer | Slot)[] = [top, { slot: 'headers' }, 'MIME-Version: 1.0\r\n'];
+  const body = (kind: Kind, source: string) => {
+    const pieces = content.pieces?.[kind];
+    return pieces ? pieceChunks(pieces, kind) : partChunks(source, kind);
+  };
   const [only] = parts;
   if (parts.length === 1 && only) {
-    raw.push(`${partHeaders(only[0])}\r\n`, ...partChunks(only[1], only[0]));
+    raw.push(`${partHeaders(only[0])}\r\n`, ...body(only[0], only[1]));
   } else {
     raw.push(`Content-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n`);
     for (const [kind, source] of parts) {
-      raw.push(`--${boundary}\r\n${partHeaders(kind)}\r\n`, ...partChunks(source, kind), '\r\n');
+      raw.push(`--${boundary}\r\n${partHeaders(kind)}\r\n`, ...body(kind, source), '\r\n');
     }
     raw.push(`--${boundary}--\r\n`);
   }
 
-  // Adjacent static pieces joined: fewer buffers to copy per message.
+  // Adjacent static pieces joined: fewer buffers to copy per message. A content given as pieces
+  // keeps its long pieces' buffers as they are: they are shared by many readers' templates, and
+  // DKIM canonicalizes each once (canonicalOf).
   const chunks: (Buffer | Slot)[] = [];
   let pending: Buffer[] = [];
   const flush = () => {
-    if (pending.length > 0) chunks.push(Buffer.concat(pending));
+    if (pending.length === 1) chunks.push(pending[0] as Buffer);
+    else if (pending.length > 1) chunks.push(Buffer.concat(pending));
     pending = [];
   };
   for (const c of raw) {
     if (typeof c === 'string') pending.push(Buffer.from(c, 'utf8'));
-    else if (Buffer.isBuffer(c)) pending.push(c);
-    else {
+    else if (Buffer.isBuffer(c)) {
+      // (Only buffers that end a line stand alone: DKIM canonicalizes whole lines.)
+      if (content.pieces && c.length >= PIECE_MIN && c[c.length - 1] === 0x0a) {
+        flush();
+        chunks.push(c);
+      } else pending.push(c);
+    } else {
       flush();
       chunks.push(c);
     }
@@ -179,6 +227,16 @@ interface DkimTemplate {
 }
 
 const dkimTemplates = new WeakMap<MessageTemplate, DkimTemplate>();
+/** Static body buffers canonicalized once, however many templates share them (readers' own editions). */
+const canonicals = new WeakMap<Buffer, CanonicalPiece>();
+function canonicalOf(b: Buffer): CanonicalPiece {
+  let c = canonicals.get(b);
+  if (!c) {
+    c = canonicalPiece(b);
+    canonicals.set(b, c);
+  }
+  return c;
+}
 
 function dkimTemplate(t: MessageTemplate): DkimTemplate {
   let d = dkimTemplates.get(t);
@@ -191,7 +249,7 @@ function dkimTemplate(t: MessageTemplate): DkimTemplate {
   if (at < 0) throw new Error('DKIM: the template has no empty line after its headers');
   const offset = at + 4;
   const pieces = t.chunks.map((c, i) =>
-    i < after || !Buffer.isBuffer(c) ? undefined : canonicalPiece(i === after ? c.subarray(offset) : c),
+    i < after || !Buffer.isBuffer(c) ? undefined : i === after ? canonicalPiece(c.subarray(offset)) : canonicalOf(c),
   );
   d = { chunk: after, offset, pieces };
   dkimTemplates.set(t, d);

@@ -13,6 +13,12 @@ export interface MessageContent {
   subject: string;
   html: string;
   text: string;
+  /**
+   * The same parts as pieces whose concatenation they are, for a reader's own edition assembled
+   * from a day's shared parts: each long piece is encoded (and DKIM-canonicalized) once for all
+   * readers instead of the whole part per reader.
+   */
+  pieces?: { html: readonly string[]; text: readonly string[] };
 }
 
 export interface Recipient {

@@ -4,8 +4,9 @@ import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DKIM_HEADERS, loadDkimKey, makeDkimKey } from '../../src/dkim.js';
 import type { Paper } from '../../src/domain.js';
+import { assembleFromParts, Fragments, whyLine } from '../../src/render/fragments.js';
 import { MARKERS, personalize } from '../../src/render/personalize.js';
-import { renderDigest, renderEdition } from '../../src/render/render-digest.js';
+import { HTML_BUDGET, renderDigest, renderEdition } from '../../src/render/render-digest.js';
 import { loadTemplates } from '../../src/render/templates.js';
 import {
   buildMessage,
@@ -132,6 +133,22 @@ async function expectEquivalent(content: MessageContent, r: Recipient, s: Messag
   return a;
 }
 
+/**
+ * A reader's own edition as the send loop gets it: assembled from the day's parts, with its pieces
+ * (shared by every reader of the day), as editionReader returns it.
+ */
+async function ownEdition(order: number[]): Promise<MessageContent> {
+  const pool = samples.slice(0, 12);
+  const fragments = Fragments.of(templates, pool, DATE, view);
+  if (!fragments) throw new Error('the default templates render papers through partials');
+  const papers = order.map((i) => pool[i] as Paper);
+  const why = papers.map((p, i) => whyLine(i % 2 ? null : `Because you liked “${p.title.slice(0, 30)}”`, []));
+  const plan = await fragments.plan({ papers, why, topics: [], weekly: false, anyway: false }, HTML_BUDGET);
+  if (!plan) throw new Error('fits');
+  const out = assembleFromParts(plan.skeleton, plan.cards, why, plan.recipe);
+  return { subject: plan.recipe.subject, html: out.html, text: out.text, pieces: out.pieces };
+}
+
 /** A paper with a one-line abstract and the links a card shows. */
 const paper = (i: number, over: Partial<Paper> = {}): Paper =>
   makePaper({ id: `2511.${20000 + i}`, upvotes: 50 - i, githubRepo: `https://github.com/example/r${i}`, ...over });
@@ -246,6 +263,18 @@ describe('the assembled message (fast path) against nodemailer composing it (sta
   });
 });
 
+describe("a reader's own edition, encoded piece by piece", () => {
+  it('is the same message as nodemailer composes from the whole text, for two readers of shared pieces', async () => {
+    const first = await ownEdition([3, 0, 7, 1]);
+    const second = await ownEdition([7, 2, 3]);
+    expect(first.pieces?.html.length).toBeGreaterThan(10);
+    await expectEquivalent(first, recipient({ name: 'Zoë Ångström' }), full);
+    await expectEquivalent(second, recipient({ subscriberId: 43, email: 'bob@example.com', deliveryId: 1043 }), full);
+    // The first reader's again, after the pieces were encoded for both: unchanged.
+    await expectEquivalent(first, recipient({ name: 'Zoë Ångström' }), full);
+  });
+});
+
 describe('DKIM and the transports on the fast path', () => {
   const key = makeDkimKey('papers.example.org', 'pb1');
   const verify = dkimChecker(key);
@@ -282,6 +311,11 @@ describe('DKIM and the transports on the fast path', () => {
     await expectSigned(raw);
     return raw;
   }
+
+  it("signs a reader's own edition, encoded piece by piece, as nodemailer would: it verifies", async () => {
+    await expectNodemailerSignature(await ownEdition([5, 1, 9]), recipient());
+    await expectNodemailerSignature(await ownEdition([1, 5]), recipient({ subscriberId: 44, deliveryId: 1044 }));
+  });
 
   it('paperboy signs the assembled message: it verifies, h= covering every list header, the field nodemailer writes', async () => {
     const content = await renderDigest(templates, samples.slice(0, 10), DATE, view);
