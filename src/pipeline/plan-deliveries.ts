@@ -14,6 +14,20 @@ import { deliveryMessageId } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
 const PAGE = 1000;
+/** Readers with votes planned between two turns of the event loop (each takes about half a millisecond). */
+const OWN_PER_TURN = 32;
+
+/**
+ * Lets timers and I/O run. The store's queries (better-sqlite3 under Kysely) resolve without ever
+ * leaving the microtask queue, so a long planning would otherwise hold the event loop: the send's
+ * control and lock timers, and the web pages of `serve`, would wait until it ended.
+ */
+const turn = () => {
+  planStats.turns++;
+  return new Promise<void>((resolve) => setImmediate(resolve));
+};
+/** How many times planning let the event loop run, in this process. */
+export const planStats = { turns: 0 };
 
 /** The dates whose pools a reader's selection draws from: the day, or the seven days up to it. */
 export function poolDates(date: IsoDate, frequency: Frequency): IsoDate[] {
@@ -160,6 +174,7 @@ export async function planDeliveries(
   };
 
   const sendsDaily = config.sendDays.includes(weekday);
+  let ownSinceTurn = 0;
   let stops = 0;
   for (let afterId = 0; ; ) {
     const renderedBefore = editionsRendered;
@@ -187,6 +202,10 @@ export async function planDeliveries(
         const own = votes.get(r.id);
         let editionId: number | null;
         if (own) {
+          if (++ownSinceTurn >= OWN_PER_TURN) {
+            ownSinceTurn = 0;
+            await turn();
+          }
           // A reader with votes gets their own ranking: no two are alike, nothing to share but the edition.
           const ranker = rankerFor(frequency, pool);
           const topics = JSON.parse(r.topicsJson) as string[];
@@ -208,6 +227,7 @@ export async function planDeliveries(
     }
     await addToLedger(db, digest.id, rows, (id) => deliveryMessageId(ctx.secret, date, id, config.from.domain));
     planned += rows.length;
+    await turn();
     // Most editions are rendered on the first pages: MJML's thread (about 50 MB) is ended after
     // a page that rendered, rather than held through the rest of the list, a few times at most
     // (starting it again costs a few hundred ms; past that it ends when idle for a moment).

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { planStats } from '../../src/pipeline/plan-deliveries.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { renderStats } from '../../src/render/render-digest.js';
 import { createApp } from '../../src/server/app.js';
@@ -129,5 +130,31 @@ describe("readers' own editions, assembled from per-paper parts", () => {
     } finally {
       await http.close();
     }
+  });
+
+  it('lets the event loop run while it plans many readers with votes (timers, the send control, web pages)', async () => {
+    sink = await startSmtpSink();
+    const smtp = sink.url;
+    app = await startTestApp((dir) => ({ PAPERBOY_SMTP_URL: smtp, PAPERBOY_SOURCE: sourceFile(dir, DAY) }));
+    const db = app.ctx.db;
+    await upsertPapers(db, [
+      makePaper({ id: '2510.00001', title: 'Graph neural networks for molecules', aiKeywords: ['graph'] }),
+    ]);
+    for (let i = 0; i < 100; i++) {
+      const { subscriber } = await upsertSubscriber(db, { email: `r${i}@example.com`, name: null, status: 'active' });
+      await recordVote(db, { subscriberId: subscriber.id, paperId: '2510.00001', vote: 1, digestDate: '2026-11-27' });
+    }
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const before = planStats.turns;
+    try {
+      const report = await runDigest(app.ctx, { date: DATE });
+      expect(report.sent).toBe(100);
+    } finally {
+      clearInterval(timer);
+    }
+    // A turn every 32 readers with votes and after each page of the ledger.
+    expect(planStats.turns - before).toBeGreaterThanOrEqual(Math.floor(100 / 32) + 1);
+    expect(ticks).toBeGreaterThan(0);
   });
 });
