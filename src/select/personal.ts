@@ -4,7 +4,9 @@ import type { Personal } from './editions.js';
 import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
 import {
   type Affinity,
+  type AffinityScratch,
   affinities,
+  affinityScratch,
   CandidateIndex,
   type Example,
   fitModel,
@@ -44,6 +46,7 @@ export class PersonalRanker {
   private readonly index: CandidateIndex;
   private readonly cache = new Map<string, Vector>();
   private community: Float64Array | undefined;
+  private scratch: AffinityScratch | undefined;
 
   constructor(
     readonly pool: readonly { paper: Paper; day: string }[],
@@ -82,9 +85,13 @@ export class PersonalRanker {
     return affinities(model, this.index);
   }
 
-  /** What selectForReader needs to rank the pool for this model. */
+  /**
+   * What selectForReader needs to rank the pool for this model. Its arrays are this ranker's, used
+   * again by the next call: rank with it before asking for the next reader's (planning does).
+   */
   personal(model: ReaderModel): Personal {
     this.community ??= communityScores(this.pool);
-    return { model, affinity: this.affinity(model), community: this.community };
+    this.scratch ??= affinityScratch(this.pool.length);
+    return { model, affinity: affinities(model, this.index, this.scratch), community: this.community };
   }
 }

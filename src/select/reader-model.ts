@@ -42,8 +42,6 @@ export const MAX_DISLIKES = 12;
 const JOIN = 0.06;
 /** How many nearest other candidates a candidate's closeness spreads to (see affinities). */
 const NEIGHBOURS = 5;
-/** How many times it spreads. */
-const SPREAD_STEPS = 2;
 
 /**
  * Groups liked examples into interests, greedily, newest first: each joins the nearest prototype
@@ -190,12 +188,13 @@ export interface Affinity {
  * Each candidate's closeness to the reader's interests and to what they voted down (cosines,
  * spread twice through the pool's neighbours), and the interest it is nearest.
  */
-export function affinities(model: ReaderModel, index: CandidateIndex): Affinity {
+export function affinities(model: ReaderModel, index: CandidateIndex, into?: AffinityScratch): Affinity {
   const n = index.size;
-  const like = new Float64Array(n);
-  const nearest = new Int32Array(n).fill(-1);
-  const dislike = new Float64Array(n);
-  const sum = new Float64Array(n);
+  const w = into && into.like.length === n ? into : affinityScratch(n);
+  const { like, nearest, dislike, sum, like2, dislike2 } = w;
+  like.fill(0);
+  nearest.fill(-1);
+  dislike.fill(0);
   // An interest's cosine with a candidate is the sum of its members' cosines over the sum's
   // length: the members' rows (kept per paper across readers) added up, no vector arithmetic.
   for (let k = 0; k < model.likes.length; k++) {
@@ -224,16 +223,31 @@ export function affinities(model: ReaderModel, index: CandidateIndex): Affinity 
     const r = index.row(d);
     for (let i = 0; i < n; i++) if ((r[i] as number) > (dislike[i] as number)) dislike[i] = r[i] as number;
   }
-  let l = like;
-  let d = dislike;
-  for (let step = 0; step < SPREAD_STEPS; step++) {
-    const nl = new Float64Array(n);
-    const nd = new Float64Array(n);
-    spread(l, d, nl, nd, index);
-    l = nl;
-    d = nd;
-  }
-  return { like: l, nearest, dislike: d };
+  // Two spreading steps: there and back between the two pairs of arrays, no allocation.
+  spread(like, dislike, like2, dislike2, index);
+  spread(like2, dislike2, like, dislike, index);
+  return { like, nearest, dislike };
+}
+
+/** Arrays affinities works in: given again for every reader of a pool, nothing is allocated per reader. */
+export interface AffinityScratch {
+  like: Float64Array;
+  nearest: Int32Array;
+  dislike: Float64Array;
+  sum: Float64Array;
+  like2: Float64Array;
+  dislike2: Float64Array;
+}
+
+export function affinityScratch(n: number): AffinityScratch {
+  return {
+    like: new Float64Array(n),
+    nearest: new Int32Array(n),
+    dislike: new Float64Array(n),
+    sum: new Float64Array(n),
+    like2: new Float64Array(n),
+    dislike2: new Float64Array(n),
+  };
 }
 
 /**

@@ -115,6 +115,17 @@ export interface PersonalInputs {
 
 const NONE: string[] = [];
 
+/** rankForReader's per-candidate arrays, kept between readers (it runs to the end before it returns). */
+function rankScratch(n: number) {
+  return {
+    base: new Float64Array(n),
+    personal: new Float64Array(n),
+    interest: new Int32Array(n),
+    taken: new Uint8Array(n),
+  };
+}
+let scratch = rankScratch(128);
+
 /**
  * The ranking of a reader with votes, pure:
  *
@@ -141,9 +152,9 @@ export function rankForReader(
   const n = candidates.length;
   const alpha = feedbackWeight(model.votes);
   // Per candidate (in `candidates` order): the two parts of the score, and the interest it is nearest.
-  const base = new Float64Array(n);
-  const personal = new Float64Array(n);
-  const interest = new Int32Array(n);
+  if (scratch.base.length < n) scratch = rankScratch(n);
+  const { base, personal, interest, taken } = scratch;
+  taken.fill(0, 0, n);
   let best = 1e-9;
   for (let c = 0; c < n; c++) {
     const i = candidates[c] as number;
@@ -159,7 +170,6 @@ export function rankForReader(
   for (let c = 0; c < n; c++) personal[c] = (alpha * (personal[c] as number)) / best;
   /** Per interest, the weight of its next pick: 0.75 to the power of its picks so far. */
   const decay = new Float64Array(model.likes.length).fill(1);
-  const taken = new Uint8Array(n);
   const picked: Scored[] = [];
   /** Ties as rankPapers: more upvotes, the more recent paper, then the lower id. */
   const before = (x: number, y: number) => {
