@@ -97,29 +97,46 @@ export async function votesOfReaders(
   subscriberIds: readonly number[],
   perReader: number,
 ): Promise<Map<number, StoredVote[]>> {
-  const out = new Map<number, StoredVote[]>();
+  // The votes first, then each paper once: a page of readers votes on the same few papers, and a
+  // paper per vote row (its abstract and all) would fill the heap with copies.
+  type Row = { subscriber_id: number; paper_id: string; vote: number; digest_date: string; updated_at: string };
+  const kept = new Map<number, Row[]>();
   for (const ids of chunked(subscriberIds)) {
     if (ids.length === 0) continue;
-    const rows = await db
+    const part = await db
       .selectFrom('votes')
-      .innerJoin('papers', 'papers.id', 'votes.paper_id')
-      .selectAll('papers')
-      .select(['votes.subscriber_id', 'votes.vote', 'votes.digest_date', 'votes.updated_at as voted_at'])
-      .where('votes.subscriber_id', 'in', ids)
-      .orderBy('votes.subscriber_id')
-      .orderBy('votes.updated_at', 'desc')
-      .orderBy('votes.paper_id')
+      .select(['subscriber_id', 'paper_id', 'vote', 'digest_date', 'updated_at'])
+      .where('subscriber_id', 'in', ids)
+      .orderBy('subscriber_id')
+      .orderBy('updated_at', 'desc')
+      .orderBy('paper_id')
       .execute();
-    for (const { subscriber_id, vote, digest_date, voted_at, ...paper } of rows) {
-      let list = out.get(subscriber_id);
+    for (const r of part) {
+      let list = kept.get(r.subscriber_id);
       if (!list) {
         list = [];
-        out.set(subscriber_id, list);
+        kept.set(r.subscriber_id, list);
       }
-      if (list.length < perReader) {
-        list.push({ paper: fromPaperRow(paper), vote: vote > 0 ? 1 : -1, digestDate: digest_date, at: voted_at });
-      }
+      if (list.length < perReader) list.push(r);
     }
+  }
+  const papers = new Map<string, Paper>();
+  const wanted = new Set<string>();
+  for (const list of kept.values()) for (const r of list) wanted.add(r.paper_id);
+  for (const ids of chunked([...wanted])) {
+    for (const p of await db.selectFrom('papers').selectAll().where('id', 'in', ids).execute()) {
+      papers.set(p.id, fromPaperRow(p));
+    }
+  }
+  const out = new Map<number, StoredVote[]>();
+  for (const [id, list] of kept) {
+    const votes: StoredVote[] = [];
+    for (const r of list) {
+      // A vote's paper is always stored (a foreign key).
+      const paper = papers.get(r.paper_id);
+      if (paper) votes.push({ paper, vote: r.vote > 0 ? 1 : -1, digestDate: r.digest_date, at: r.updated_at });
+    }
+    out.set(id, votes);
   }
   return out;
 }
