@@ -5,7 +5,7 @@
 // per-paper parts (budget 50 µs; the text is joined when first read: by the quoted-printable
 // encoder at send time); and, as the baseline measured in the same run, selectForReader
 // for a reader without votes (today's ranking), so the ratio shows what learning adds.
-// Arguments: [readers = 2000].
+// Times are the process's CPU time per reader, after two warm-up passes. Arguments: [readers = 2000].
 import path from 'node:path';
 import type { Paper } from '../src/domain.js';
 import { assembleFromParts, Fragments, whyLine } from '../src/render/fragments.js';
@@ -62,13 +62,19 @@ const ranker = new PersonalRanker(pool);
 const none: ReadonlySet<string> = new Set();
 const perReader = (ns: number) => `${(ns / READERS / 1000).toFixed(1)} µs`;
 
+/** CPU time (user + system) of this process since `from`, in ns: steadier than the clock on a shared box. */
+const cpuNs = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) * 1000;
+};
+
 function measure<T>(f: (i: number) => T): { ns: number; out: T[] } {
   const out: T[] = [];
-  // One pass to warm up, one measured.
-  for (let i = 0; i < Math.min(200, READERS); i++) f(i);
-  const t0 = process.hrtime.bigint();
+  // Two passes to warm up (the JIT settles after a few thousand calls), one measured.
+  for (let pass = 0; pass < 2; pass++) for (let i = 0; i < READERS; i++) f(i);
+  const c0 = process.cpuUsage();
   for (let i = 0; i < READERS; i++) out.push(f(i));
-  return { ns: Number(process.hrtime.bigint() - t0), out };
+  return { ns: cpuNs(c0), out };
 }
 
 const baseline = measure(() => selectForReader(reader, pool, none, 10));
@@ -97,13 +103,13 @@ const editions = rank.out.map((sel) => ({
 }));
 // The parts are rendered on first use (MJML, once per date): not part of the per-reader cost.
 for (const e of editions.slice(0, 50)) await fragments.assemble(e, HTML_BUDGET);
-let t0 = process.hrtime.bigint();
+let t0 = process.cpuUsage();
 for (const e of editions) await fragments.plan(e, HTML_BUDGET);
-const planNs = Number(process.hrtime.bigint() - t0);
-t0 = process.hrtime.bigint();
+const planNs = cpuNs(t0);
+t0 = process.cpuUsage();
 let bytes = 0;
 for (const e of editions) bytes += (await fragments.assemble(e, HTML_BUDGET))?.html.length ?? 0;
-const assembleNs = Number(process.hrtime.bigint() - t0);
+const assembleNs = cpuNs(t0);
 
 // The message of each reader (MIME, quoted-printable, no DKIM), from their content as the send loop
 // gets it: encoded piece by piece (the day's pieces once), and, as the baseline, the whole text.
@@ -126,7 +132,7 @@ for (const e of editions) {
   contents.push({ subject: plan.recipe.subject, html: out.html, text: out.text, pieces: out.pieces });
 }
 const messageNs = (withPieces: boolean) => {
-  const t = process.hrtime.bigint();
+  const t = process.cpuUsage();
   contents.forEach((c, i) => {
     const content = withPieces ? c : { subject: c.subject, html: c.html, text: c.text };
     buildMessage(
@@ -142,7 +148,7 @@ const messageNs = (withPieces: boolean) => {
       settings,
     );
   });
-  return Number(process.hrtime.bigint() - t);
+  return cpuNs(t);
 };
 messageNs(true);
 const wholeNs = messageNs(false);
