@@ -21,6 +21,8 @@ export async function writeArchive(
   papers: readonly Paper[],
   counts: DeliveryCounts | null,
   editions: readonly EditionSummary[] = [],
+  /** Readers' own editions (from their votes): one per reader, counted rather than listed. */
+  personalEditions: { editions: number; readers: number } = { editions: 0, readers: 0 },
 ): Promise<string> {
   const folder = path.join(dir, digest.date);
   await mkdir(folder, { recursive: true });
@@ -35,6 +37,7 @@ export async function writeArchive(
     deliveries: counts,
     papers: papers.map((p, i) => ({ rank: i + 1, ...p })),
     editions,
+    personalEditions,
   };
   await writeAtomic(path.join(folder, 'index.html'), digest.webHtml);
   await writeAtomic(path.join(folder, 'digest.txt'), digest.webText);

@@ -5,10 +5,10 @@ import {
   type CompiledSkeleton,
   cardKey,
   compileCard,
-  compilePart,
+  compileSkeleton,
   type Recipe,
+  skeletonOfPart,
 } from '../render/fragments.js';
-import { CARD_START } from '../render/templates.js';
 import type { MessageContent } from '../send/message.js';
 import type { Db } from '../store/db.js';
 import { type EditionPart, editionParts, storedEdition } from '../store/editions.js';
@@ -24,12 +24,22 @@ const PARTS_KEPT = 5000;
 export function editionReader(db: Db): (id: number) => Promise<MessageContent | undefined> {
   const parts = new Map<string, { html: string; text: string; card?: CompiledCard; skeleton?: CompiledSkeleton }>();
   const at = (digestId: number, kind: EditionPart['kind'], key: string) => `${digestId}\n${kind}\n${key}`;
-  const load = async (digestId: number, kind: EditionPart['kind'], keys: string[]) => {
-    const missing = keys.filter((k) => !parts.has(at(digestId, kind, k)));
-    if (missing.length === 0) return;
-    if (parts.size + missing.length > PARTS_KEPT) parts.clear();
-    for (const p of await editionParts(db, digestId, kind, [...new Set(missing)])) {
-      parts.set(at(digestId, kind, p.key), { html: p.html, text: p.text });
+  /** Reads the parts not in memory yet; when it must make room, all the wanted ones (none is dropped). */
+  const load = async (digestId: number, cards: readonly string[], skeleton: string) => {
+    const missing = (kind: EditionPart['kind'], keys: readonly string[]) =>
+      [...new Set(keys)].filter((k) => !parts.has(at(digestId, kind, k)));
+    let wanted = { card: missing('card', cards), skeleton: missing('skeleton', [skeleton]) };
+    const count = wanted.card.length + wanted.skeleton.length;
+    if (count === 0) return;
+    if (parts.size + count > PARTS_KEPT) {
+      parts.clear();
+      wanted = { card: missing('card', cards), skeleton: [skeleton] };
+    }
+    for (const kind of ['card', 'skeleton'] as const) {
+      if (wanted[kind].length === 0) continue;
+      for (const p of await editionParts(db, digestId, kind, wanted[kind])) {
+        parts.set(at(digestId, kind, p.key), { html: p.html, text: p.text });
+      }
     }
   };
   return async (id) => {
@@ -38,23 +48,19 @@ export function editionReader(db: Db): (id: number) => Promise<MessageContent | 
     if (e.recipe === null) return { subject: e.subject, html: e.html, text: e.text };
     const recipe = JSON.parse(e.recipe) as Recipe;
     const keys = e.papers.map((p) => cardKey(recipe.abstractChars, p.why !== null, p.paperId));
-    await load(e.digestId, 'card', keys);
-    await load(e.digestId, 'skeleton', [recipe.skeleton]);
+    await load(e.digestId, keys, recipe.skeleton);
     const lost = () =>
       new PaperboyError('ENOTFOUND', `edition ${id} cannot be assembled: a part of digest ${e.digestId} is missing`, {
         hint: 'the store lost part of the digest: restore it from a backup',
       });
     const whole = parts.get(at(e.digestId, 'skeleton', recipe.skeleton));
-    const cut = whole ? whole.html.indexOf(CARD_START) : -1;
-    const textCut = whole ? whole.text.indexOf(CARD_START) : -1;
-    if (!whole || cut < 0 || textCut < 0) throw lost();
-    // Split at the markers once per part, not per reader.
-    whole.skeleton ??= {
-      htmlHead: compilePart(whole.html.slice(0, cut)),
-      htmlTail: compilePart(whole.html.slice(cut + CARD_START.length)),
-      textHead: compilePart(whole.text.slice(0, textCut)),
-      textTail: compilePart(whole.text.slice(textCut + CARD_START.length)),
-    };
+    if (!whole) throw lost();
+    // Split and compiled once per part, not per reader.
+    if (!whole.skeleton) {
+      const skeleton = skeletonOfPart(whole);
+      if (!skeleton) throw lost();
+      whole.skeleton = compileSkeleton(skeleton);
+    }
     const cards: CompiledCard[] = [];
     for (const k of keys) {
       const part = parts.get(at(e.digestId, 'card', k));

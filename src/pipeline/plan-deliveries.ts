@@ -131,7 +131,7 @@ export async function planDeliveries(
     const why = sel.papers.map((s) => whyLine(s.because ?? null, s.matched));
     const papers = sel.papers.map((s) => s.paper);
     const out = fr
-      ? await fr.assemble(
+      ? await fr.plan(
           { papers, why, topics: sel.topics, weekly: sel.frequency === 'weekly', anyway: sel.anyway },
           HTML_BUDGET,
         )

@@ -5,6 +5,7 @@ import { personalize } from '../render/personalize.js';
 import { renderEdition } from '../render/render-digest.js';
 import { selectForReader } from '../select/editions.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
+import { plannedEdition } from '../store/deliveries.js';
 import { findDigest } from '../store/digests.js';
 import { candidatePool, deliveredPapers } from '../store/editions.js';
 import { buildDigest } from './build-digest.js';
@@ -31,13 +32,8 @@ export const PREVIEW_RECIPIENT = { email: 'reader@example.com', name: null, subs
 async function readerContent(ctx: AppContext, date: IsoDate, s: Subscriber): Promise<MessageContent | null> {
   const digest = await findDigest(ctx.db, date);
   if (digest) {
-    const planned = await ctx.db
-      .selectFrom('deliveries')
-      .select('edition_id')
-      .where('digest_id', '=', digest.id)
-      .where('subscriber_id', '=', s.id)
-      .executeTakeFirst();
-    if (planned?.edition_id) return (await editionReader(ctx.db)(planned.edition_id)) ?? null;
+    const planned = await plannedEdition(ctx.db, digest.id, s.id);
+    if (planned !== null) return (await editionReader(ctx.db)(planned)) ?? null;
   }
   const pool = digest
     ? await candidatePool(ctx.db, poolDates(date, s.frequency))

@@ -28,7 +28,7 @@ import {
   setDigestControl,
   setDigestStatus,
 } from '../store/digests.js';
-import { editionsOf } from '../store/editions.js';
+import { editionsOf, personalEditionCounts } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
 import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
@@ -367,6 +367,7 @@ async function finish(
     await digestPapers(ctx.db, stored.id),
     c,
     await editionsOf(ctx.db, stored.id),
+    await personalEditionCounts(ctx.db, stored.id),
   );
   ctx.log.info(
     { event: 'digest.send.finished', digest_date: stored.date, ...report.totals },

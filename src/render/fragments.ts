@@ -25,7 +25,8 @@ const E = {
   count: '=pb:e_count=',
   topics: '=pb:e_topics=',
 } as const;
-const E_RE = /=pb:e_(rank|why|subject|preheader|count|topics)=/g;
+type EKey = keyof typeof E;
+const E_RE = new RegExp(`=pb:e_(${Object.keys(E).join('|')})=`, 'g');
 
 /** One paper's block of an email, with the rank (and, in `why` cards, the why line) as markers. */
 export interface Card {
@@ -115,8 +116,6 @@ export function splitCards(doc: string, n: number): { head: string; cards: strin
   return { head, cards, tail: doc.slice(pos) };
 }
 
-type EKey = 'rank' | 'why' | 'subject' | 'preheader' | 'count' | 'topics';
-
 /** A part split at its markers once: static text around value slots, with the static bytes counted. */
 export interface Compiled {
   statics: string[];
@@ -149,6 +148,24 @@ export interface CompiledSkeleton {
 }
 
 export const compileCard = (c: Card): CompiledCard => ({ html: compilePart(c.html), text: compilePart(c.text) });
+/** A skeleton as one stored part: the two halves of each kind around one card marker. */
+export function skeletonPart(s: Skeleton): { html: string; text: string } {
+  return { html: `${s.htmlHead}${CARD_START}${s.htmlTail}`, text: `${s.textHead}${CARD_START}${s.textTail}` };
+}
+
+/** A stored skeleton part split again (null when it is not one). */
+export function skeletonOfPart(p: { html: string; text: string }): Skeleton | null {
+  const h = p.html.indexOf(CARD_START);
+  const t = p.text.indexOf(CARD_START);
+  if (h < 0 || t < 0) return null;
+  return {
+    htmlHead: p.html.slice(0, h),
+    htmlTail: p.html.slice(h + CARD_START.length),
+    textHead: p.text.slice(0, t),
+    textTail: p.text.slice(t + CARD_START.length),
+  };
+}
+
 export const compileSkeleton = (s: Skeleton): CompiledSkeleton => ({
   htmlHead: compilePart(s.htmlHead),
   htmlTail: compilePart(s.htmlTail),
@@ -251,7 +268,7 @@ export class Fragments {
   private readonly cardSets = new Map<string, Promise<Map<string, CompiledCard> | null>>();
   private readonly skeletons = new Map<string, Promise<CompiledSkeleton | null>>();
   /** Parts rendered since the caller last took them. */
-  fresh: PartRow[] = [];
+  private fresh: PartRow[] = [];
   /** MJML compiles made (cards per abstract length and why, skeletons per shape). */
   compiles = 0;
 
@@ -334,12 +351,7 @@ export class Fragments {
           textHead: out.text.head,
           textTail: out.text.tail,
         };
-        this.fresh.push({
-          kind: 'skeleton',
-          key,
-          html: `${skeleton.htmlHead}${CARD_START}${skeleton.htmlTail}`,
-          text: `${skeleton.textHead}${CARD_START}${skeleton.textTail}`,
-        });
+        this.fresh.push({ kind: 'skeleton', key, ...skeletonPart(skeleton) });
         return compileSkeleton(skeleton);
       })();
       this.skeletons.set(key, p);

@@ -136,21 +136,6 @@ export const hashedEmbedder: Embedder = {
   },
 };
 
-/** The dot product of two sparse vectors (their cosine, both being unit length). */
-export function dot(a: Vector, b: Vector): number {
-  let i = 0;
-  let j = 0;
-  let s = 0;
-  while (i < a.idx.length && j < b.idx.length) {
-    const x = a.idx[i] as number;
-    const y = b.idx[j] as number;
-    if (x === y) s += (a.val[i++] as number) * (b.val[j++] as number);
-    else if (x < y) i++;
-    else j++;
-  }
-  return s;
-}
-
 /** Adds `v` into a running sum of vectors; returns how much the sum's squared length grew. */
 export function addInto(sum: Map<number, number>, v: Vector): number {
   let grew = 0;
@@ -169,10 +154,4 @@ export function dotSum(v: Vector, sum: ReadonlyMap<number, number>): number {
   let s = 0;
   for (let i = 0; i < v.idx.length; i++) s += (v.val[i] as number) * (sum.get(v.idx[i] as number) ?? 0);
   return s;
-}
-
-/** A sum of vectors cut to its `keep` largest weights, unit length. */
-export function cut(sum: ReadonlyMap<number, number>, keep: number): Vector {
-  const top = [...sum].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, keep);
-  return toVector(new Map(top));
 }

@@ -66,7 +66,8 @@ function communityParts(items: readonly { paper: Paper; day: string }[]): {
     else byDay.set(it.day, [it.paper.upvotes]);
   }
   for (const v of byDay.values()) v.sort((a, b) => a - b);
-  const newest = items.reduce((m, it) => (it.day > m ? it.day : m), '');
+  let newest = '';
+  for (const it of items) if (it.day > newest) newest = it.day;
   const rank = new Float64Array(items.length);
   const recency = new Float64Array(items.length);
   const newestMs = newest ? Date.parse(newest) : 0;
