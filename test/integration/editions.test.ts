@@ -6,7 +6,7 @@ import { renderStats } from '../../src/render/render-digest.js';
 import { fileSource } from '../../src/sources/file.js';
 import { deliveriesOf } from '../../src/store/deliveries.js';
 import { findSubscriberByEmail, setFrequency, upsertSubscriber } from '../../src/store/subscribers.js';
-import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { type SmtpSink, startSmtpSink, titlesTo } from '../helpers/smtp-sink.js';
 import { hfItem, sourceFile, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
@@ -32,8 +32,6 @@ const DAY = [
 async function reader(t: TestApp, email: string, topics: string[]) {
   return (await upsertSubscriber(t.ctx.db, { email, name: null, status: 'active', topics })).subscriber;
 }
-const titles = (s: SmtpSink, email: string) =>
-  s.to(email).map((m) => [...(m.mail.text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((x) => x[1]));
 
 describe('editions', () => {
   it('gives readers with equal selections one edition, each exactly their matching papers, and nobody an empty email', async () => {
@@ -57,12 +55,12 @@ describe('editions', () => {
     expect(report.editions).toBe(3);
     expect({ sent: report.sent, skipped: report.totals.skipped }).toEqual({ sent: 4, skipped: 1 });
 
-    expect(titles(sink, 'a@example.com')).toEqual([
+    expect(titlesTo(sink, 'a@example.com')).toEqual([
       ['Sparse attention for long context', 'Mixture of experts routing'],
     ]);
-    expect(titles(sink, 'e@example.com')).toEqual(titles(sink, 'a@example.com'));
-    expect(titles(sink, 'b@example.com')).toEqual([['RL fine-tuning of language models']]);
-    expect(titles(sink, 'd@example.com')).toEqual([
+    expect(titlesTo(sink, 'e@example.com')).toEqual(titlesTo(sink, 'a@example.com'));
+    expect(titlesTo(sink, 'b@example.com')).toEqual([['RL fine-tuning of language models']]);
+    expect(titlesTo(sink, 'd@example.com')).toEqual([
       ['Sparse attention for long context', 'RL fine-tuning of language models', 'A world model for robots'],
     ]);
     expect(sink.to('c@example.com')).toHaveLength(0);
@@ -100,7 +98,7 @@ describe('editions', () => {
     const c = await reader(app, 'c@example.com', ['quantum chromodynamics']);
     await setFrequency(app.ctx.db, c.id, { frequency: 'daily', weekday: 1, sendAnyway: true });
     await runDigest(app.ctx, { date: '2026-11-28' });
-    expect(titles(sink, 'c@example.com')).toEqual([
+    expect(titlesTo(sink, 'c@example.com')).toEqual([
       ['Sparse attention for long context', 'RL fine-tuning of language models'],
     ]);
     expect(sink.to('c@example.com')[0]?.mail.text).toContain(
@@ -122,11 +120,11 @@ describe('never twice', () => {
     await runDigest(app.ctx, { date: '2026-11-27' });
     await reader(app, 'late@example.com', []);
     await runDigest(app.ctx, { date: '2026-11-28' });
-    expect(titles(sink, 'early@example.com')).toEqual([
+    expect(titlesTo(sink, 'early@example.com')).toEqual([
       ['Sparse attention for long context', 'RL fine-tuning of language models', 'A world model for robots'],
       ['Diffusion models for audio', 'Mixture of experts routing', 'Graph neural networks'],
     ]);
-    expect(titles(sink, 'late@example.com')).toEqual([
+    expect(titlesTo(sink, 'late@example.com')).toEqual([
       ['Sparse attention for long context', 'RL fine-tuning of language models', 'A world model for robots'],
     ]);
   });
@@ -162,12 +160,12 @@ describe('frequency', () => {
     app.ctx.source = fileSource(monday.slice(5));
     await runDigest(app.ctx, { date: '2026-11-23' });
     expect(sink.to('weekly@example.com')).toHaveLength(0);
-    expect(titles(sink, 'daily@example.com')).toEqual([['Monday big hit', 'Monday filler']]);
+    expect(titlesTo(sink, 'daily@example.com')).toEqual([['Monday big hit', 'Monday filler']]);
 
     app.ctx.source = fileSource(tuesday.slice(5));
     await runDigest(app.ctx, { date: '2026-11-24' });
     // Each day's best by its own day's upvotes: Monday's 300 does not crowd out Tuesday's best.
-    expect(titles(sink, 'weekly@example.com')).toEqual([['Tuesday best', 'Monday big hit']]);
+    expect(titlesTo(sink, 'weekly@example.com')).toEqual([['Tuesday best', 'Monday big hit']]);
     expect(sink.to('weekly@example.com')[0]?.mail.subject).toBe('Daily Papers weekly · 24 Nov 2026 · Tuesday best');
 
     // Saturday is not a send day: the digest is built (the pool is kept), daily readers get nothing.

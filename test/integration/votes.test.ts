@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { createApp } from '../../src/server/app.js';
+import { EMAIL_CSP } from '../../src/server/headers.js';
 import { findSubscriberByEmail } from '../../src/store/subscribers.js';
 import { votesOf } from '../../src/store/votes.js';
 import { signToken, signVoteToken } from '../../src/subscribers/tokens.js';
 import { runCli } from '../helpers/cli.js';
 import { listen } from '../helpers/http-server.js';
-import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { type SmtpSink, startSmtpSink, textTitles } from '../helpers/smtp-sink.js';
 import { addActive, startTestApp, TEST_SECRET, type TestApp, testEnv } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
@@ -77,10 +78,10 @@ describe('votes from the email', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(res.headers.get('content-security-policy')).toContain("form-action 'none'");
+    expect(res.headers.get('content-security-policy')).toBe(EMAIL_CSP);
     const page = await res.text();
     // The reader's own email, their titles in order and their vote links, as in the message.
-    const titles = [...(mail?.text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1] ?? '');
+    const titles = textTitles(mail?.text);
     expect(titles).toHaveLength(3);
     let at = 0;
     for (const t of titles) {
