@@ -1,8 +1,14 @@
 /** Collapses every run of whitespace and control characters (CR, LF, NUL …) into one space. */
 export function oneLine(s: string): string {
+  // Most text is one line already (titles in every personal edition's key): only trim it.
+  if (!NEEDS_ONE_LINE.test(s)) return s.trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return s.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
 }
+
+/** What oneLine changes besides the ends: any blank but a lone space, or a control character. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const NEEDS_ONE_LINE = /[^\S ]| {2}|[\u0000-\u001f\u007f]/;
 
 /**
  * Text as a database can keep it: PostgreSQL refuses NUL in text (SQLite keeps it), so a NUL a

@@ -8,12 +8,15 @@ import { PersonalRanker, VOTES_READ } from '../select/personal.js';
 import { addToLedger, type LedgerRow } from '../store/deliveries.js';
 import type { StoredDigest } from '../store/digests.js';
 import { addEditionParts, candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
+import { recentPapers } from '../store/papers.js';
 import { type Receiver, unplannedReceivers } from '../store/subscribers.js';
 import { votesOfReaders } from '../store/votes.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
 const PAGE = 1000;
+/** Stored papers the reader models' features are fitted on besides the pool (about a month of a busy source). */
+const STORED_PAPERS = 2000;
 /** Readers with votes planned between two turns of the event loop (each takes about half a millisecond). */
 const OWN_PER_TURN = 32;
 
@@ -63,10 +66,13 @@ export async function planDeliveries(
     return p;
   };
   const rankers = new Map<Frequency, PersonalRanker>();
-  const rankerFor = (f: Frequency, pool: { paper: Paper; day: string }[]) => {
+  // The features learn from the store's newest papers too (one read, for the first reader with votes).
+  let stored: Promise<Paper[]> | undefined;
+  const rankerFor = async (f: Frequency, pool: { paper: Paper; day: string }[]) => {
     let r = rankers.get(f);
     if (!r) {
-      r = new PersonalRanker(pool);
+      stored ??= recentPapers(db, STORED_PAPERS);
+      r = new PersonalRanker(pool, await stored);
       rankers.set(f, r);
     }
     return r;
@@ -207,7 +213,7 @@ export async function planDeliveries(
             await turn();
           }
           // A reader with votes gets their own ranking: no two are alike, nothing to share but the edition.
-          const ranker = rankerFor(frequency, pool);
+          const ranker = await rankerFor(frequency, pool);
           const topics = JSON.parse(r.topicsJson) as string[];
           const model = ranker.modelFor(own, topics);
           const reader = { frequency: r.frequency, sendAnyway: r.sendAnyway, topics };

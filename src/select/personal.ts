@@ -48,11 +48,19 @@ export class PersonalRanker {
   private community: Float64Array | undefined;
   private scratch: AffinityScratch | undefined;
 
+  /**
+   * `stored`: other papers of the store (the newest first, any number), fitted on with the pool so
+   * that the features learn from more than one day: the latent dimensions need hundreds of papers.
+   */
   constructor(
     readonly pool: readonly { paper: Paper; day: string }[],
+    stored: readonly Paper[] = [],
     embedder: Embedder = hashedEmbedder,
   ) {
-    this.embed = embedder.fit(pool.map((c) => paperText(c.paper)));
+    const corpus = pool.map((c) => paperText(c.paper));
+    const inPool = new Set(pool.map((c) => c.paper.id));
+    for (const p of stored) if (!inPool.has(p.id)) corpus.push(paperText(p));
+    this.embed = embedder.fit(corpus);
     const vectors = pool.map((c) => this.vectorOf(c.paper));
     this.index = new CandidateIndex(vectors);
   }

@@ -93,8 +93,15 @@ export function feedbackWeight(votes: number): number {
 const BECAUSE = 0.1;
 /** Each further pick from the same interest counts this much less: two interests share the digest. */
 const SAME_INTEREST = 0.75;
-/** Below this many votes one slot goes to the community's best remaining paper: new interests can show up. */
+/** Below this many votes some slots explore (EXPLORE_SLOTS, NOVELTY): a second interest can show up. */
 const EXPLORE_UNTIL = 12;
+/** How many slots go to exploring while the reader has fewer votes than that. */
+const EXPLORE_SLOTS = 2;
+/**
+ * An exploring pick is the best by upvotes less this much of its closeness to anything the reader
+ * voted on: a field they never saw is shown before one more paper near what they voted down.
+ */
+const NOVELTY = 2;
 
 /** The community's part of a personal score for each candidate: 0.8 × upvote rank within its day + 0.2 × recency. */
 export function communityScores(items: readonly { paper: Paper; day: string }[]): Float64Array {
@@ -138,8 +145,9 @@ let scratch = rankScratch(128);
  * liked and their topics) and `dislike` to the nearest paper they voted down. α grows with every
  * vote, so the reader's feedback comes to outweigh upvotes entirely. Picks are made one at a time,
  * each further pick of the same interest weighing 0.75× less, so that a reader of two fields gets
- * both; below 12 votes the last slot goes to the best remaining paper by upvotes, so that an
- * interest not yet shown can be found. `candidates` are the pool indices the reader may get (what
+ * both. Below 12 votes the last two slots explore: the best remaining papers by
+ * upvotes less twice their closeness to anything voted on, so that an interest not yet shown can
+ * be found. `candidates` are the pool indices the reader may get (what
  * they had is left out). Ties as rankPapers.
  */
 export function rankForReader(
@@ -191,7 +199,7 @@ export function rankForReader(
       because: p && p.kind === 'paper' && k >= 0 ? `Because you liked “${p.label}”` : null,
     });
   };
-  const explore = model.votes < EXPLORE_UNTIL && limit >= 5 && n > limit ? 1 : 0;
+  const explore = model.votes < EXPLORE_UNTIL && limit >= 5 && n > limit ? EXPLORE_SLOTS : 0;
   while (picked.length < limit - explore) {
     let bestC = -1;
     let bestS = Number.NEGATIVE_INFINITY;
@@ -208,12 +216,14 @@ export function rankForReader(
     if (bestC < 0) break;
     take(bestC, bestS);
   }
-  if (explore) {
+  for (let e = 0; e < explore; e++) {
     let bestC = -1;
     let bestS = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < n; c++) {
       if (taken[c]) continue;
-      const s = community[candidates[c] as number] as number;
+      const i = candidates[c] as number;
+      const s =
+        (community[i] as number) - NOVELTY * Math.max(affinity.like[i] as number, affinity.dislike[i] as number);
       if (bestC < 0 || s > bestS || (s === bestS && before(c, bestC))) {
         bestC = c;
         bestS = s;

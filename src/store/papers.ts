@@ -75,6 +75,18 @@ export async function upsertPapers(db: Db, papers: readonly Paper[]): Promise<vo
   });
 }
 
+/** The `limit` papers the store heard of most recently: what a reader's features are learned from. */
+export async function recentPapers(db: Db, limit: number): Promise<Paper[]> {
+  const rows = await db
+    .selectFrom('papers')
+    .selectAll()
+    .orderBy('updated_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(fromPaperRow);
+}
+
 /** Ids, among `ids`, of papers that went out in a digest of another date. */
 export async function papersInOtherDigests(db: Db, ids: readonly string[], date: string): Promise<Set<string>> {
   const out = new Set<string>();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Paper } from '../../src/domain.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
 import { SAMPLE } from './test-app.js';
@@ -33,3 +34,17 @@ export function sampleTopTitles(): string[] {
     .slice(0, 10)
     .map((p) => p.title);
 }
+
+/** A paper of bench/data/arxiv-2007-sample.jsonl (1,000 real arXiv papers, CC0). */
+export type ArxivRow = { id: string; title: string; abstract: string; categories: string[] };
+
+/** The rows of bench/data/arxiv-2007-sample.jsonl, in file order. */
+export function arxivSample(): ArxivRow[] {
+  return readFileSync(path.resolve(import.meta.dirname, '../../bench/data/arxiv-2007-sample.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ArxivRow);
+}
+
+/** A row's arXiv archive: `astro-ph` of `astro-ph.GA`. */
+export const archiveOf = (r: ArxivRow): string => (r.categories[0] ?? '').split('.')[0] ?? '';

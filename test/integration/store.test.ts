@@ -13,8 +13,10 @@ import {
   settleMany,
 } from '../../src/store/deliveries.js';
 import { acquireDigestLock, insertDigest } from '../../src/store/digests.js';
+import { recentPapers, upsertPapers } from '../../src/store/papers.js';
 import { subscribersPage, upsertSubscriber } from '../../src/store/subscribers.js';
 import { runCli } from '../helpers/cli.js';
+import { makePaper } from '../helpers/papers.js';
 import { STORE, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
@@ -261,6 +263,22 @@ describe(`the store on ${STORE}`, () => {
     expect(await search('100%')).toEqual(['alan@example.com']);
     expect(await search('e_h')).toEqual(['grace_h@example.com']);
     expect(await search('k\\s')).toEqual(['graceh@example.com']);
+  });
+  it('reads the papers it heard of most recently, newest first, as many as asked (what reader models learn from)', async () => {
+    app = await startTestApp();
+    const { db } = app.ctx;
+    await upsertPapers(
+      db,
+      ['2611.00003', '2611.00001', '2611.00002'].map((id) => makePaper({ id, title: `t ${id}` })),
+    );
+    // The next write must carry a later time: wait for the clock's next millisecond.
+    const first = Date.now();
+    while (Date.now() === first) await new Promise((r) => setImmediate(r));
+    await upsertPapers(db, [makePaper({ id: '2611.00009', title: 'newest', categories: ['astro-ph.GA'] })]);
+    const got = await recentPapers(db, 3);
+    expect(got.map((p) => p.id)).toEqual(['2611.00009', '2611.00001', '2611.00002']);
+    expect(got[0]?.title).toBe('newest');
+    expect(got[0]?.categories).toEqual(['astro-ph.GA']);
   });
 });
 

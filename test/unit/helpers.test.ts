@@ -38,6 +38,11 @@ describe('text helpers', () => {
 
   it('collapses CR, LF, tabs and control characters into single spaces', () => {
     expect(oneLine(' a\r\nBcc: x\t\u0000y  ')).toBe('a Bcc: x y');
+    // Each blank but a lone space changes the text, alone or among lone spaces (the quick path must not miss one).
+    for (const c of ['\u00a0', '\u2028', '\u3000', '\ufeff', '\u001f', '\u007f', '  ']) {
+      expect(oneLine(`a b${c}c d`)).toBe('a b c d');
+    }
+    expect(oneLine(' Already one line, kept. ')).toBe('Already one line, kept.');
   });
 
   it('wraps text for the plain-text part', () => {

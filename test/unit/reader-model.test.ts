@@ -1,18 +1,14 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
 import { selectForReader } from '../../src/select/editions.js';
 import { PersonalRanker } from '../../src/select/personal.js';
 import { feedbackWeight } from '../../src/select/score.js';
 import type { StoredVote } from '../../src/store/votes.js';
+import { type ArxivRow, archiveOf, arxivSample } from '../helpers/papers.js';
 
-type Row = { id: string; title: string; abstract: string; categories: string[] };
-const rows: Row[] = readFileSync(path.resolve(import.meta.dirname, '../../bench/data/arxiv-2007-sample.jsonl'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Row);
-const field = (r: Row) => (r.categories[0] ?? '').split('.')[0] ?? '';
+type Row = ArxivRow;
+const rows = arxivSample();
+const field = archiveOf;
 const of = (f: string) => rows.filter((r) => field(r) === f);
 const fieldOf = new Map(rows.map((r) => [r.id, field(r)]));
 
