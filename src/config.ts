@@ -25,6 +25,10 @@ export interface Config {
   arxivApiUrl: string;
   /** At most this many arXiv entries per digest (paged, 100 a request). */
   arxivMaxResults: number;
+  /** Look up on arXiv the categories of papers a source gave without them (Hugging Face's). */
+  arxivCategories: boolean;
+  /** Between two arXiv API requests (arXiv asks for 3 s). */
+  arxivIntervalMs: number;
   papersPerDigest: number;
   timezone: string;
   schedule: string;
@@ -290,6 +294,11 @@ const schema = z.object({
   PAPERBOY_HF_API_URL: httpUrl('https://huggingface.co/api/daily_papers'),
   PAPERBOY_ARXIV_API_URL: httpUrl('https://export.arxiv.org/api/query'),
   PAPERBOY_ARXIV_MAX_RESULTS: int('max', 1, 2000, 200),
+  PAPERBOY_ARXIV_CATEGORIES: z
+    .enum(['0', '1', 'true', 'false', ''], { error: 'expected 1 (look categories up on arXiv) or 0' })
+    .optional()
+    .transform((v) => v !== '0' && v !== 'false'),
+  PAPERBOY_ARXIV_INTERVAL_MS: int('ms', 0, 60_000, 3000),
   PAPERBOY_PAPERS_PER_DIGEST: int('papers', 1, 100, 10),
   PAPERBOY_TIMEZONE: text('UTC').refine(isTimezone, {
     message: 'expected an IANA time zone such as UTC or Europe/Paris',
@@ -468,6 +477,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     hfApiUrl: e.PAPERBOY_HF_API_URL,
     arxivApiUrl: e.PAPERBOY_ARXIV_API_URL,
     arxivMaxResults: e.PAPERBOY_ARXIV_MAX_RESULTS,
+    arxivCategories: e.PAPERBOY_ARXIV_CATEGORIES,
+    arxivIntervalMs: e.PAPERBOY_ARXIV_INTERVAL_MS,
     papersPerDigest: e.PAPERBOY_PAPERS_PER_DIGEST,
     timezone: e.PAPERBOY_TIMEZONE,
     schedule: e.PAPERBOY_SCHEDULE,

@@ -6,6 +6,7 @@ import { fileSource } from '../sources/file.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { papersInOtherDigests } from '../store/papers.js';
 import type { AppContext } from './context.js';
+import { withCategories } from './paper-categories.js';
 
 export interface BuiltDigest {
   rendered: RenderedDigest;
@@ -41,7 +42,17 @@ async function fetchWithFallback(ctx: AppContext, date: IsoDate) {
  * nothing new is left.
  */
 export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<BuiltDigest> {
-  const fetched = await fetchWithFallback(ctx, date);
+  const answered = await fetchWithFallback(ctx, date);
+  const fetched = {
+    ...answered,
+    // A file: source alone is read offline on purpose; the sample papers stand in when the network is down.
+    papers: await withCategories(
+      ctx,
+      answered.papers,
+      date,
+      answered.sourceNote === null && ctx.config.sources.some((s) => s.kind !== 'file'),
+    ),
+  };
   for (const s of fetched.skipped) {
     ctx.log.warn(
       { event: 'source.item.skipped', digest_date: date, index: s.index, paper_id: s.id, reason: s.reason },

@@ -6,7 +6,8 @@ import type { MessageSettings } from '../send/message.js';
 import { outboxTransport } from '../send/outbox.js';
 import { relaysTransport } from '../send/relays.js';
 import type { Transport } from '../send/transport.js';
-import { createSource } from '../sources/create-source.js';
+import type { CategoryLookup } from '../sources/arxiv-categories.js';
+import { createCategoryLookup, createSource } from '../sources/create-source.js';
 import type { PaperSource } from '../sources/source.js';
 import { type Db, openStore } from '../store/db.js';
 
@@ -18,6 +19,8 @@ export interface AppContext {
   secret: string;
   templates: DigestTemplates;
   source: PaperSource;
+  /** Finds the arXiv categories of papers that come without them (null: PAPERBOY_ARXIV_CATEGORIES=0). */
+  categories: CategoryLookup | null;
   transport: Transport;
   messageSettings: MessageSettings;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     secret,
     templates,
     source: createSource(config),
+    categories: createCategoryLookup(config),
     transport,
     messageSettings: {
       from: config.from,

@@ -33,26 +33,35 @@ export function arxivSearchQuery(q: ArxivQuery, date: IsoDate): string {
   return `${parts.join(' AND ')} AND submittedDate:[${from}0000 TO ${to}2359]`;
 }
 
+/** When each arXiv API (by URL origin) may be asked next: one clock for the source and the category lookup. */
+const nextAllowed = new Map<string, number>();
+
+/**
+ * `policy` with arXiv's rate rule: `interval` ms from the end of one answer to the next request to
+ * the same API, whichever part of paperboy asks (the arXiv source, the category lookup).
+ */
+export function arxivPolicy(policy: FetchPolicy, interval: number, apiUrl: string): FetchPolicy {
+  const origin = new URL(apiUrl).origin;
+  return {
+    ...policy,
+    beforeRequest: async () => {
+      const wait = (nextAllowed.get(origin) ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait);
+    },
+    afterRequest: () => {
+      nextAllowed.set(origin, Date.now() + interval);
+    },
+  };
+}
+
 /**
  * The arXiv API (Atom), by categories or query: the papers submitted in the two days before the
  * digest date, newest first, in pages, one request per 3 seconds at most, with retries on 429/503.
  */
 export function arxivSource(q: ArxivQuery, opts: ArxivOptions): PaperSource {
   const name = `arXiv ${[...q.categories, ...(q.query ? [q.query] : [])].join(', ')} (${opts.apiUrl})`;
-  const interval = opts.intervalMs ?? 3000;
   const pageSize = opts.pageSize ?? 100;
-  let nextAllowed = 0;
-  const policy: FetchPolicy = {
-    ...opts.policy,
-    // The interval runs from the end of one answer to the next request: arXiv never sees two closer.
-    beforeRequest: async () => {
-      const wait = nextAllowed - Date.now();
-      if (wait > 0) await sleep(wait);
-    },
-    afterRequest: () => {
-      nextAllowed = Date.now() + interval;
-    },
-  };
+  const policy = arxivPolicy(opts.policy, opts.intervalMs ?? 3000, opts.apiUrl);
   return {
     name,
     async fetchPapers(date: IsoDate): Promise<SourceResult> {

@@ -75,6 +75,21 @@ export async function upsertPapers(db: Db, papers: readonly Paper[]): Promise<vo
   });
 }
 
+/** The arXiv categories stored for those of `ids` that have some (looked up once, kept with the paper). */
+export async function storedCategories(db: Db, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const part of chunked(ids)) {
+    const rows = await db
+      .selectFrom('papers')
+      .select(['id', 'categories'])
+      .where('id', 'in', part)
+      .where('categories', '!=', '[]')
+      .execute();
+    for (const r of rows) out.set(r.id, JSON.parse(r.categories) as string[]);
+  }
+  return out;
+}
+
 /** The `limit` papers the store heard of most recently: what a reader's features are learned from. */
 export async function recentPapers(db: Db, limit: number): Promise<Paper[]> {
   const rows = await db

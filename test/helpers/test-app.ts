@@ -49,6 +49,8 @@ export function testEnv(dir: string, extra: Env = {}): Env {
     PAPERBOY_RETRY_DELAY_MS: '20',
     PAPERBOY_SOURCE_TIMEOUT_MS: '2000',
     PAPERBOY_LOG_LEVEL: 'silent',
+    // Tests never reach the internet: those of the lookup point it at a local arXiv.
+    PAPERBOY_ARXIV_CATEGORIES: '0',
     ...extra,
   };
 }

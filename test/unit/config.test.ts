@@ -18,6 +18,8 @@ describe('config', () => {
       sources: [{ kind: 'hf' }],
       hfApiUrl: 'https://huggingface.co/api/daily_papers',
       arxivApiUrl: 'https://export.arxiv.org/api/query',
+      arxivCategories: true,
+      arxivIntervalMs: 3000,
       arxivMaxResults: 200,
       papersPerDigest: 10,
       timezone: 'UTC',
