@@ -19,9 +19,10 @@ type Reply = { id: number; html: string; warnings: MjmlIssue[] } | { id: number;
 /** The thread's first message: MJML is loaded. */
 type Ready = { ready: true };
 
-// MJML runs in a thread of its own, started on the first compile and ended when idle: loaded, it
-// holds about 55 MB (its code, the html-minifier and css libraries, their heap), which a send of a
-// million messages would otherwise carry from the first message to the last for a few compiles.
+// MJML runs in a thread of its own, started on the first compile (or ahead of it: warmMjmlThread)
+// and ended when idle: loaded, it holds about 55 MB (its code, the html-minifier and css libraries,
+// their heap), which a send of a million messages would otherwise carry from the first message to
+// the last for a few compiles.
 // The thread's code is plain JavaScript (the same under tsx and in dist/).
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
