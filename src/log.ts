@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -10,9 +11,11 @@ export type { Logger };
 export function createLogger(level: string): Logger {
   const options = { level, base: { app: 'paperboy' } };
   if (process.stderr.isTTY) {
+    // Loaded only for a terminal: a command whose stderr is a file or a pipe does not pay for it.
+    const prettyStream = createRequire(import.meta.url)('pino-pretty') as typeof pretty;
     return pino(
       options,
-      pretty({ destination: 2, sync: true, ignore: 'app,pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
+      prettyStream({ destination: 2, sync: true, ignore: 'app,pid,hostname', translateTime: 'SYS:HH:MM:ss' }),
     );
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));

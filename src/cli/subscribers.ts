@@ -17,7 +17,7 @@ import {
 import { voteLists, votesOf } from '../store/votes.js';
 import { cleanName, normalizeEmail } from '../subscribers/email.js';
 import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
-import { importSubscribersCsv } from '../subscribers/import-csv.js';
+import type { importSubscribersCsv } from '../subscribers/import-csv.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { EXIT, withContext } from './run.js';
 
@@ -137,6 +137,8 @@ export function registerSubscribers(program: Command): void {
         const t0 = performance.now();
         let r: Awaited<ReturnType<typeof importSubscribersCsv>>;
         try {
+          // The CSV parser loads with the import, not with every command.
+          const { importSubscribersCsv } = await import('../subscribers/import-csv.js');
           r = await importSubscribersCsv(ctx.db, file, {
             resubscribe: opts.resubscribe,
             errorsFile: opts.errors,

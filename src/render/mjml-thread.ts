@@ -16,14 +16,18 @@ interface MjmlIssue {
 }
 
 type Reply = { id: number; html: string; warnings: MjmlIssue[] } | { id: number; failed: string; issues: MjmlIssue[] };
+/** The thread's first message: MJML is loaded. */
+type Ready = { ready: true };
 
-// MJML runs in a thread of its own, started on the first compile and ended when idle: loaded, it
-// holds about 55 MB (its code, the html-minifier and css libraries, their heap), which a send of a
-// million messages would otherwise carry from the first message to the last for a few compiles.
+// MJML runs in a thread of its own, started on the first compile (or ahead of it: warmMjmlThread)
+// and ended when idle: loaded, it holds about 55 MB (its code, the html-minifier and css libraries,
+// their heap), which a send of a million messages would otherwise carry from the first message to
+// the last for a few compiles.
 // The thread's code is plain JavaScript (the same under tsx and in dist/).
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const mjml2html = require(workerData.mjml);
+parentPort.postMessage({ ready: true });
 const brief = (e) => ({ line: Number(e.line) || 0, message: String(e.message) });
 parentPort.on('message', async ({ id, source, options }) => {
   try {
@@ -35,6 +39,8 @@ parentPort.on('message', async ({ id, source, options }) => {
 });
 `;
 const IDLE_MS = 250;
+/** A thread started ahead (warmMjmlThread) that no compile has asked for yet ends this long after loading. */
+const WARM_IDLE_MS = 2000;
 
 interface Running {
   worker: Worker;
@@ -63,7 +69,14 @@ function start(): Running {
   });
   worker.unref();
   const t: Running = { worker, waiting: new Map(), stopWhenIdle: false, idle: null };
-  worker.on('message', (r: Reply) => {
+  worker.on('message', (r: Reply | Ready) => {
+    if ('ready' in r) {
+      if (t.waiting.size === 0 && !t.idle) {
+        t.idle = setTimeout(() => end(t), WARM_IDLE_MS);
+        t.idle.unref();
+      }
+      return;
+    }
     const p = t.waiting.get(r.id);
     t.waiting.delete(r.id);
     p?.resolve(r);
@@ -82,6 +95,14 @@ function start(): Running {
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the MJML thread stopped (exit code ${code})`)));
   return t;
+}
+
+/**
+ * Starts the MJML thread now, if none runs, so that loading MJML (about half a second) overlaps
+ * the caller's start-up instead of delaying its first compile. Unused, it ends 2 s after loading.
+ */
+export function warmMjmlThread(): void {
+  current ??= start();
 }
 
 /**

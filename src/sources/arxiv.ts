@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addDays, format, parseISO } from 'date-fns';
 import type { IsoDate, Paper } from '../domain.js';
-import { parseArxivFeed } from './arxiv-feed.js';
 import { type FetchPolicy, fetchText } from './http.js';
 import type { PaperSource, SkippedItem, SourceResult } from './source.js';
 
@@ -67,6 +66,8 @@ export function arxivSource(q: ArxivQuery, opts: ArxivOptions): PaperSource {
     async fetchPapers(date: IsoDate): Promise<SourceResult> {
       const papers: Paper[] = [];
       const skipped: SkippedItem[] = [];
+      // The XML parser is loaded by the first arXiv fetch, not by every command that creates the source.
+      const { parseArxivFeed } = await import('./arxiv-feed.js');
       for (let start = 0; start < opts.maxResults; start += pageSize) {
         const url = new URL(opts.apiUrl);
         url.searchParams.set('search_query', arxivSearchQuery(q, date));
