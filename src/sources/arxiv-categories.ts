@@ -1,5 +1,4 @@
 import { arxivPolicy } from './arxiv.js';
-import { parseArxivFeed } from './arxiv-feed.js';
 import { type FetchPolicy, fetchText } from './http.js';
 
 /** Ids the arXiv API takes in one `id_list` request (its page size). */
@@ -27,6 +26,8 @@ export function arxivCategoryLookup(opts: { apiUrl: string; policy: FetchPolicy;
   return {
     async categoriesOf(ids) {
       const found = new Map<string, string[]>();
+      // The XML parser is loaded by the first lookup, not by every command that creates the context.
+      const { parseArxivFeed } = await import('./arxiv-feed.js');
       const wanted = [...new Set(ids.filter(isArxivId))];
       for (let i = 0; i < wanted.length; i += IDS_PER_REQUEST) {
         const part = wanted.slice(i, i + IDS_PER_REQUEST);
