@@ -94,7 +94,7 @@ const BECAUSE = 0.1;
 /** Each further pick from the same interest counts this much less: two interests share the digest. */
 const SAME_INTEREST = 0.75;
 /** Below this many votes some slots explore (EXPLORE_SLOTS, NOVELTY): a second interest can show up. */
-const EXPLORE_UNTIL = 12;
+const EXPLORE_UNTIL = 16;
 /** How many slots go to exploring while the reader has fewer votes than that. */
 const EXPLORE_SLOTS = 2;
 /**
@@ -145,7 +145,7 @@ let scratch = rankScratch(128);
  * liked and their topics) and `dislike` to the nearest paper they voted down. α grows with every
  * vote, so the reader's feedback comes to outweigh upvotes entirely. Picks are made one at a time,
  * each further pick of the same interest weighing 0.75× less, so that a reader of two fields gets
- * both. Below 12 votes the last two slots explore: the best remaining papers by
+ * both. Below 16 votes the last two slots explore: the best remaining papers by
  * upvotes less twice their closeness to anything voted on, so that an interest not yet shown can
  * be found. `candidates` are the pool indices the reader may get (what
  * they had is left out). Ties as rankPapers.
