@@ -1,5 +1,5 @@
 import type { IsoDate, Paper } from '../domain.js';
-import { isArxivId } from '../sources/arxiv-categories.js';
+import { isArxivId } from '../sources/arxiv-id.js';
 import { storedCategories } from '../store/papers.js';
 import type { AppContext } from './context.js';
 

@@ -216,8 +216,8 @@ function latentTerms(docs: readonly Vector[], k: number): Map<number, Float64Arr
 }
 
 /** A word vector and its latent part, `share` of the squared length to the latent part, unit length. */
-/** A word vector's latent coordinates, unit length (all zero when it shares no word with the corpus). */
-function latentOf(words: Vector, terms: ReadonlyMap<number, Float64Array>, k: number): Float64Array {
+/** A word vector's latent coordinates, unit length; null when it shares no word with the corpus. */
+function latentOf(words: Vector, terms: ReadonlyMap<number, Float64Array>, k: number): Float64Array | null {
   const z = new Float64Array(k);
   for (let i = 0; i < words.idx.length; i++) {
     const t = terms.get(words.idx[i] as number);
@@ -225,9 +225,16 @@ function latentOf(words: Vector, terms: ReadonlyMap<number, Float64Array>, k: nu
     const x = words.val[i] as number;
     for (let j = 0; j < k; j++) z[j] = (z[j] as number) + x * (t[j] as number);
   }
+  return unit(z);
+}
+
+/** `z` scaled to unit length in place, or null when it is (nearly) zero. */
+function unit(z: Float64Array): Float64Array | null {
   let zn = 0;
-  for (let j = 0; j < k; j++) zn += (z[j] as number) ** 2;
-  if (zn > 1e-24) for (let j = 0; j < k; j++) z[j] = (z[j] as number) / Math.sqrt(zn);
+  for (let j = 0; j < z.length; j++) zn += (z[j] as number) ** 2;
+  if (zn <= 1e-24) return null;
+  const inv = 1 / Math.sqrt(zn);
+  for (let j = 0; j < z.length; j++) z[j] = (z[j] as number) * inv;
   return z;
 }
 
@@ -238,20 +245,14 @@ function withLatent(
   k: number,
   share: number,
 ): Vector {
-  const z = latentOf(words, terms, k);
-  let zn = 0;
-  for (let j = 0; j < k; j++) zn += (z[j] as number) ** 2;
-  // A text with no word the corpus shares (a rare topic) keeps its words alone.
-  if (zn <= 1e-24) return words;
+  const found = latentOf(words, terms, k);
   // Measured from the corpus' centre: every abstract leans the same way along the first directions.
-  zn = 0;
-  for (let j = 0; j < k; j++) {
-    z[j] = (z[j] as number) - (centre[j] as number);
-    zn += (z[j] as number) ** 2;
-  }
-  if (zn <= 1e-24) return words;
+  if (found) for (let j = 0; j < k; j++) found[j] = (found[j] as number) - (centre[j] as number);
+  const z = found && unit(found);
+  // A text with no word the corpus shares (a rare topic) keeps its words alone.
+  if (!z) return words;
   const a = Math.sqrt(1 - share);
-  const b = Math.sqrt(share) / Math.sqrt(zn);
+  const b = Math.sqrt(share);
   const m = words.idx.length;
   const idx = new Int32Array(m + k);
   const val = new Float32Array(m + k);
@@ -306,7 +307,8 @@ export const hashedEmbedder: Embedder = {
     const centre = new Float64Array(LATENT_DIMENSIONS);
     for (const d of docs) {
       const z = latentOf(d, terms, LATENT_DIMENSIONS);
-      for (let j = 0; j < LATENT_DIMENSIONS; j++) centre[j] = (centre[j] as number) + (z[j] as number) / docs.length;
+      if (z)
+        for (let j = 0; j < LATENT_DIMENSIONS; j++) centre[j] = (centre[j] as number) + (z[j] as number) / docs.length;
     }
     return (doc) => withLatent(embed(doc), terms, centre, LATENT_DIMENSIONS, LATENT_SHARE);
   },

@@ -1,15 +1,9 @@
 import { arxivPolicy } from './arxiv.js';
+import { isArxivId } from './arxiv-id.js';
 import { type FetchPolicy, fetchText } from './http.js';
 
 /** Ids the arXiv API takes in one `id_list` request (its page size). */
 export const IDS_PER_REQUEST = 100;
-
-/** A new-style (2511.01234) or old-style (hep-th/0701001) arXiv id, no version. */
-const ARXIV_ID = /^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})$/;
-
-export function isArxivId(id: string): boolean {
-  return ARXIV_ID.test(id);
-}
 
 export interface CategoryLookup {
   /**

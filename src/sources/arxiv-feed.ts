@@ -2,9 +2,8 @@ import { XMLParser } from 'fast-xml-parser';
 import type { Paper } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { oneLine } from '../text.js';
+import { ABS_URL } from './arxiv-id.js';
 import type { SkippedItem } from './source.js';
-
-const ABS_ID = /arxiv\.org\/abs\/((?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7}))(?:v\d+)?$/;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -59,7 +58,7 @@ export function parseArxivFeed(xml: string, offset = 0): ArxivPage {
   entries.forEach((e, i) => {
     const index = offset + i;
     const rawId = text(e.id);
-    const id = ABS_ID.exec(rawId)?.[1] ?? null;
+    const id = ABS_URL.exec(rawId)?.[1] ?? null;
     const title = oneLine(text(e.title));
     const published = text(e.published);
     const reason =

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import type { Paper } from '../domain.js';
 import { oneLine } from '../text.js';
+import { VERSIONED_ID } from './arxiv-id.js';
 import type { SkippedItem, SourceResult } from './source.js';
-
-/** New-style (`2509.04664`, optional `v2`) and old-style (`hep-th/9901001`) arXiv ids. */
-const ARXIV_ID = /^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v\d+)?$/;
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date-time');
 
 const paperSchema = z.looseObject({
-  id: z.string().regex(ARXIV_ID, 'not an arXiv id'),
+  id: z.string().regex(VERSIONED_ID, 'not an arXiv id'),
   title: z.string().optional(),
   summary: z.string().optional(),
   authors: z.array(z.looseObject({ name: z.string(), hidden: z.boolean().optional() })).optional(),

@@ -13,6 +13,7 @@ import {
   capturingLog,
   hfItem,
   ROOT,
+  sourceFile,
   startTestApp,
   type TestApp,
   tempDir,
@@ -225,6 +226,23 @@ describe('arXiv categories of Hugging Face papers', () => {
         `the arXiv categories of 20 of 20 papers could not be looked up; the digest is built without them: arXiv (${arxiv.url}) could not be read: HTTP 503`,
       ]);
       expect((await storedCategories(app.ctx.db, ids.slice(0, 20))).size).toBe(0);
+    } finally {
+      await arxiv.close();
+    }
+  });
+
+  it('asks arXiv nothing for a file: source alone, which is read offline on purpose', async () => {
+    const arxiv = await startApiServer(() => ({ status: 200, body: arxivEntries([], () => null) }));
+    app = await startTestApp((dir) => ({
+      PAPERBOY_SOURCE: sourceFile(dir, items.slice(0, 12)),
+      PAPERBOY_ARXIV_CATEGORIES: '1',
+      PAPERBOY_ARXIV_API_URL: arxiv.url,
+    }));
+    try {
+      await addActive(app, 'ada@example.com');
+      const report = await runDigest(app.ctx, { date: '2026-11-28' });
+      expect([report.papers, report.sent]).toEqual([10, 1]);
+      expect(arxiv.requests).toEqual([]);
     } finally {
       await arxiv.close();
     }
