@@ -2,9 +2,23 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { warmMjmlThread } from './render/mjml-thread.js';
 
+const args = process.argv.slice(2);
+const command = args.find((a) => !a.startsWith('-'));
+const subcommand = command === undefined ? undefined : args[args.indexOf(command) + 1];
+
+// A reader of the output that went away (`paperboy preview | head`): a command that only reads
+// ends at once, quietly; one that sends, serves or writes the store carries on, its output dropped.
+const MAY_END_AT_ONCE = new Set(['preview', 'digests', 'doctor', 'subscribers', 'help', undefined]);
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  const readOnly = MAY_END_AT_ONCE.has(command) && !['add', 'import', 'remove', 'delete'].includes(subcommand ?? '');
+  if (readOnly) process.exit(0);
+  process.stdout.write = () => true;
+});
+
 // `send` compiles the day's digest with MJML, whose thread takes about half a second to load:
 // started before the commands' modules load (a few hundred ms), it is ready when the digest is.
-if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'send') warmMjmlThread();
+if (command === 'send') warmMjmlThread();
 
 const [
   { registerBounces },

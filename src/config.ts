@@ -210,12 +210,13 @@ const int = (name: string, min: number, max: number, fallback: number) =>
     })
     .describe(name);
 
-const httpUrl = (fallback: string) =>
+const httpUrl = <F extends string | null>(fallback: F) =>
   z
     .string()
     .optional()
-    .transform((v, ctx) => {
+    .transform((v, ctx): string | F => {
       const s = v?.trim() || fallback;
+      if (s === null) return fallback;
       try {
         const u = new URL(s);
         if (u.protocol === 'http:' || u.protocol === 'https:') return s.replace(/\/+$/, '');
@@ -270,7 +271,8 @@ const schema = z.object({
     ctx.addIssue({ code: 'custom', message: `expected "Name <address@domain>" or "address@domain", got ${quote(v)}` });
     return z.NEVER;
   }),
-  PAPERBOY_BASE_URL: httpUrl('http://localhost:3000'),
+  // Unset: http://localhost:PAPERBOY_PORT (below), so the links of a local install lead to it.
+  PAPERBOY_BASE_URL: httpUrl(null),
   PAPERBOY_SECRET: z
     .string()
     .optional()
@@ -426,6 +428,18 @@ export function readEnv(env: Env = process.env, cwd = process.cwd()): Env {
   return { ...fromFile, ...env };
 }
 
+/**
+ * A base URL on this machine (localhost, 127.0.0.1, [::1]) that names another port than the one
+ * `serve` listens on: every link in every email would lead nowhere. The warning, or null.
+ */
+export function baseUrlPortWarning(baseUrl: string, servedPort: number): string | null {
+  const u = new URL(baseUrl);
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)) return null;
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  if (port === servedPort) return null;
+  return `PAPERBOY_BASE_URL is ${baseUrl} but paperboy serves port ${servedPort}: the links in emails, the feed and the confirmation lead nowhere (set PAPERBOY_BASE_URL=http://localhost:${servedPort}, or leave it unset to follow PAPERBOY_PORT)`;
+}
+
 /** Validates every setting at once; throws one ECONFIG error listing each bad variable on its own line. */
 export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const picked: Record<string, string | undefined> = {};
@@ -471,7 +485,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     smtpUrl: e.PAPERBOY_SMTP_URL[0] ?? null,
     smtpUrls: e.PAPERBOY_SMTP_URL,
     from: e.PAPERBOY_FROM,
-    baseUrl: e.PAPERBOY_BASE_URL,
+    baseUrl: e.PAPERBOY_BASE_URL ?? `http://localhost:${e.PAPERBOY_PORT || 3000}`,
     secret: e.PAPERBOY_SECRET,
     sources: e.PAPERBOY_SOURCE,
     hfApiUrl: e.PAPERBOY_HF_API_URL,

@@ -36,3 +36,8 @@ export function xmlChars(s: string): string {
 export function codeUnitOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** `1 paper`, `2 papers`, `1 bad row`: a count and its noun, plural when it is not 1. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}

@@ -2,10 +2,11 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { PaperboyError } from '../errors.js';
-import { isIsoDate } from '../select/dates.js';
+import { dateProblem } from '../select/dates.js';
 import { deliveryCounts, failedDeliveries } from '../store/deliveries.js';
 import { deleteUnsentDigest, digestPapers, findDigest, listDigests } from '../store/digests.js';
 import { editionsOf } from '../store/editions.js';
+import { counted } from '../text.js';
 import { EXIT, withContext } from './run.js';
 
 export function registerDigests(program: Command): void {
@@ -34,7 +35,8 @@ export function registerDigests(program: Command): void {
     .description("a digest's papers, editions and deliveries")
     .action(async (date: string) => {
       await withContext(async (ctx) => {
-        if (!isIsoDate(date)) throw new PaperboyError('EUSAGE', `"${date}" is not a date`, { hint: 'use YYYY-MM-DD' });
+        const problem = dateProblem(date);
+        if (problem) throw new PaperboyError('EUSAGE', problem);
         const d = await findDigest(ctx.db, date);
         if (!d)
           throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {
@@ -54,7 +56,7 @@ export function registerDigests(program: Command): void {
           'editions:',
           ...(await editionsOf(ctx.db, d.id)).map(
             (e) =>
-              `  #${e.id} ${e.frequency}${e.topics.length ? ` · ${e.topics.join(', ')}` : ' · no topics'} · ${e.papers.length} papers · ${e.subscribers} readers · ${Math.round(e.htmlBytes / 1024)} KB`,
+              `  #${e.id} ${e.frequency}${e.topics.length ? ` · ${e.topics.join(', ')}` : ' · no topics'} · ${counted(e.papers.length, 'paper')} · ${counted(e.subscribers, 'reader')} · ${Math.round(e.htmlBytes / 1024)} KB`,
           ),
         ];
         const failures = await failedDeliveries(ctx.db, d.id);
@@ -69,7 +71,8 @@ export function registerDigests(program: Command): void {
     .description('delete a digest that was sent to nobody (a date sent by mistake before its day, say)')
     .action(async (date: string) => {
       await withContext(async (ctx) => {
-        if (!isIsoDate(date)) throw new PaperboyError('EUSAGE', `"${date}" is not a date`, { hint: 'use YYYY-MM-DD' });
+        const problem = dateProblem(date);
+        if (problem) throw new PaperboyError('EUSAGE', problem);
         const d = await findDigest(ctx.db, date);
         if (!d) {
           throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {

@@ -8,12 +8,11 @@ export function registerDoctor(program: Command): void {
     .action(async () => {
       await withContext(async (ctx) => {
         const { runDoctor } = await import('../pipeline/doctor.js');
-        const checks = await runDoctor(ctx);
-        for (const c of checks) {
+        const checks = await runDoctor(ctx, (c) => {
           const mark = c.status === 'ok' ? 'ok  ' : c.status === 'warn' ? 'warn' : 'FAIL';
           process.stdout.write(`${mark}  ${c.name.padEnd(9)} ${c.detail}\n`);
           if (c.fix) process.stdout.write(`      ${''.padEnd(9)} → ${c.fix}\n`);
-        }
+        });
         return checks.some((c) => c.status === 'fail') ? EXIT.error : EXIT.ok;
       });
     });

@@ -2,13 +2,13 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isPaperboyError, PaperboyError } from '../errors.js';
 import type { RunReport } from '../pipeline/run-digest.js';
-import { dateInZone, isIsoDate } from '../select/dates.js';
+import { dateInZone, dateProblem } from '../select/dates.js';
 import { EXIT, withContext } from './run.js';
 
 export function parseDateOption(value: string | undefined, timezone: string): string {
   if (value === undefined) return dateInZone(new Date(), timezone);
-  if (!isIsoDate(value))
-    throw new PaperboyError('EUSAGE', `--date: "${value}" is not a date`, { hint: 'use YYYY-MM-DD' });
+  const problem = dateProblem(value);
+  if (problem) throw new PaperboyError('EUSAGE', `--date ${problem}`);
   return value;
 }
 

@@ -1,4 +1,7 @@
+import type { ServerType } from '@hono/node-server';
 import type { Command } from 'commander';
+import { baseUrlPortWarning } from '../config.js';
+import { PaperboyError } from '../errors.js';
 import { describeStore } from '../store/db.js';
 import { findDigest } from '../store/digests.js';
 import { EXIT, withContext } from './run.js';
@@ -26,15 +29,24 @@ export function registerServe(program: Command): void {
             import('../server/time.js'),
             import('../pipeline/maintenance.js'),
           ]);
+          // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send
+          // in progress finishes the messages in flight; the rest stay pending.
+          const sends = new SendRegistry(ctx);
+          // The port first: a port in use ends the command before the scheduler (whose timers would
+          // keep the process alive) or a catch-up send starts.
+          let scheduler: ReturnType<typeof startScheduler> | undefined;
+          const app = createApp(ctx, {
+            nextRun: () => scheduler?.nextRun() ?? null,
+            notes: () => scheduler?.notes() ?? [],
+            sends,
+          });
+          const server = await listenOn(serve, app.fetch, config.port, config.host);
           // Every 5 minutes: expire unconfirmed sign-ups, apply bounce reports (PAPERBOY_BOUNCE_MAILDIR).
           let maintaining: Promise<void> = maintain(ctx);
           const maintenance = setInterval(() => {
             maintaining = maintaining.then(() => maintain(ctx));
           }, 5 * 60_000);
-          // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send
-          // in progress finishes the messages in flight; the rest stay pending.
-          const sends = new SendRegistry(ctx);
-          const scheduler = startScheduler({
+          scheduler = startScheduler({
             expression: config.schedule,
             timezone: config.timezone,
             log,
@@ -44,17 +56,11 @@ export function registerServe(program: Command): void {
             retryReason: whyUnfinished,
           });
           await scheduler.ready;
-          const app = createApp(ctx, { nextRun: scheduler.nextRun, notes: scheduler.notes, sends });
-          const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-            const s = serve(
-              { fetch: app.fetch, port: config.port, ...(config.host ? { hostname: config.host } : {}) },
-              () => resolve(s),
-            );
-            s.once('error', reject);
-          });
           const address = server.address();
           const port = typeof address === 'object' && address ? address.port : config.port;
           const next = scheduler.nextRun();
+          const portWarning = baseUrlPortWarning(config.baseUrl, port);
+          if (portWarning) log.warn({ event: 'serve.base_url_port', base_url: config.baseUrl, port }, portWarning);
           const mail = config.smtpUrl
             ? ctx.transport.description
             : `outbox mode: messages are written to ${config.outboxDir}`;
@@ -63,6 +69,7 @@ export function registerServe(program: Command): void {
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +
               `  store: ${describeStore(config.database)}\n` +
+              (portWarning ? `  warning: ${portWarning}\n` : '') +
               (config.trustProxy && !config.adminToken
                 ? '  warning: the admin, the API and the outbox are closed: PAPERBOY_TRUST_PROXY=1 and no PAPERBOY_ADMIN_TOKEN (set one: openssl rand -hex 24)\n'
                 : '') +
@@ -91,4 +98,45 @@ export function registerServe(program: Command): void {
         { defaultLogLevel: 'info' },
       );
     });
+}
+
+/**
+ * Listens on the port, or throws what a person can act on: a port in use or not allowed names
+ * PAPERBOY_PORT (and PAPERBOY_HOST) as the fix.
+ */
+function listenOn(
+  serve: typeof import('@hono/node-server').serve,
+  fetch: Parameters<typeof import('@hono/node-server').serve>[0]['fetch'],
+  port: number,
+  host: string | null,
+): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const s = serve({ fetch, port, ...(host ? { hostname: host } : {}) }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      s.close();
+      const where = host ? `${host}:${port}` : `port ${port}`;
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new PaperboyError('ECONFIG', `${where} is in use`, {
+            hint: 'stop the program that holds it, or run paperboy on another port: PAPERBOY_PORT=3001 npm start',
+            cause: err,
+          }),
+        );
+      } else if (err.code === 'EACCES') {
+        reject(
+          new PaperboyError('ECONFIG', `${where} is not allowed for this user`, {
+            hint: 'ports under 1024 need privileges: use PAPERBOY_PORT=3000 behind a proxy',
+            cause: err,
+          }),
+        );
+      } else if (err.code === 'EADDRNOTAVAIL') {
+        reject(
+          new PaperboyError('ECONFIG', `PAPERBOY_HOST ${host ?? ''} is not an address of this machine`, {
+            hint: 'leave PAPERBOY_HOST unset (all addresses) or set one this machine has',
+            cause: err,
+          }),
+        );
+      } else reject(err);
+    });
+  });
 }

@@ -15,10 +15,11 @@ import {
   upsertSubscriber,
 } from '../store/subscribers.js';
 import { voteLists, votesOf } from '../store/votes.js';
-import { cleanName, normalizeEmail } from '../subscribers/email.js';
+import { cleanName, emailProblem, normalizeEmail } from '../subscribers/email.js';
 import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
 import type { importSubscribersCsv } from '../subscribers/import-csv.js';
 import { parseTopics } from '../subscribers/topics.js';
+import { counted } from '../text.js';
 import { EXIT, withContext } from './run.js';
 
 const STATUSES: SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
@@ -26,7 +27,7 @@ const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frida
 
 function emailArg(value: string): string {
   const email = normalizeEmail(value);
-  if (!email) throw new PaperboyError('EUSAGE', `"${value}" is not an email address`);
+  if (!email) throw new PaperboyError('EUSAGE', `"${value}" is not an email address: ${emailProblem(value)}`);
   return email;
 }
 
@@ -156,13 +157,13 @@ export function registerSubscribers(program: Command): void {
         for (const b of r.bad) process.stderr.write(`${file} line ${b.line}: ${b.reason}\n`);
         if (r.badCount > r.bad.length) {
           process.stderr.write(
-            `… and ${r.badCount - r.bad.length} more bad rows${opts.errors ? ` (all in ${opts.errors})` : ' (--errors FILE lists them all)'}\n`,
+            `… and ${counted(r.badCount - r.bad.length, 'more bad row')}${opts.errors ? ` (all in ${opts.errors})` : ' (--errors FILE lists them all)'}\n`,
           );
         }
         process.stdout.write(
-          `imported ${file}: ${r.rows} rows in ${seconds.toFixed(1)} s · ${r.added} added, ${r.updated} updated, ` +
+          `imported ${file}: ${counted(r.rows, 'row')} in ${seconds.toFixed(1)} s · ${r.added} added, ${r.updated} updated, ` +
             `${r.unchanged} unchanged, ${r.merged} repeated in the file, ${r.suppressed} left suppressed, ` +
-            `${r.resubscribed} resubscribed, ${r.badCount} bad rows skipped\n`,
+            `${r.resubscribed} resubscribed, ${counted(r.badCount, 'bad row')} skipped\n`,
         );
         return r.badCount > 0 ? EXIT.partial : EXIT.ok;
       });

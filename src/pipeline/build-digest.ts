@@ -31,7 +31,9 @@ async function fetchWithFallback(ctx: AppContext, date: IsoDate) {
     const live = ctx.config.sources.every((s) => s.kind !== 'file');
     if (!isPaperboyError(err, 'ESOURCE') || ctx.config.smtpUrl || !live) throw err;
     const note = `${err.message}; outbox mode, so using the sample papers in samples/daily-papers.json instead`;
-    ctx.log.warn({ event: 'source.fallback', digest_date: date, reason: err.message }, note);
+    // Info, not warn: the run's report carries the note to the person (the CLI's `note:` line, the
+    // admin, digest.json); a terminal showed it three times when this was a warning with a reason field.
+    ctx.log.info({ event: 'source.fallback', digest_date: date }, note);
     return { ...(await fileSource(ctx.config.samplesPath).fetchPapers(date)), sourceNote: note };
   }
 }

@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../errors.js';
+import { baseUrlPortWarning } from '../config.js';
+import { errorMessage, isPaperboyError } from '../errors.js';
 import { renderDigest } from '../render/render-digest.js';
 import { dateInZone } from '../select/dates.js';
+import { relaysTransport } from '../send/relays.js';
+import { createSource } from '../sources/create-source.js';
 import { parseHfItems } from '../sources/hf-items.js';
 import { describeStore } from '../store/db.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
 import type { AppContext } from './context.js';
+
+/** How long doctor waits for the mail server and the source: it reports, it does not ride out an outage. */
+const NETWORK_TIMEOUT_MS = 5_000;
 
 export interface Check {
   name: string;
@@ -19,7 +25,8 @@ async function attempt(name: string, body: () => Promise<Omit<Check, 'name'>>, f
   try {
     return { name, ...(await body()) };
   } catch (err) {
-    return { name, status: 'fail', detail: errorMessage(err), fix };
+    // The error's own hint is not repeated in the line: the check's fix follows it.
+    return { name, status: 'fail', detail: isPaperboyError(err) ? err.message : errorMessage(err), fix };
   }
 }
 
@@ -51,19 +58,36 @@ function adminCheck(config: AppContext['config']): Check {
  * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
  * templates, the mail server, the paper source.
  */
-export async function runDoctor(ctx: AppContext): Promise<Check[]> {
+export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = () => {}): Promise<Check[]> {
   const { config } = ctx;
-  const checks: Check[] = [];
-  checks.push({
-    name: 'settings',
-    status: config.baseUrl.startsWith('https://') ? 'ok' : 'warn',
-    detail: `links point to ${config.baseUrl}`,
-    ...(config.baseUrl.startsWith('https://')
-      ? {}
+  const list: Check[] = [];
+  // Each check is reported as soon as it is known: the network checks may take seconds.
+  const checks = {
+    push(c: Check) {
+      list.push(c);
+      onCheck(c);
+    },
+  };
+  const portWarning = config.port === 0 ? null : baseUrlPortWarning(config.baseUrl, config.port);
+  checks.push(
+    portWarning
+      ? {
+          name: 'settings',
+          status: 'warn',
+          detail: portWarning.replace(/ \(set .*\)$/, ''),
+          fix: `set PAPERBOY_BASE_URL=http://localhost:${config.port}, or leave it unset to follow PAPERBOY_PORT`,
+        }
       : {
-          fix: 'set PAPERBOY_BASE_URL to the https:// address readers reach (Gmail and Yahoo want an https unsubscribe link)',
-        }),
-  });
+          name: 'settings',
+          status: config.baseUrl.startsWith('https://') ? 'ok' : 'warn',
+          detail: `links point to ${config.baseUrl}`,
+          ...(config.baseUrl.startsWith('https://')
+            ? {}
+            : {
+                fix: 'set PAPERBOY_BASE_URL to the https:// address readers reach (Gmail and Yahoo want an https unsubscribe link)',
+              }),
+        },
+  );
   const fromDomain = config.from.domain;
   checks.push(
     !config.dkim
@@ -141,7 +165,15 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
     await attempt(
       'mail',
       async () => {
-        await ctx.transport.verify();
+        // Its own connection with short timeouts: a relay that does not answer is said in seconds.
+        const transport = config.smtpUrl
+          ? relaysTransport(config.smtpUrls, { pool: 1, timeoutMs: NETWORK_TIMEOUT_MS })
+          : ctx.transport;
+        try {
+          await transport.verify();
+        } finally {
+          if (transport !== ctx.transport) await transport.close();
+        }
         return {
           status: 'ok',
           detail: config.smtpUrl
@@ -153,26 +185,26 @@ export async function runDoctor(ctx: AppContext): Promise<Check[]> {
     ),
   );
   const fallback = !config.smtpUrl && config.sources.every((s) => s.kind !== 'file');
-  checks.push(
-    await attempt(
-      'source',
-      async () => {
-        const today = dateInZone(new Date(), config.timezone);
-        const r = await ctx.source.fetchPapers(today);
-        const failed = r.failures.map((f) => f.source).join(', ');
-        return {
-          status: failed ? 'warn' : 'ok',
-          detail: `${ctx.source.name} answered ${r.papers.length} papers for ${today}${r.skipped.length ? ` (${r.skipped.length} malformed)` : ''}${failed ? `; failed: ${failed}` : ''}`,
-          ...(failed ? { fix: 'check the failing source and the network' } : {}),
-        };
-      },
-      'check the network and PAPERBOY_SOURCE (file:samples/daily-papers.json works offline)',
-    ),
+  const sourceCheck = await attempt(
+    'source',
+    async () => {
+      const today = dateInZone(new Date(), config.timezone);
+      // One try with a short timeout: doctor says whether the source answers, it does not ride out an outage.
+      const source = createSource({ ...config, sourceTimeoutMs: NETWORK_TIMEOUT_MS, sourceRetries: 0 });
+      const r = await source.fetchPapers(today);
+      const failed = r.failures.map((f) => f.source).join(', ');
+      return {
+        status: failed ? 'warn' : 'ok',
+        detail: `${ctx.source.name} answered ${r.papers.length} papers for ${today}${r.skipped.length ? ` (${r.skipped.length} malformed)` : ''}${failed ? `; failed: ${failed}` : ''}`,
+        ...(failed ? { fix: 'check the failing source and the network' } : {}),
+      };
+    },
+    'check the network and PAPERBOY_SOURCE (file:samples/daily-papers.json works offline)',
   );
-  const source = checks.at(-1);
-  if (source?.status === 'fail' && fallback) {
-    source.status = 'warn';
-    source.detail += '; in outbox mode a send uses the sample papers instead';
+  if (sourceCheck.status === 'fail' && fallback) {
+    sourceCheck.status = 'warn';
+    sourceCheck.detail += '; in outbox mode a send uses the sample papers instead';
   }
-  return checks;
+  checks.push(sourceCheck);
+  return list;
 }

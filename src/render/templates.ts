@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { PaperboyError } from '../errors.js';
+import { fileProblem, PaperboyError } from '../errors.js';
 import { wrap } from './helpers.js';
 import { MARKERS } from './personalize.js';
 
@@ -73,7 +73,7 @@ function compileFile(hb: typeof Handlebars, dir: string, file: string, noEscape:
   try {
     source = readFileSync(full, 'utf8');
   } catch (err) {
-    throw new PaperboyError('ETEMPLATE', `${label} cannot be read: ${(err as NodeJS.ErrnoException).code}`, {
+    throw new PaperboyError('ETEMPLATE', `${label} cannot be read: ${fileProblem(err)}`, {
       hint: 'check PAPERBOY_TEMPLATES_DIR',
     });
   }

@@ -19,6 +19,8 @@ export interface RelaysOptions {
   pool: number;
   /** Messages per SMTP connection (PAPERBOY_SMTP_MAX_MESSAGES). */
   maxMessages?: number;
+  /** Connection, greeting and socket timeouts; nodemailer's 30 s / 60 s when unset. */
+  timeoutMs?: number;
   log?: Logger;
   /**
    * `turns` (one sender on SQLite): each message goes to the next relay in turn. `primary` (a

@@ -6,7 +6,15 @@ import type { SmtpError, Transport } from './transport.js';
  * nodemailer's pooled SMTP transport from `smtp://user:pass@host:port` or `smtps://…`.
  * Query parameters `?requireTLS=true`, `?ignoreTLS=true`, `?rejectUnauthorized=false` are honoured.
  */
-export function smtpTransport(url: string, opts: { pool: number; maxMessages?: number }): Transport {
+export function smtpTransport(
+  url: string,
+  opts: {
+    pool: number;
+    maxMessages?: number;
+    /** Connection, greeting and socket timeouts (doctor: short). */
+    timeoutMs?: number;
+  },
+): Transport {
   const u = new URL(url);
   const secure = u.protocol === 'smtps:';
   const q = u.searchParams;
@@ -22,9 +30,9 @@ export function smtpTransport(url: string, opts: { pool: number; maxMessages?: n
     requireTLS: q.get('requireTLS') === 'true',
     ignoreTLS: q.get('ignoreTLS') === 'true',
     tls: { rejectUnauthorized: q.get('rejectUnauthorized') !== 'false' },
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
+    connectionTimeout: opts.timeoutMs ?? 30_000,
+    greetingTimeout: opts.timeoutMs ?? 30_000,
+    socketTimeout: opts.timeoutMs ?? 60_000,
   };
   if (u.username) options.auth = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
   const transporter = nodemailer.createTransport(options);

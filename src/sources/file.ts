@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PaperboyError } from '../errors.js';
+import { fileProblem, PaperboyError } from '../errors.js';
 import { parseHfItems } from './hf-items.js';
 import type { PaperSource, SourceResult } from './source.js';
 
@@ -13,7 +13,7 @@ export function fileSource(path: string): PaperSource {
       try {
         text = await readFile(path, 'utf8');
       } catch (err) {
-        throw new PaperboyError('ESOURCE', `${name} cannot be read: ${(err as NodeJS.ErrnoException).code}`, {
+        throw new PaperboyError('ESOURCE', `${name} cannot be read: ${fileProblem(err)}`, {
           hint: 'check the path in PAPERBOY_SOURCE=file:PATH',
         });
       }

@@ -59,6 +59,35 @@ export function normalizeEmail(input: string): string | null {
   return Buffer.byteLength(address) <= 254 ? address : null;
 }
 
+/**
+ * Why an address is refused, in a few words for a person (`bob@example`: `the domain "example" has
+ * no dot (e.g. example.com)`); null when normalizeEmail takes it.
+ */
+export function emailProblem(input: string): string | null {
+  if (normalizeEmail(input) !== null) return null;
+  const s = input.trim();
+  if (s.length === 0) return 'it is empty';
+  if ([...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) return 'it holds a control character';
+  const at = s.lastIndexOf('@');
+  if (at < 0) return 'it has no @';
+  if (at === 0) return 'nothing comes before the @';
+  if (at === s.length - 1) return 'nothing comes after the @';
+  const local = s.slice(0, at);
+  const domain = s.slice(at + 1);
+  if (storedLocal(local) === null) {
+    if (Buffer.byteLength(local) > 64) return 'the part before the @ is longer than 64 bytes';
+    if (local.startsWith('"')) return 'a quoted part before the @ is not accepted unless it is a plain name';
+    return `the part before the @ ("${local}") holds spaces, commas, brackets or dots in the wrong place`;
+  }
+  if (normalizeDomain(domain) === null) {
+    const ascii = domainToASCII(domain.toLowerCase());
+    if (ascii && !ascii.includes('.') && !domain.startsWith('['))
+      return `the domain "${domain}" has no dot (e.g. example.com)`;
+    return `"${domain}" is not a mail domain`;
+  }
+  return 'it is longer than 254 bytes';
+}
+
 /** A display name safe for a header and a page: one line, no control characters, at most 100 characters. */
 export function cleanName(input: string | null | undefined): string | null {
   if (!input) return null;

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, statSync, type WriteStream } from 
 import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { SubscriberStatus } from '../domain.js';
-import { PaperboyError } from '../errors.js';
+import { fileProblem, PaperboyError } from '../errors.js';
 import { type Db, nowIso } from '../store/db.js';
 import { cleanName, normalizeEmail } from './email.js';
 import { undefuse } from './export-csv.js';
@@ -195,7 +195,7 @@ export async function importSubscribersCsv(db: Db, file: string, opts: ImportOpt
   try {
     total = statSync(file).size;
   } catch (err) {
-    throw new PaperboyError('ECSV', `${file} cannot be read: ${(err as NodeJS.ErrnoException).code}`, {
+    throw new PaperboyError('ECSV', `${file} cannot be read: ${fileProblem(err)}`, {
       hint: 'check the path',
     });
   }

@@ -105,7 +105,7 @@ describe('an email assembled from per-paper fragments', () => {
     expect(out.text).toContain('1. Ranks = pb:e_rank= and {{count}} <b>bold</b>');
     expect(out.text).toContain('Why = pb:e_why= and = pb:email= in an abstract.');
     expect(out.text).toContain('Because = pb:e_subject=');
-    expect(out.text).toMatch(/^Daily Papers — Saturday, 28 November 2026\nToday's 1 top research paper\.$/m);
+    expect(out.text).toMatch(/^Daily Papers — Saturday, 28 November 2026\nToday's top research paper\.$/m);
   });
 
   it('shortens abstracts, then leaves them out, to stay within the budget; null past that', async () => {

@@ -4,7 +4,7 @@ import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
-import { isIsoDate } from '../../select/dates.js';
+import { dateProblem } from '../../select/dates.js';
 import { listDigests } from '../../store/digests.js';
 import { digestStatus } from './status.js';
 
@@ -59,14 +59,14 @@ export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void 
 
   app.get('/api/digests/:date', async (c) => {
     const date = c.req.param('date');
-    if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
+    if (dateProblem(date)) return c.json({ error: dateProblem(date) }, 400);
     const s = await digestStatus(ctx, sends, date);
     return s.status === 'none' && !s.running ? c.json({ error: `no digest for ${date}` }, 404) : c.json(s);
   });
 
   app.post('/api/digests/:date/:action{pause|resume|cancel}', async (c) => {
     const date = c.req.param('date');
-    if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
+    if (dateProblem(date)) return c.json({ error: dateProblem(date) }, 400);
     const input = await jsonBody(c, NoBody, '');
     if (!input.ok) return c.json({ error: input.error }, 400);
     try {
@@ -80,7 +80,7 @@ export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void 
 
   app.post('/api/digests/:date/send', async (c) => {
     const date = c.req.param('date');
-    if (!isIsoDate(date)) return c.json({ error: `"${date}" is not a date (YYYY-MM-DD)` }, 400);
+    if (dateProblem(date)) return c.json({ error: dateProblem(date) }, 400);
     const input = await jsonBody(c, SendBody, '"dryRun" and "to"');
     if (!input.ok) return c.json({ error: input.error }, 400);
     const body = input.body;

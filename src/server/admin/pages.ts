@@ -4,11 +4,12 @@ import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { checkSendDate, runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
-import { dateInZone, isIsoDate } from '../../select/dates.js';
+import { dateInZone, dateProblem } from '../../select/dates.js';
 import { findDigest, listDigests } from '../../store/digests.js';
 import { editionsOf } from '../../store/editions.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
 import { voteTally } from '../../store/votes.js';
+import { counted } from '../../text.js';
 import { page } from '../layout.js';
 import { formatInTimeZone } from '../time.js';
 import { csrfToken } from './auth.js';
@@ -80,14 +81,19 @@ export function adminPages(
                   (e) => html`<tr><td>${e.date}</td><td>${e.email}</td><td>${e.last_error ?? ''}</td></tr>`,
                 )}</table>`
           }
-          <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="secondary">Log out</button></form>`,
+          ${
+            // Without a token there is no login (loopback only): nothing to log out of.
+            ctx.config.adminToken
+              ? html`<form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="secondary">Log out</button></form>`
+              : html`<p class="muted">Open to this machine only (no PAPERBOY_ADMIN_TOKEN set).</p>`
+          }`,
       ),
     );
   });
 
   app.get('/admin/send', async (c) => {
     const date = c.req.query('date') ?? today();
-    if (!isIsoDate(date)) return c.html(page('Send', html`<h1>"${date}" is not a date</h1>`), 400);
+    if (dateProblem(date)) return c.html(page('Send', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     let summary: string;
     try {
       checkSendDate(date, timezone);
@@ -120,7 +126,7 @@ export function adminPages(
 
   app.post('/admin/send', async (c) => {
     const date = String((await c.req.parseBody()).date ?? '');
-    if (!isIsoDate(date)) return c.html(page('Send', html`<h1>"${date}" is not a date</h1>`), 400);
+    if (dateProblem(date)) return c.html(page('Send', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     try {
       sends.start(date);
     } catch (err) {
@@ -146,7 +152,7 @@ export function adminPages(
 
   app.get('/admin/digests/:date', async (c) => {
     const date = c.req.param('date');
-    if (!isIsoDate(date)) return c.html(page('Digest', html`<h1>"${date}" is not a date</h1>`), 400);
+    if (dateProblem(date)) return c.html(page('Digest', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     const s = await digestStatus(ctx, sends, date);
     const d = s.deliveries;
     const digest = await findDigest(ctx.db, date);
@@ -191,7 +197,7 @@ export function adminPages(
                   .slice(0, EDITIONS_SHOWN)
                   .map(
                     (e) =>
-                      html`<li><a href="/admin/preview?date=${date}&amp;edition=${e.id}">#${e.id}</a> · ${e.frequency} · ${e.topics.length ? e.topics.join(', ') : 'no topics'} · ${e.papers.length} papers · ${e.subscribers} readers</li>`,
+                      html`<li><a href="/admin/preview?date=${date}&amp;edition=${e.id}">#${e.id}</a> · ${e.frequency} · ${e.topics.length ? e.topics.join(', ') : 'no topics'} · ${counted(e.papers.length, 'paper')} · ${counted(e.subscribers, 'reader')}</li>`,
                   )}</ul>${editions.length > EDITIONS_SHOWN ? html`<p class="muted">… and ${editions.length - EDITIONS_SHOWN} more editions (readers with votes get their own).</p>` : ''}`
               : ''
           }

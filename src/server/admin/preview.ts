@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import { errorMessage } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { type Preview, previewDigest } from '../../pipeline/preview.js';
-import { dateInZone, isIsoDate } from '../../select/dates.js';
+import { dateInZone, dateProblem } from '../../select/dates.js';
 import { findSubscriberByEmail } from '../../store/subscribers.js';
 import { normalizeEmail } from '../../subscribers/email.js';
 import { FRAMED_EMAIL_CSP } from '../headers.js';
@@ -26,7 +26,8 @@ export function forceDark(htmlText: string): string {
 export function adminPreview(app: Hono, ctx: AppContext): void {
   const load = async (c: Context): Promise<Preview | string> => {
     const date = c.req.query('date') ?? dateInZone(new Date(), ctx.config.timezone);
-    if (!isIsoDate(date)) return `"${date}" is not a date (YYYY-MM-DD)`;
+    const problem = dateProblem(date);
+    if (problem) return problem;
     const email = c.req.query('subscriber');
     let subscriber: Awaited<ReturnType<typeof findSubscriberByEmail>>;
     if (email) {
