@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { baseUrlPortWarning } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import { describeStore } from '../store/db.js';
-import { findDigest } from '../store/digests.js';
+import { findDigest, latestDigest } from '../store/digests.js';
 import { EXIT, withContext } from './run.js';
 
 export function registerServe(program: Command): void {
@@ -54,8 +54,19 @@ export function registerServe(program: Command): void {
             isDone: async (date) => (await findDigest(ctx.db, date))?.status === 'sent',
             catchUpMs: config.catchUpMs,
             retryReason: whyUnfinished,
+            firstStart: {
+              isNew: async () => (await latestDigest(ctx.db)) === undefined,
+              build: async (date) => (await import('../pipeline/run-digest.js')).storeDigest(ctx, date),
+            },
           });
           await scheduler.ready;
+          // Listening for Ctrl-C and SIGTERM before saying "running": a stop asked as soon as the
+          // banner is read must not find the default handler (which ends the process at once).
+          const stopAsked = new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
           const address = server.address();
           const port = typeof address === 'object' && address ? address.port : config.port;
           const next = scheduler.nextRun();
@@ -82,11 +93,7 @@ export function registerServe(program: Command): void {
             );
           }
           log.info({ event: 'serve.started', port, next_run: next?.toISOString() }, 'serving');
-          await new Promise<void>((resolve) => {
-            const stop = () => resolve();
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-          });
+          await stopAsked;
           log.info({ event: 'serve.stopping', sends_running: sends.size }, 'stopping');
           clearInterval(maintenance);
           await scheduler.stop();

@@ -167,6 +167,14 @@ function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
  * The one orchestrator: source → store → select → render → send → archive for one date. The CLI,
  * the scheduler and the HTTP server all call this. Re-running a date sends only what is pending.
  */
+/**
+ * Builds and stores the digest of a date without sending it (a new install's first start): the
+ * home page and the archive show it, and a later send of the date sends this one.
+ */
+export async function storeDigest(ctx: AppContext, date: IsoDate): Promise<void> {
+  await digestFor(ctx, date, true);
+}
+
 export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunReport> {
   const mode: RunReport['mode'] = opts.dryRun ? 'dry-run' : opts.to ? 'test' : 'send';
   if (mode === 'send') checkSendDate(opts.date, ctx.config.timezone, opts.force);

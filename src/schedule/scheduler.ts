@@ -57,6 +57,12 @@ export interface SchedulerOptions {
    * sent everything, an admin paused or cancelled it, there was nothing to send). None: never.
    */
   retryReason?: (outcome: { ok: true; value: unknown } | { ok: false; error: unknown }) => string | null;
+  /**
+   * A new install (a store with no digest yet) past its catch-up window: nothing was missed, and
+   * today's digest is built and stored, not sent, so the home page and the archive show one. Both
+   * or neither.
+   */
+  firstStart?: { isNew: () => Promise<boolean>; build: (date: IsoDate) => Promise<unknown> };
   clock?: Clock;
 }
 
@@ -166,7 +172,30 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
       fire(prev, 'catch-up');
       return;
     }
-    const note = `the run of ${date} (due ${new Date(prev).toISOString()}) was missed while paperboy was down and skipped: ${Math.round(late / 3_600_000)} h late is past PAPERBOY_CATCHUP; send it from the admin if it should still go`;
+    const hours = (ms: number) => `${Math.round(ms / 3_600_000)} h`;
+    if (o.firstStart && (await o.firstStart.isNew())) {
+      const today = dateInZone(new Date(now), o.timezone);
+      o.log.info(
+        { event: 'schedule.first_start', digest_date: today },
+        `first start: building the digest of ${today} for the home page and the archive; it is not sent (the day's run was ${hours(late)} ago, past PAPERBOY_CATCHUP of ${hours(o.catchUpMs)}): the first send is the next scheduled run`,
+      );
+      running = running
+        .then(() => o.firstStart?.build(today))
+        .then(() =>
+          o.log.info(
+            { event: 'schedule.first_start.built', digest_date: today },
+            `the digest of ${today} is built: it shows on the home page and in the archive`,
+          ),
+        )
+        .catch((err: unknown) =>
+          o.log.warn(
+            { event: 'schedule.first_start.failed', digest_date: today, err: errorMessage(err) },
+            `the first digest could not be built: ${errorMessage(err)}`,
+          ),
+        );
+      return;
+    }
+    const note = `the run of ${date} (due ${new Date(prev).toISOString().slice(0, 16).replace('T', ' ')} UTC) did not happen: paperboy was not running then. It is ${hours(late)} late, past PAPERBOY_CATCHUP (${hours(o.catchUpMs)}), so it was not sent on its own: send it from the admin if it should still go`;
     notes.push(note);
     o.log.warn({ event: 'schedule.missed', digest_date: date, late_ms: late }, note);
   };

@@ -279,7 +279,7 @@ describe('paperboy CLI', () => {
     );
     const show = await runCli(['digests', 'show', '2026-11-28'], env(), dir);
     expect(show.stdout).toContain('deliveries: sent 1, failed 0, skipped 0, pending 0\n');
-    expect(show.stdout).toMatch(/editions:\n {2}#1 daily · no topics · 10 papers · 1 readers · \d+ KB/);
+    expect(show.stdout).toMatch(/editions:\n {2}#1 daily · no topics · 10 papers · 1 reader · \d+ KB/);
     const missing = await runCli(['digests', 'show', '2026-11-01'], env(), dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(

@@ -22,6 +22,15 @@ async function serveWith(extra: Record<string, string> = {}) {
 }
 
 describe('admin sessions', () => {
+  it('offers no Log out without a token: there is no login to end', async () => {
+    app = await startTestApp({});
+    http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    const dash = await rawRequest(http.url, { path: '/admin' });
+    expect(dash.status).toBe(200);
+    expect(dash.body).not.toContain('Log out');
+    expect(dash.body).toContain('Open to this machine only (no PAPERBOY_ADMIN_TOKEN set).');
+  });
+
   it('logs out only with the CSRF token', async () => {
     const { base, get } = await serveWith();
     const cookie = await adminLogin(base);
@@ -38,6 +47,7 @@ describe('admin sessions', () => {
     expect(forged.status).toBe(403);
     expect(forged.headers['set-cookie']).toBeUndefined();
     expect((await get('/admin', { cookie })).status).toBe(200);
+    expect(dash.body).toContain('<button type="submit" class="secondary">Log out</button>');
     const real = await logout({ csrf: csrfOf(dash.body) });
     expect(real.status).toBe(303);
     expect(real.headers.location).toBe('/admin/login');

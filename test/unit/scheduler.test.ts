@@ -74,8 +74,79 @@ describe('scheduler', () => {
     const r = await runDates({ expression: '0 7 * * *', timezone: 'UTC', start: '2026-11-28T14:00:00Z', forDays: 1 });
     expect(r.fired).toEqual(['2026-11-29']);
     expect(r.notes).toEqual([
-      'the run of 2026-11-28 (due 2026-11-28T07:00:00.000Z) was missed while paperboy was down and skipped: 7 h late is past PAPERBOY_CATCHUP; send it from the admin if it should still go',
+      'the run of 2026-11-28 (due 2026-11-28 07:00 UTC) did not happen: paperboy was not running then. It is 7 h late, past PAPERBOY_CATCHUP (6 h), so it was not sent on its own: send it from the admin if it should still go',
     ]);
+  });
+
+  it('on a new install past the grace window builds today’s digest without sending it, and notes nothing', async () => {
+    const { clock, advance } = fakeClock('2026-11-28T13:07:00Z');
+    const fired: string[] = [];
+    const built: string[] = [];
+    let isNew = true;
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => false,
+      run: async (d) => {
+        fired.push(d);
+      },
+      firstStart: {
+        isNew: async () => isNew,
+        build: async (d) => {
+          built.push(d);
+          isNew = false;
+        },
+      },
+    });
+    await s.ready;
+    await advance(days(1));
+    await s.stop();
+    expect(built).toEqual(['2026-11-28']);
+    expect(fired).toEqual(['2026-11-29']);
+    expect(s.notes()).toEqual([]);
+  });
+
+  it('on a new install inside the grace window sends as any catch-up does, and builds nothing apart', async () => {
+    const built: string[] = [];
+    const { clock } = fakeClock('2026-11-28T09:00:00Z');
+    const fired: string[] = [];
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => false,
+      run: async (d) => {
+        fired.push(d);
+      },
+      firstStart: { isNew: async () => true, build: async (d) => void built.push(d) },
+    });
+    await s.ready;
+    await s.stop();
+    expect([fired, built]).toEqual([['2026-11-28'], []]);
+  });
+
+  it('a store that has digests is not a new install: a miss past the window is a miss', async () => {
+    const built: string[] = [];
+    const { clock } = fakeClock('2026-11-28T14:00:00Z');
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => false,
+      run: async () => {},
+      firstStart: { isNew: async () => false, build: async (d) => void built.push(d) },
+    });
+    await s.ready;
+    await s.stop();
+    expect(built).toEqual([]);
+    expect(s.notes()).toHaveLength(1);
   });
 
   it('does not catch up a date already sent', async () => {
