@@ -58,7 +58,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
       );
     }
     c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // email HTML, framed by the home page
-    return c.html(digest.webHtml);
+    return c.html(linksLeaveFrame(digest.webHtml));
   });
 
   app.get('/feed.xml', async (c) => {
@@ -93,4 +93,13 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
 
   app.notFound((c) => c.html(page('Not found', html`<h1>Not found</h1><p><a href="/">${listName}</a></p>`), 404));
   return app;
+}
+
+/**
+ * Every link of a page that the home page frames opens in the whole window, not in the small frame
+ * (a paper's page inside the box, or a blank box offline): `target="_top"` on each link that names
+ * no target of its own. Viewed on its own, the page behaves the same.
+ */
+export function linksLeaveFrame(html: string): string {
+  return html.replace(/<a\s(?![^>]*\btarget=)/gi, '<a target="_top" ');
 }

@@ -44,7 +44,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
           latest
             ? html`<h2>The latest digest</h2>
               <p class="muted"><a href="/digests/${latest.date}">${latest.subject}</a> · <a href="/digests">all digests</a></p>
-              <iframe class="digest" title="The latest digest" src="/digests/${latest.date}" sandbox></iframe>`
+              <iframe class="digest" title="The latest digest" src="/digests/${latest.date}" sandbox="allow-top-navigation-by-user-activation"></iframe>`
             : html`<p class="muted">${next ? `The first digest goes out on ${formatInTimeZone(next, timezone)}.` : 'No digest has gone out yet.'}</p>`
         }`,
     );

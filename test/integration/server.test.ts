@@ -46,7 +46,7 @@ describe('HTTP server', () => {
     const after = await (await fetch(`${base}/`)).text();
     expect(after).toContain('<form method="post" action="/subscribe" class="signup">');
     expect(after).toContain(
-      '<iframe class="digest" title="The latest digest" src="/digests/2026-11-28" sandbox></iframe>',
+      '<iframe class="digest" title="The latest digest" src="/digests/2026-11-28" sandbox="allow-top-navigation-by-user-activation"></iframe>',
     );
     expect(after).toContain(`<a href="/digests/2026-11-28">${report.subject}</a>`);
     const web = await (await fetch(`${base}/digests/2026-11-28`)).text();
