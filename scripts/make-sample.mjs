@@ -2,7 +2,7 @@
 // Builds samples/daily-papers.json (Hugging Face daily papers shape) from the seed page of real
 // paper titles and abstracts. Titles and abstracts are real; ids, authors, upvotes, dates and repos
 // are deterministic sample values (see samples/README.md).
-// Usage: node scripts/make-sample.mjs ../shared/seeds/hf-papers-page-sparse.txt > samples/daily-papers.json
+// Usage: node scripts/make-sample.mjs samples/seed-page.txt > samples/daily-papers.json
 import { readFileSync } from 'node:fs';
 
 const lines = readFileSync(process.argv[2], 'utf8')
@@ -55,10 +55,39 @@ const rand = () => {
   return seed / 2147483648;
 };
 
+/**
+ * The saved page lost the backslashes of the abstracts' LaTeX (`Ain R^{ntimes d}`, `100times`,
+ * `O(varepsilon)`); the `\\%` survived. Puts them back for the commands found glued in it, where
+ * they cannot be English words, so the sample reads as the real API answers (LaTeX with its
+ * backslashes) and paperboy's rendering of LaTeX shows on it. What cannot be told apart stays.
+ */
+function restoreLatex(text) {
+  const names =
+    'varepsilon|epsilon|infty|mathcal|mathbb|sqrt|frac|cdot|geq|leq|dagger|Omega|Theta|Phi|Psi|gamma|delta';
+  return (
+    text
+      // Never English: put back wherever they stand (not inside a longer word).
+      .replace(new RegExp(`(?<![A-Za-z\\\\])(${names})(?![a-z])`, 'g'), '\\$1')
+      // Glued to the letter before them inside math: `dsqrt{k}`, `deltageq`, `nepsilon`, `loglog`.
+      .replace(new RegExp(`(?<!\\\\[a-z]*)(?<=[a-z0-9{(/^])(${names})(?![a-z])`, 'g'), ' \\$1')
+      .replace(/(?<=\\(?:epsilon|varepsilon|delta))(?=d\b|[a-z]\b)/g, ' ')
+      .replace(/(?<=^|[\s{(])([A-Za-z]'?)in (?=R\b|R\^)/g, '$1 \\in ')
+      .replace(/\b([xy])in\b/g, '$1 \\in')
+      .replace(/(\d|(?<![A-Za-z])[a-z])times\b/g, '$1\\times')
+      .replace(/\bsim(\d)/g, '\\sim $1')
+      .replace(/\bell_/g, '\\ell_')
+      .replace(/\bnu\^/g, '\\nu^')
+      .replace(/\bmll n\b/g, 'm \\ll n')
+      .replace(/(?<=[\s(_{])argmin\b/g, '\\arg\\min')
+      .replace(/(?<=[a-z0-9{(])log(?=[\s^(]|log)/g, ' \\log')
+      .replace(/(?<=\{)log(?=\b)/g, '\\log')
+  );
+}
+
 const items = [];
 for (let i = 0; i + 1 < body.length; i += 2) {
-  const title = body[i];
-  const summary = body[i + 1];
+  const title = restoreLatex(body[i]);
+  const summary = restoreLatex(body[i + 1]);
   const n = items.length;
   const id = `2511.${String(10000 + n * 137).padStart(5, '0')}`;
   const authorCount = 1 + Math.floor(rand() * 7);

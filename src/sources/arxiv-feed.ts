@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { Paper } from '../domain.js';
 import { PaperboyError } from '../errors.js';
+import { readableLatex } from '../latex.js';
 import { oneLine } from '../text.js';
 import { ABS_URL } from './arxiv-id.js';
 import type { SkippedItem } from './source.js';
@@ -59,7 +60,7 @@ export function parseArxivFeed(xml: string, offset = 0): ArxivPage {
     const index = offset + i;
     const rawId = text(e.id);
     const id = ABS_URL.exec(rawId)?.[1] ?? null;
-    const title = oneLine(text(e.title));
+    const title = readableLatex(oneLine(text(e.title)));
     const published = text(e.published);
     const reason =
       (!id && `id: not an arXiv abstract URL (${JSON.stringify(rawId.slice(0, 80))})`) ||
@@ -75,7 +76,7 @@ export function parseArxivFeed(xml: string, offset = 0): ArxivPage {
     papers.push({
       id,
       title,
-      summary: text(e.summary).trim(),
+      summary: readableLatex(text(e.summary).trim()),
       authors,
       upvotes: 0,
       publishedAt: new Date(published).toISOString(),

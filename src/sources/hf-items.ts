@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Paper } from '../domain.js';
+import { readableLatex } from '../latex.js';
 import { oneLine } from '../text.js';
 import { VERSIONED_ID } from './arxiv-id.js';
 import type { SkippedItem, SourceResult } from './source.js';
@@ -50,8 +51,9 @@ export function parseHfItems(body: unknown): Pick<SourceResult, 'papers' | 'skip
       return;
     }
     const { paper, ...item } = parsed.data;
-    const title = oneLine(item.title ?? paper.title ?? '');
-    const summary = (item.summary ?? paper.summary ?? '').trim();
+    // LaTeX made readable once, here: emails, pages, feeds and the reader models see the same text.
+    const title = readableLatex(oneLine(item.title ?? paper.title ?? ''));
+    const summary = readableLatex((item.summary ?? paper.summary ?? '').trim());
     const publishedAt = paper.publishedAt ?? item.publishedAt;
     const paperId = paper.id.replace(/v\d+$/, '');
     const reason =
@@ -72,7 +74,7 @@ export function parseHfItems(body: unknown): Pick<SourceResult, 'papers' | 'skip
       upvotes: paper.upvotes ?? 0,
       publishedAt: new Date(publishedAt).toISOString(),
       githubRepo: paper.githubRepo ?? null,
-      aiSummary: paper.ai_summary ?? null,
+      aiSummary: paper.ai_summary ? readableLatex(paper.ai_summary) : null,
       aiKeywords: paper.ai_keywords ?? [],
       numComments: item.numComments ?? 0,
       thumbnail: item.thumbnail ?? null,
