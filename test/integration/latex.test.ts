@@ -37,7 +37,7 @@ describe('LaTeX in a paper, as a reader sees it', () => {
     expect(mail?.subject).toBe(`Daily Papers · 28 Nov 2026 · ${readableTitle}`);
     expect(mail?.text).toContain(readableTitle);
     // The text part wraps at 72 columns.
-    expect(mail?.text.replace(/\s+/g, ' ')).toContain(readableAbstract);
+    expect(String(mail?.text).replace(/\s+/g, ' ')).toContain(readableAbstract);
     expect(mail?.html).toContain(readableTitle);
     expect(String(mail?.html).replace(/\s+/g, ' ')).toContain(
       'Given A ∈ ℝᵈ we reach O(ε⁻²) queries, a “free lunch” for 95% of models.',
