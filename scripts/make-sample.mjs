@@ -62,8 +62,7 @@ const rand = () => {
  * backslashes) and paperboy's rendering of LaTeX shows on it. What cannot be told apart stays.
  */
 function restoreLatex(text) {
-  const names =
-    'varepsilon|epsilon|infty|mathcal|mathbb|sqrt|frac|cdot|geq|leq|dagger|Omega|Theta|Phi|Psi|gamma|delta';
+  const names = 'varepsilon|epsilon|infty|mathcal|mathbb|sqrt|frac|cdot|geq|leq|dagger|Omega|Theta|Phi|Psi|gamma|delta';
   return (
     text
       // Never English: put back wherever they stand (not inside a longer word).
