@@ -106,3 +106,40 @@ export function headerField(name: string, value: string): string {
   }
   return `${out}${line}\r\n`;
 }
+
+/**
+ * A header block as a person reads it: fields unfolded, RFC 2047 encoded words (`=?UTF-8?Q?…?=`,
+ * `=?UTF-8?B?…?=`) decoded, the blanks between two adjacent encoded words dropped (RFC 2047 §6.2).
+ * Charsets other than UTF-8 and US-ASCII are decoded as Latin-1 (what paperboy never writes).
+ */
+export function readableHeaders(block: string): { name: string; value: string }[] {
+  const fields: { name: string; value: string }[] = [];
+  for (const line of block.split(/\r?\n/)) {
+    const last = fields.at(-1);
+    if (/^[ \t]/.test(line) && last) last.value += ` ${line.trim()}`;
+    else {
+      const colon = line.indexOf(':');
+      if (colon > 0) fields.push({ name: line.slice(0, colon), value: line.slice(colon + 1).trim() });
+    }
+  }
+  return fields.map((f) => ({ name: f.name, value: decodeWords(f.value) }));
+}
+
+const ENCODED_WORD = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
+
+export function decodeWords(value: string): string {
+  return value
+    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1')
+    .replace(ENCODED_WORD, (_m, charset: string, enc: string, text: string) => {
+      const bytes =
+        enc.toUpperCase() === 'B'
+          ? Buffer.from(text, 'base64')
+          : Buffer.from(
+              text
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+              'latin1',
+            );
+      return /^(utf-?8|us-ascii)$/i.test(charset) ? bytes.toString('utf8') : bytes.toString('latin1');
+    });
+}

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { PaperboyError } from '../errors.js';
@@ -40,6 +40,13 @@ async function removeStale(dir: string, now = Date.now()): Promise<void> {
   }
 }
 
+let lastWritten = 0;
+/** Seconds since the epoch, strictly increasing within this process (by 10 µs at least). */
+function writtenAt(): number {
+  lastWritten = Math.max(Date.now() / 1000, lastWritten + 0.00001);
+  return lastWritten;
+}
+
 /**
  * Writes each message as an .eml file into `dir` instead of sending it: nothing leaves the machine.
  * A failed write leaves no file behind; one that cannot be made (a full disk, no permission) stops
@@ -59,6 +66,10 @@ export function outboxTransport(dir: string): Transport {
         ready ??= mkdir(dir, { recursive: true }).then(() => removeStale(dir));
         await ready;
         await writeFile(tmp, info.message as Buffer);
+        // The file system's clock ticks in milliseconds or coarser: messages written in the same
+        // tick would list in no order. Each gets a modification time after the last one's.
+        const at = writtenAt();
+        await utimes(tmp, at, at);
         await rename(tmp, file);
       } catch (err) {
         ready = null;

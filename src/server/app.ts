@@ -8,6 +8,7 @@ import { adminApi } from './admin/api.js';
 import { adminAuth } from './admin/auth.js';
 import { adminPages } from './admin/pages.js';
 import { adminPreview } from './admin/preview.js';
+import { adminSubscribers } from './admin/subscribers.js';
 import { bodyLimits, readableForms } from './body.js';
 import { atomFeed } from './feed.js';
 import { FRAMED_EMAIL_CSP, securityHeaders } from './headers.js';
@@ -84,6 +85,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   adminAuth(app, ctx); // guards the admin, /api and /outbox: before their routes
   adminPages(app, ctx, sends, opts.nextRun, opts.notes ?? (() => []));
   adminPreview(app, ctx);
+  adminSubscribers(app, ctx);
   adminApi(app, ctx, sends);
 
   unsubscribeRoutes(app, ctx);

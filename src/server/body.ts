@@ -19,12 +19,30 @@ const json = bodyLimit({
   onError: (c) => c.json({ error: 'the request is too large: the API takes at most 1 MB of JSON' }, 413),
 });
 
+/** A CSV list uploaded in the admin: 32 MB (about 500,000 rows); larger lists go through the CLI. */
+const UPLOAD_LIMIT = 32 * 1024 * 1024;
+const upload = bodyLimit({
+  maxSize: UPLOAD_LIMIT,
+  onError: (c) =>
+    c.html(
+      page(
+        'Too large',
+        html`<h1>Too large</h1><p>An upload here takes at most 32 MB. Import a larger list with <code>paperboy subscribers import FILE.csv</code>.</p>`,
+      ),
+      413,
+    ),
+});
+
 /**
- * Every body is capped before anything reads it: 1 MB for the JSON API, 64 KB elsewhere (forms).
+ * Every body is capped before anything reads it: 1 MB for the JSON API, 32 MB for the admin's CSV upload, 64 KB elsewhere (forms).
  * A Content-Length over the cap is answered 413 at once; a chunked body as soon as it passes it.
  */
 export const bodyLimits: MiddlewareHandler = (c, next) =>
-  c.req.path.startsWith('/api/') ? json(c, next) : forms(c, next);
+  c.req.path.startsWith('/api/')
+    ? json(c, next)
+    : c.req.path === '/admin/subscribers/import'
+      ? upload(c, next)
+      : forms(c, next);
 
 /** A form body that cannot be parsed (broken multipart) is the client's mistake: 400, never 500. */
 export const readableForms: MiddlewareHandler = async (c, next) => {

@@ -32,13 +32,35 @@ const STYLE = `
   form.inline { display: flex; gap: .8rem; align-items: center; justify-content: space-between; }
   form.inline button.secondary { margin-top: 0; flex: none; }
   nav.views { margin: 1rem 0; display: flex; gap: .9rem; }
-  pre.email-text { white-space: pre-wrap; font-size: .85rem; background: #f3f4f6; padding: 1rem; border-radius: 6px; }
+  pre.email-text { white-space: pre; overflow-x: auto; font-size: .85rem; background: #f3f4f6; padding: 1rem; border-radius: 6px; }
+  body.wide, body:has(iframe.email) { max-width: 72rem; }
+  nav.admin { display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; margin: 0 0 1.2rem; padding-bottom: .7rem; border-bottom: 1px solid #e4e7eb; }
+  nav.admin a[aria-current] { font-weight: 700; text-decoration: none; color: inherit; }
+  td.nowrap, th.nowrap { white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+  table.headers td:first-child { white-space: nowrap; font-weight: 600; } table.headers td { overflow-wrap: anywhere; }
+  form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin: 0 0 1rem; }
+  form.filters input, form.filters select { font: inherit; padding: .4rem .5rem; border: 1px solid #cbd2d9; border-radius: 6px; }
+  form.filters button { padding: .45rem 1rem; }
+  .wrap-table { overflow-x: auto; }
+  figure.chart { margin: 1rem 0 1.5rem; } figure.chart svg { width: 100%; height: auto; display: block; }
+  figure.chart figcaption { font-size: .85rem; color: #52606d; }
+  svg .axis { stroke: #9aa5b1; } svg .grid { stroke: #e4e7eb; stroke-dasharray: 3 3; }
+  svg .label { fill: #52606d; font-size: 11px; } svg .line { fill: none; stroke-width: 2; }
+  .c-sent { fill: #2f855a; stroke: #2f855a; color: #2f855a; } .c-failed { fill: #c05621; stroke: #c05621; color: #c05621; }
+  .c-bounced { fill: #b42318; stroke: #b42318; color: #b42318; } .c-active { stroke: #0b3d91; color: #0b3d91; }
+  .c-unsub { stroke: #7b8794; color: #7b8794; } polyline.c-sent { fill: none; }
   iframe.digest { width: 100%; height: 70vh; border: 1px solid #e4e7eb; border-radius: 8px; background: #f3f4f6; }
   @media (prefers-color-scheme: dark) {
     body { background: #111418; color: #e4e7eb; } main { background: #1b1f24; } a { color: #8ab4f8; }
     td, th { border-color: #323a44; } .muted { color: #9aa5b1; }
     form.signup input, form.signup select { background: #111418; color: #e4e7eb; border-color: #323a44; }
     .notice { background: #1e3a2a; }
+    pre.email-text { background: #111418; } nav.admin { border-color: #323a44; }
+    form.filters input, form.filters select { background: #111418; color: #e4e7eb; border-color: #323a44; }
+    svg .axis { stroke: #616e7c; } svg .grid { stroke: #323a44; } svg .label, figure.chart figcaption { fill: #9aa5b1; color: #9aa5b1; }
+    .c-sent { fill: #48bb78; stroke: #48bb78; color: #48bb78; } .c-failed { fill: #ed8936; stroke: #ed8936; color: #ed8936; }
+    .c-bounced { fill: #f56565; stroke: #f56565; color: #f56565; } .c-active { stroke: #8ab4f8; color: #8ab4f8; }
+    .c-unsub { stroke: #9aa5b1; color: #9aa5b1; } polyline.c-sent { fill: none; }
   }
 `;
 
@@ -46,7 +68,7 @@ const STYLE = `
 export const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
 /** The frame of paperboy's own pages. `html` escapes every interpolated value. */
-export function page(title: string, body: Content): Content {
+export function page(title: string, body: Content, opts: { wide?: boolean } = {}): Content {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -57,6 +79,6 @@ export function page(title: string, body: Content): Content {
 <link rel="alternate" type="application/atom+xml" title="Digests" href="/feed.xml">
 <style>${raw(STYLE)}</style>
 </head>
-<body><main>${body}</main></body>
+<body${opts.wide ? raw(' class="wide"') : ''}><main>${body}</main></body>
 </html>`;
 }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,7 +80,8 @@ describe('HTTP server', () => {
     await addActive(app, 'ada@example.com', 'bob@example.com');
     await runDigest(app.ctx, { date: '2026-11-28' });
     const base = await serveApp(app);
-    const files = readdirSync(path.join(app.dir, 'outbox'));
+    const outbox = path.join(app.dir, 'outbox');
+    const files = readdirSync(outbox);
     expect(files).toHaveLength(2);
 
     const list = await (await fetch(`${base}/outbox`)).text();
@@ -88,7 +89,27 @@ describe('HTTP server', () => {
     for (const f of files) expect(list).toContain(`<a href="/outbox/${f}">Daily Papers · 28 Nov 2026 · `);
     expect(list).toContain('ada@example.com');
 
-    const html = await fetch(`${base}/outbox/${files[0]}`);
+    // Newest first, in the order written: the same second (and the same file-system tick) too.
+    const order = [...list.matchAll(/<td>([a-z]+@example\.com)<\/td>/g)].map((m) => m[1]);
+    const byAge = files
+      .map((f) => ({
+        to: /^To: (.*)\r?$/m.exec(readFileSync(path.join(outbox, f), 'utf8'))?.[1],
+        at: statSync(path.join(outbox, f)).mtimeMs,
+      }))
+      .sort((x, y) => y.at - x.at);
+    expect(new Set(byAge.map((x) => x.at)).size).toBe(2);
+    expect(order).toEqual(byAge.map((x) => x.to));
+
+    // A message: From, To, Subject and Date, the way back to the list, the email framed.
+    const view = await fetch(`${base}/outbox/${files[0]}`);
+    expect(view.status).toBe(200);
+    const page = await view.text();
+    expect(page).toContain('<a href="/outbox">← Outbox</a>');
+    expect(page).toContain('<tr><td>From</td><td>&quot;Daily Papers&quot; &lt;digest@papers.example.org&gt;</td></tr>');
+    expect(page).toMatch(/<tr><td>To<\/td><td>(ada|bob)@example\.com<\/td><\/tr>/);
+    expect(page).toMatch(/<h1>Daily Papers · 28 Nov 2026 · [^<]+<\/h1>/);
+    expect(page).toContain(`<iframe class="email" title="The email" src="/outbox/${files[0]}/html"></iframe>`);
+    const html = await fetch(`${base}/outbox/${files[0]}/html`);
     expect(html.status).toBe(200);
     expect(html.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await html.text()).toContain('Saturday, 28 November 2026');

@@ -219,8 +219,11 @@ describe('send workers on PostgreSQL', () => {
     await sleep(5000);
     const measured = ((sink.seen.length - from) * 1000) / (Date.now() - t0);
     console.info(`cluster rate limit ${RATE}/s: measured ${measured.toFixed(1)} messages/s over 5 s`);
-    // Three workers (two processes and the sender's own) together: the configured rate, ±10%.
-    expect(measured).toBeGreaterThan(RATE * 0.9);
+    // Three workers (two processes and the sender's own) together stay within the configured rate
+    // (+10%): limited per worker, they would send about three times as fast. Only the upper bound is
+    // asserted: a busy machine can slow the workers below the rate, never push them above it (the
+    // suite once measured 31.8/s with two other test runs on the box); a rate throttled far below
+    // the limit would not send the 400 within the test's time.
     expect(measured).toBeLessThan(RATE * 1.1);
     const r = await send;
     expect(r.code).toBe(0);

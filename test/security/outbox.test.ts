@@ -62,8 +62,8 @@ function sampleOutbox(dir: string): void {
 }
 
 const rows = (page: string) =>
-  [...page.matchAll(/<tr><td>(.*?)<\/td><td>(.*?)<\/td>\s*<td><a href="([^"]+)">(.*?)<\/a><\/td>/g)].map((m) =>
-    m.slice(1).join(' | '),
+  [...page.matchAll(/<tr><td class="nowrap">(.*?)<\/td><td>(.*?)<\/td>\s*<td><a href="([^"]+)">(.*?)<\/a><\/td>/g)].map(
+    (m) => m.slice(1).join(' | '),
   );
 
 describe('the outbox list', () => {
@@ -75,9 +75,9 @@ describe('the outbox list', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('3 messages.');
     expect(rows(page.body)).toEqual([
-      '2026-11-28 08:30 | &quot;Smith, Bob&quot; &lt;bob@example.com&gt;, &quot;中文 读者&quot; &lt;zh@example.com&gt; | /outbox/b.eml | Confirm your subscription to “Daily Papers”',
-      '2026-11-28 09:00 | ada@example.com | /outbox/c.eml | (no subject)',
-      '2026-11-27 06:00 | &quot;José Müller&quot; &lt;jose@example.com&gt; | /outbox/a.eml | Daily Papers · 27 Nov 2026 · Über Attention',
+      '2026-11-28 08:30:00 | &quot;Smith, Bob&quot; &lt;bob@example.com&gt;, &quot;中文 读者&quot; &lt;zh@example.com&gt; | /outbox/b.eml | Confirm your subscription to “Daily Papers”',
+      '2026-11-28 09:00:00 | ada@example.com | /outbox/c.eml | (no subject)',
+      '2026-11-27 06:00:00 | &quot;José Müller&quot; &lt;jose@example.com&gt; | /outbox/a.eml | Daily Papers · 27 Nov 2026 · Über Attention',
     ]);
   });
 
@@ -95,7 +95,7 @@ describe('the outbox list', () => {
     http = await listen(createApp(app.ctx, { nextRun: () => null }));
     const page = await rawRequest(http.url, { path: '/outbox' });
     expect(page.status).toBe(200);
-    expect(rows(page.body)[0]).toBe('2026-11-29 10:00 | big@example.com | /outbox/huge.eml | Huge');
+    expect(rows(page.body)[0]).toBe('2026-11-29 10:00:00 | big@example.com | /outbox/huge.eml | Huge');
     expect(rows(page.body)).toHaveLength(4);
   });
 });

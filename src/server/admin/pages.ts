@@ -5,14 +5,21 @@ import type { AppContext } from '../../pipeline/context.js';
 import { checkSendDate, runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateInZone, dateProblem } from '../../select/dates.js';
+import {
+  deliveriesByDigestDate,
+  latestFailures,
+  sentPerMinute,
+  subscriberMovements,
+} from '../../store/admin-figures.js';
 import { findDigest, listDigests } from '../../store/digests.js';
 import { editionsOf } from '../../store/editions.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
 import { voteTally } from '../../store/votes.js';
 import { counted } from '../../text.js';
-import { page } from '../layout.js';
 import { formatInTimeZone } from '../time.js';
+import { adminPage } from './admin-page.js';
 import { csrfToken } from './auth.js';
+import { lastDays, lines, stackedBars, subscriberSeries } from './charts.js';
 import { digestStatus } from './status.js';
 
 /** The admin UI: dashboard, manual send with a confirm step, live progress, test send. */
@@ -33,23 +40,33 @@ export function adminPages(
     const next = nextRun();
     const subs = await countSubscribersByStatus(ctx.db);
     const digests = await Promise.all((await listDigests(ctx.db, 14)).map((d) => digestStatus(ctx, sends, d.date)));
-    const errors = await ctx.db
-      .selectFrom('deliveries')
-      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
-      .innerJoin('digests', 'digests.id', 'deliveries.digest_id')
-      .select(['digests.date', 'subscribers.email', 'deliveries.last_error', 'deliveries.updated_at'])
-      .where('deliveries.status', '=', 'failed')
-      .orderBy('deliveries.updated_at', 'desc')
-      .limit(10)
-      .execute();
+    const errors = await latestFailures(ctx.db);
+    const days = lastDays(today(), 30);
+    const [perDigest, moves] = await Promise.all([
+      deliveriesByDigestDate(ctx.db, days[0] ?? today()),
+      subscriberMovements(ctx.db),
+    ]);
+    const byDate = new Map(perDigest.map((d) => [d.date, d]));
+    const people = subscriberSeries(days, moves);
     const csrf = csrfToken(ctx, c);
     return c.html(
-      page(
+      adminPage(
         'paperboy admin',
+        'dashboard',
         html`<h1>paperboy admin</h1>
           <p>Next scheduled run: <b>${next ? formatInTimeZone(next, timezone) : 'none (no scheduler in this process)'}</b></p>
           ${notes().map((n) => html`<p class="error" role="alert">Scheduler: ${n}</p>`)}
-          <p>Subscribers: ${subs.active} active · ${subs.pending} pending · ${subs.unsubscribed} unsubscribed · ${subs.bounced} bounced</p>
+          <p>Subscribers: <a href="/admin/subscribers?status=active">${subs.active} active</a> · <a href="/admin/subscribers?status=pending">${subs.pending} pending</a> · <a href="/admin/subscribers?status=unsubscribed">${subs.unsubscribed} unsubscribed</a> · <a href="/admin/subscribers?status=bounced">${subs.bounced} bounced</a></p>
+          ${stackedBars('Deliveries per day, last 30 days', days, [
+            { name: 'sent', cls: 'c-sent', values: days.map((d) => byDate.get(d)?.sent ?? 0) },
+            { name: 'failed', cls: 'c-failed', values: days.map((d) => byDate.get(d)?.failed ?? 0) },
+            { name: 'bounced', cls: 'c-bounced', values: days.map((d) => byDate.get(d)?.bounced ?? 0) },
+          ])}
+          ${lines('Subscribers over time, last 30 days', days, [
+            { name: 'active', cls: 'c-active', values: people.active },
+            { name: 'unsubscribed', cls: 'c-unsub', values: people.unsubscribed },
+            { name: 'bounced', cls: 'c-bounced', values: people.bounced },
+          ])}
           <h2>Send</h2>
           <form method="get" action="/admin/send" class="signup">
             <label>Date <input type="date" name="date" value="${today()}" required></label>
@@ -93,7 +110,8 @@ export function adminPages(
 
   app.get('/admin/send', async (c) => {
     const date = c.req.query('date') ?? today();
-    if (dateProblem(date)) return c.html(page('Send', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
+    if (dateProblem(date))
+      return c.html(adminPage('Send', 'dashboard', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     let summary: string;
     try {
       checkSendDate(date, timezone);
@@ -101,16 +119,18 @@ export function adminPages(
       summary = `${dry.recipients} subscribers would receive “${dry.subject}” (${dry.papers} papers in the public digest).`;
     } catch (err) {
       return c.html(
-        page(
+        adminPage(
           'Send',
+          'dashboard',
           html`<h1>Nothing to send for ${date}</h1><p>${errorMessage(err)}</p><p><a href="/admin">Back</a></p>`,
         ),
         422,
       );
     }
     return c.html(
-      page(
+      adminPage(
         `Send ${date}`,
+        'dashboard',
         html`<h1>Send the digest of ${date}?</h1>
           <p>${summary}</p>
           <p class="muted">Anyone who already got this date's digest gets nothing more.</p>
@@ -126,14 +146,16 @@ export function adminPages(
 
   app.post('/admin/send', async (c) => {
     const date = String((await c.req.parseBody()).date ?? '');
-    if (dateProblem(date)) return c.html(page('Send', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
+    if (dateProblem(date))
+      return c.html(adminPage('Send', 'dashboard', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     try {
       sends.start(date);
     } catch (err) {
       if (isPaperboyError(err, 'EBUSY')) {
         return c.html(
-          page(
+          adminPage(
             'Already sending',
+            'dashboard',
             html`<h1>A send of ${date} is already running</h1><p><a href="/admin/digests/${date}">Watch it</a></p>`,
           ),
           409,
@@ -141,7 +163,11 @@ export function adminPages(
       }
       if (isPaperboyError(err, 'EUSAGE')) {
         return c.html(
-          page('Not sent', html`<h1>${date} is not sent</h1><p>${err.message}</p><p><a href="/admin">Back</a></p>`),
+          adminPage(
+            'Not sent',
+            'dashboard',
+            html`<h1>${date} is not sent</h1><p>${err.message}</p><p><a href="/admin">Back</a></p>`,
+          ),
           400,
         );
       }
@@ -150,18 +176,49 @@ export function adminPages(
     return c.redirect(`/admin/digests/${date}`, 303);
   });
 
+  app.get('/admin/digests', async (c) => {
+    const digests = await Promise.all((await listDigests(ctx.db, 60)).map((d) => digestStatus(ctx, sends, d.date)));
+    return c.html(
+      adminPage(
+        'Digests',
+        'digests',
+        html`<h1>Digests</h1>
+          ${
+            digests.length === 0
+              ? html`<p>No digest yet. <a href="/admin">Send one</a> or wait for the scheduler.</p>`
+              : html`<div class="wrap-table"><table>
+            <thead><tr><th class="nowrap">Date</th><th>Subject</th><th>Status</th><th class="num">Editions</th><th class="num">Sent</th><th class="num">Failed</th><th class="num">Skipped</th><th class="num">Pending</th><th class="num">Bounced</th></tr></thead><tbody>
+            ${digests.map(
+              (d) =>
+                html`<tr><td class="nowrap"><a href="/admin/digests/${d.date}">${d.date}</a></td><td>${d.subject ?? ''}</td><td>${d.running ? 'sending…' : d.status}</td>
+                <td class="num">${d.editions}</td><td class="num">${d.deliveries?.sent ?? 0}</td><td class="num">${d.deliveries?.failed ?? 0}</td>
+                <td class="num">${d.deliveries?.skipped ?? 0}</td><td class="num">${(d.deliveries?.pending ?? 0) + (d.deliveries?.sending ?? 0)}</td><td class="num">${d.bounced}</td></tr>`,
+            )}</tbody></table></div>`
+          }`,
+      ),
+    );
+  });
+
   app.get('/admin/digests/:date', async (c) => {
     const date = c.req.param('date');
-    if (dateProblem(date)) return c.html(page('Digest', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
+    if (dateProblem(date))
+      return c.html(adminPage('Digest', 'digests', html`<h1>Not a date</h1><p>${dateProblem(date)}</p>`), 400);
     const s = await digestStatus(ctx, sends, date);
     const d = s.deliveries;
     const digest = await findDigest(ctx.db, date);
     const editions = digest ? await editionsOf(ctx.db, digest.id) : [];
     const votes = digest ? await voteTally(ctx.db, date) : [];
+    const minutes = digest ? await sentPerMinute(ctx.db, digest.id) : [];
+    let cumulative = 0;
+    const progress = minutes.map((m) => {
+      cumulative += m.count;
+      return cumulative;
+    });
     const p = s.progress;
     return c.html(
-      page(
+      adminPage(
         `Digest ${date}`,
+        'digests',
         html`${s.running ? html`<meta http-equiv="refresh" content="2">` : ''}
           <h1>Digest of ${date}</h1>
           <p>${s.subject ?? 'Not built yet.'}</p>
@@ -192,6 +249,15 @@ export function adminPages(
                 ${s.control !== 'run' ? html`<p>An admin asked to <b>${s.control}</b> this send.</p>` : ''}`
           }
           ${
+            minutes.length > 1
+              ? lines(
+                  'Messages sent over time (UTC)',
+                  minutes.map((m) => m.day.slice(11, 16)),
+                  [{ name: 'sent', cls: 'c-sent', values: progress }],
+                )
+              : ''
+          }
+          ${
             editions.length
               ? html`<h2>Editions</h2><ul>${editions
                   .slice(0, EDITIONS_SHOWN)
@@ -220,7 +286,10 @@ export function adminPages(
     try {
       await controlSend(ctx, sends, date, c.req.param('action') as 'pause' | 'resume' | 'cancel');
     } catch (err) {
-      return c.html(page('Not done', html`<h1>${errorMessage(err)}</h1><p><a href="/admin">Dashboard</a></p>`), 400);
+      return c.html(
+        adminPage('Not done', 'digests', html`<h1>${errorMessage(err)}</h1><p><a href="/admin">Dashboard</a></p>`),
+        400,
+      );
     }
     return c.redirect(`/admin/digests/${date}`, 303);
   });
@@ -232,15 +301,17 @@ export function adminPages(
     try {
       const r = await runDigest(ctx, { date, to });
       return c.html(
-        page(
+        adminPage(
           'Test sent',
+          'dashboard',
           html`<h1>Test copy sent</h1><p>“${r.subject}” went to ${to}.</p><p><a href="/admin">Dashboard</a></p>`,
         ),
       );
     } catch (err) {
       return c.html(
-        page(
+        adminPage(
           'Test not sent',
+          'dashboard',
           html`<h1>The test copy was not sent</h1><p>${errorMessage(err)}</p><p><a href="/admin">Dashboard</a></p>`,
         ),
         400,

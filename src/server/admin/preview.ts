@@ -4,10 +4,11 @@ import { errorMessage } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { type Preview, previewDigest } from '../../pipeline/preview.js';
 import { dateInZone, dateProblem } from '../../select/dates.js';
+import { readableHeaders } from '../../send/mime-header.js';
 import { findSubscriberByEmail } from '../../store/subscribers.js';
 import { normalizeEmail } from '../../subscribers/email.js';
 import { FRAMED_EMAIL_CSP } from '../headers.js';
-import { page } from '../layout.js';
+import { adminPage } from './admin-page.js';
 
 const GMAIL_CLIP = 102 * 1024;
 const BUDGET = 90 * 1024;
@@ -54,7 +55,7 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
   app.get('/admin/preview', async (c) => {
     const p = await load(c);
     if (typeof p === 'string')
-      return c.html(page('Preview', html`<h1>No preview</h1><p>${p}</p><p><a href="/admin">Dashboard</a></p>`), 400);
+      return c.html(adminPage('Preview', 'preview', html`<h1>No preview</h1><p>${p}</p>`), 400);
     const view = (VIEWS as readonly string[]).includes(c.req.query('view') ?? '')
       ? (c.req.query('view') as (typeof VIEWS)[number])
       : 'desktop';
@@ -70,11 +71,15 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
       view === 'text'
         ? html`<pre class="email-text">${p.text}</pre>`
         : view === 'headers'
-          ? html`<pre class="email-text">${headers}</pre>`
+          ? html`<table class="headers"><tbody>${readableHeaders(headers).map(
+              (h) => html`<tr><td>${h.name}</td><td>${h.value}</td></tr>`,
+            )}</tbody></table>
+            <p class="muted">Encoded words decoded and folded lines joined, as a mail program shows them; <a href="/admin/preview${q({ view: 'text' })}">the text part</a> shows the body.</p>`
           : html`<iframe class="email ${view}" title="The email, ${view}" src="/admin/preview/html${q(view === 'dark' ? { dark: '1' } : {})}"></iframe>`;
     return c.html(
-      page(
+      adminPage(
         `Preview ${p.date}`,
+        'preview',
         html`<h1>Preview of ${p.date}${sub ? html` for ${sub}` : ''}${edition ? html`, edition #${edition}` : ''}</h1>
           <p><b>${p.subject}</b></p>
           <p class="muted">${
@@ -93,8 +98,7 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
           }</p>
           ${p.warnings.length ? html`<p class="error">MJML warnings:</p><ul>${p.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : html`<p class="muted">No MJML warnings.</p>`}
           <nav class="views">${VIEWS.map((v) => (v === view ? html`<b>${v}</b> ` : html`<a href="/admin/preview${q({ view: v })}">${v}</a> `))}</nav>
-          ${body}
-          <p><a href="/admin">Dashboard</a></p>`,
+          ${body}`,
       ),
     );
   });
