@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { makeDkimKey } from '../dkim.js';
@@ -24,6 +24,8 @@ export function registerDkim(program: Command): void {
         if (existsSync(file))
           throw new PaperboyError('EUSAGE', `${file} exists already`, { hint: 'choose another selector' });
         const k = makeDkimKey(opts.domain.toLowerCase(), opts.selector);
+        // The folder is made when missing (private: the key is a secret).
+        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
         writeFileSync(file, k.privateKey, { mode: 0o600 });
         process.stdout.write(
           `wrote ${file}\n\nPublish this DNS record:\n${k.record}\n\nThen set:\n` +

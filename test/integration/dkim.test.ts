@@ -104,14 +104,17 @@ describe('DKIM', () => {
   it('`paperboy dkim keygen` writes the key and prints the record; doctor checks alignment with From', async () => {
     const { dir, cleanup } = tempDir();
     try {
+      // --out names a folder that does not exist yet: it is made (private), not an ENOENT.
+      const keys = path.join(dir, 'keys', 'dkim');
       const gen = await runCli(
-        ['dkim', 'keygen', '--selector', 'pb1', '--domain', 'Papers.Example.org', '--out', dir],
+        ['dkim', 'keygen', '--selector', 'pb1', '--domain', 'Papers.Example.org', '--out', keys],
         {},
         dir,
       );
-      expect(gen.code).toBe(0);
-      const file = path.join(dir, 'pb1.Papers.Example.org.private.pem');
+      expect([gen.code, gen.stderr]).toEqual([0, '']);
+      const file = path.join(keys, 'pb1.Papers.Example.org.private.pem');
       expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(keys).mode & 0o777).toBe(0o700);
       expect(gen.stdout).toMatch(
         /^pb1\._domainkey\.papers\.example\.org\. IN TXT \( "v=DKIM1; k=rsa; p=[A-Za-z0-9+/=]+" ("[A-Za-z0-9+/=]+" )*\)$/m,
       );
