@@ -3,9 +3,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { renderStats } from '../../src/render/render-digest.js';
+import { createApp } from '../../src/server/app.js';
 import { fileSource } from '../../src/sources/file.js';
 import { deliveriesOf } from '../../src/store/deliveries.js';
 import { findSubscriberByEmail, setFrequency, upsertSubscriber } from '../../src/store/subscribers.js';
+import { listen } from '../helpers/http-server.js';
 import { type SmtpSink, startSmtpSink, titlesTo } from '../helpers/smtp-sink.js';
 import { hfItem, sourceFile, startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -34,6 +36,33 @@ async function reader(t: TestApp, email: string, topics: string[]) {
 }
 
 describe('editions', () => {
+  it('a topic reader’s View in browser opens their own edition, not the public digest', async () => {
+    sink = await startSmtpSink();
+    const smtp = sink.url;
+    app = await startTestApp((dir) => ({
+      PAPERBOY_SMTP_URL: smtp,
+      PAPERBOY_SOURCE: sourceFile(dir, DAY),
+      PAPERBOY_PAPERS_PER_DIGEST: '3',
+    }));
+    await reader(app, 'a@example.com', ['sparse attention']);
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const mail = sink.to('a@example.com')[0]?.mail;
+    const href = /<a href="([^"]+)"[^>]*>view in browser<\/a>/.exec(String(mail?.html))?.[1] ?? '';
+    expect(href).toMatch(/^https:\/\/papers\.example\.org\/v\/[^/]+$/);
+    const http = await listen(createApp(app.ctx, { nextRun: () => null }));
+    try {
+      const res = await fetch(href.replace('https://papers.example.org', http.url));
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      expect(page).toContain('for your topics: sparse attention');
+      expect(page).toContain('Mixture of experts routing');
+      // The public digest's other papers are not in the reader's edition.
+      expect(page).not.toContain('A world model for robots');
+    } finally {
+      await http.close();
+    }
+  });
+
   it('gives readers with equal selections one edition, each exactly their matching papers, and nobody an empty email', async () => {
     sink = await startSmtpSink();
     const smtp = sink.url;
