@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { escapeHtml } from '../render/helpers.js';
 import { MARKERS, type RecipientValues } from '../render/personalize.js';
-import { bodyHash, type CanonicalPiece, canonicalPiece, type DkimSigning, signatureField } from './dkim-sign.js';
+import {
+  bodyHash,
+  type CanonicalPiece,
+  canonicalPiece,
+  type DkimSigning,
+  signatureField,
+  signatureFieldAsync,
+} from './dkim-sign.js';
 import type { MessageContent } from './message.js';
 import { dateValue, displayName, headerField, mailbox, messageIdValue, unstructured } from './mime-header.js';
 import { qpEncode } from './qp.js';
@@ -263,11 +270,17 @@ function dkimTemplate(t: MessageTemplate): DkimTemplate {
  * (qp.ts), so each is canonical on its own.
  */
 function dkimField(t: MessageTemplate, list: readonly Buffer[], signing: DkimSigning): Buffer {
+  const { head, bh } = dkimInput(t, list);
+  return Buffer.from(signatureField(head, bh, signing), 'latin1');
+}
+
+/** What the signature covers: the header section's bytes and the body's hash. */
+function dkimInput(t: MessageTemplate, list: readonly Buffer[]): { head: Buffer; bh: string } {
   const d = dkimTemplate(t);
   const pieces: CanonicalPiece[] = [];
   for (let i = d.chunk; i < list.length; i++) pieces.push(d.pieces[i] ?? canonicalPiece(list[i] as Buffer));
   const head = Buffer.concat([...list.slice(0, d.chunk), (list[d.chunk] as Buffer).subarray(0, d.offset)]);
-  return Buffer.from(signatureField(head, bodyHash(pieces), signing), 'latin1');
+  return { head, bh: bodyHash(pieces) };
 }
 
 /**
@@ -281,6 +294,35 @@ export function assembleMessage(
   buffers?: MessageBuffers,
   dkim?: DkimSigning,
 ): Buffer {
+  const parts = personalParts(t, p);
+  if (dkim) {
+    const field = dkimField(t, parts.list, dkim);
+    parts.list.unshift(field);
+    parts.total += field.length;
+  }
+  return joined(parts, buffers);
+}
+
+/**
+ * The same message, DKIM-signed with the RSA step off the main thread (signatureFieldAsync): what
+ * the send loop uses when a key is set, so that signing the next messages overlaps sending this one.
+ */
+export async function assembleMessageSigned(
+  t: MessageTemplate,
+  p: PersonalParts,
+  dkim: DkimSigning,
+  buffers?: MessageBuffers,
+): Promise<Buffer> {
+  const parts = personalParts(t, p);
+  const { head, bh } = dkimInput(t, parts.list);
+  const field = Buffer.from(await signatureFieldAsync(head, bh, dkim), 'latin1');
+  parts.list.unshift(field);
+  parts.total += field.length;
+  return joined(parts, buffers);
+}
+
+/** The template's chunks with the recipient's headers and encoded values in place, and their length. */
+function personalParts(t: MessageTemplate, p: PersonalParts): { list: Buffer[]; total: number } {
   const personal = Buffer.from(
     headerField('To', mailbox(p.toName, p.toAddress)) +
       headerField('Date', cachedDate(p.date)) +
@@ -314,11 +356,10 @@ export function assembleMessage(
     list.push(b);
     total += b.length;
   }
-  if (dkim) {
-    const field = dkimField(t, list, dkim);
-    list.unshift(field);
-    total += field.length;
-  }
+  return { list, total };
+}
+
+function joined({ list, total }: { list: Buffer[]; total: number }, buffers?: MessageBuffers): Buffer {
   if (!buffers) return Buffer.concat(list, total);
   const out = buffers.take(total);
   let at = 0;

@@ -4,7 +4,13 @@ import { DKIM_HEADERS } from '../dkim.js';
 import type { RecipientValues } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken, signVoteToken } from '../subscribers/tokens.js';
-import { assembleMessage, type MessageBuffers, type MessageTemplate, messageTemplate } from './assemble.js';
+import {
+  assembleMessage,
+  assembleMessageSigned,
+  type MessageBuffers,
+  type MessageTemplate,
+  messageTemplate,
+} from './assemble.js';
 import type { DkimSigning } from './dkim-sign.js';
 import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
@@ -155,11 +161,35 @@ export function buildMessage(
   /** Where the send loop's message bytes come from (reused once a message is sent). */
   buffers?: MessageBuffers,
 ): OutgoingMessage {
+  const { parts, envelope } = recipientParts(r, s);
+  const raw = assembleMessage(templateFor(digest, s), parts, buffers, dkimSigning(s));
+  // The messageId is not written again (raw is the message); it names the message for the outbox file and the logs.
+  return { envelope, raw, messageId: r.messageId };
+}
+
+/**
+ * The same message, with a DKIM key's RSA signature made off the main thread (assembleMessageSigned):
+ * the send loop's path. Without a key it is buildMessage.
+ */
+export async function buildMessageOffThread(
+  digest: MessageContent,
+  r: Recipient,
+  s: MessageSettings,
+  buffers?: MessageBuffers,
+): Promise<OutgoingMessage> {
+  const dkim = dkimSigning(s);
+  if (!dkim) return buildMessage(digest, r, s, buffers);
+  const { parts, envelope } = recipientParts(r, s);
+  const raw = await assembleMessageSigned(templateFor(digest, s), parts, dkim, buffers);
+  return { envelope, raw, messageId: r.messageId };
+}
+
+/** A recipient's personal headers and values, and the envelope (VERP bounce address when set). */
+function recipientParts(r: Recipient, s: MessageSettings) {
   const values = recipientValues(s, r);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
-  const raw = assembleMessage(
-    templateFor(digest, s),
-    {
+  return {
+    parts: {
       toName: cleanName(r.name),
       toAddress: r.email,
       messageId: r.messageId,
@@ -167,13 +197,6 @@ export function buildMessage(
       listUnsubscribe: listUnsubscribeHeader(values.unsubscribeUrl, s.unsubscribeMailto),
       values,
     },
-    buffers,
-    dkimSigning(s),
-  );
-  return {
     envelope: { from: bounceTo ?? wireAddress(s.from.address), to: [wireAddress(r.email)] },
-    raw,
-    // Not written again (raw is the message); it names the message for the outbox file and the logs.
-    messageId: r.messageId,
   };
 }

@@ -15,7 +15,7 @@ import { sendableAsStored } from '../subscribers/email.js';
 import { MessageBuffers } from './assemble.js';
 import { ClaimQueue } from './claim-queue.js';
 import { ledgerWriter } from './ledger-writer.js';
-import { buildMessage, type MessageContent, type MessageSettings } from './message.js';
+import { buildMessageOffThread, type MessageContent, type MessageSettings } from './message.js';
 import { type Pacer, unlimited } from './pacer.js';
 import { backoffMs, classifyFailure, failureText, RejectStreak, refusedHint, softBounceCounts } from './retry.js';
 import type { SmtpError, Transport } from './transport.js';
@@ -256,7 +256,9 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       await settle(d, 'failed', 'a quoted local part cannot be sent exactly as stored; correct the address');
       return;
     }
-    const message = buildMessage(
+    // With a DKIM key, the RSA signature is made in libuv's pool: this sender waits for it while
+    // the others' messages go out.
+    const message = await buildMessageOffThread(
       d.editionId === null ? o.content : await editionContentCached(d.editionId),
       {
         subscriberId: d.subscriberId,
