@@ -25,7 +25,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
       <label>Email <input type="email" name="email" required autocomplete="email" value="${values.email ?? ''}"></label>
       <label>Name <span class="muted">(optional)</span> <input type="text" name="name" autocomplete="name" maxlength="100" value="${values.name ?? ''}"></label>
-      <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG)</span>
+      <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG, author:Name)</span>
         <input type="text" name="topics" maxlength="600" value="${values.topics ?? ''}"></label>
       <button type="submit">Subscribe</button>
       <p class="muted">We send a confirmation link first; nothing else arrives until you click it.</p>
