@@ -24,6 +24,10 @@ const STYLE = `
   form.signup label.check input { width: auto; display: inline; margin: 0; }
   button.secondary { background: #e4e7eb; color: #1f2933; margin-top: 1rem; }
   .error { color: #b42318; font-weight: 600; } .notice { background: #e6f4ea; padding: .6rem .8rem; border-radius: 6px; }
+  p.next { font-weight: 600; }
+  nav.pages { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; margin-top: 1.5rem; }
+  ul.archive { list-style: none; padding: 0; } ul.archive li { padding: .55rem 0; border-top: 1px solid #e4e7eb; }
+  ul.archive a { font-weight: 600; } ul.archive .muted { display: block; }
   main:has(iframe.email) { max-width: none; }
   iframe.email { display: block; border: 1px solid #cbd2d9; border-radius: 8px; height: 75vh; width: 100%; max-width: 680px; background: #fff; }
   iframe.email.mobile { width: 375px; max-width: 100%; }
@@ -44,7 +48,7 @@ const STYLE = `
   }
   @media (prefers-color-scheme: dark) {
     body { background: #111418; color: #e4e7eb; } main { background: #1b1f24; } a { color: #8ab4f8; }
-    td, th, ul.votes li { border-color: #323a44; } .muted { color: #9aa5b1; }
+    td, th, ul.votes li, ul.archive li { border-color: #323a44; } .muted { color: #9aa5b1; }
     form.signup input, form.signup select { background: #111418; color: #e4e7eb; border-color: #323a44; }
     .notice { background: #1e3a2a; } .error { color: #f97066; }
     button { background: #2f6fdb; }
