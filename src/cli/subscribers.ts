@@ -59,7 +59,7 @@ export function registerSubscribers(program: Command): void {
     .command('add <email>')
     .description('add an active subscriber, or with --pending send them a confirmation first')
     .option('--name <name>', 'their name')
-    .option('--topics <list>', 'comma-separated topics (keywords or arXiv categories)')
+    .option('--topics <list>', 'comma-separated topics (keywords, arXiv categories, author:Name)')
     .option('--pending', 'double opt-in: add as pending and send the confirmation email')
     .option('--weekly <day>', "weekly instead of daily: the week's best on this day (mon … sun)")
     .option('--send-anyway', 'when nothing matches their topics, send the top papers anyway')

@@ -10,6 +10,7 @@ import { adminPages } from './admin/pages.js';
 import { adminPreview } from './admin/preview.js';
 import { adminSubscribers } from './admin/subscribers.js';
 import { bodyLimits, readableForms } from './body.js';
+import { archiveItem, withSiteBar } from './digest-pages.js';
 import { atomFeed } from './feed.js';
 import { FRAMED_EMAIL_CSP, securityHeaders } from './headers.js';
 import { page } from './layout.js';
@@ -43,7 +44,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
         `${listName} archive`,
         html`<h1>${listName} archive</h1>
           ${digests.length === 0 ? html`<p>No digest has gone out yet.</p>` : ''}
-          <ul>${digests.map((d) => html`<li><a href="/digests/${d.date}">${d.date}</a> · ${d.subject}</li>`)}</ul>
+          <ul class="archive">${digests.map((d) => archiveItem(d, listName))}</ul>
           <p><a href="/">Subscribe</a></p>`,
       ),
     );
@@ -59,7 +60,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
       );
     }
     c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // email HTML, framed by the home page
-    return c.html(linksLeaveFrame(digest.webHtml));
+    return c.html(linksLeaveFrame(c.req.query('framed') ? digest.webHtml : withSiteBar(digest.webHtml, listName)));
   });
 
   app.get('/feed.xml', async (c) => {

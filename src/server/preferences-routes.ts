@@ -105,7 +105,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         <form method="post" action="${action}" class="signup">
           <input type="hidden" name="action" value="save">
           <label>Name <input type="text" name="name" maxlength="100" value="${s.name ?? ''}"></label>
-          <label>Topics <span class="muted">(comma-separated keywords or arXiv categories)</span>
+          <label>Topics <span class="muted">(comma-separated keywords, arXiv categories such as cs.LG, or authors as author:Name)</span>
             <input type="text" name="topics" maxlength="600" value="${s.topics.join(', ')}"></label>
           <label>How often
             <select name="frequency">

@@ -1,15 +1,20 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
+import type { Subscriber } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { type ConfirmProblem, checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
+import { preferencesUrl } from '../send/message.js';
 import { latestDigest } from '../store/digests.js';
+import { findSubscriber } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { clientIp } from './client.js';
 import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
 import { formatInTimeZone } from './time.js';
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
  * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering
@@ -21,11 +26,11 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
   const allow = rateLimiter(10, 10 * 60_000);
 
   const form = (error: string | null, values: { email?: string; name?: string; topics?: string } = {}) => html`
-    <form method="post" action="/subscribe" class="signup">
+    <form method="post" action="/subscribe" class="signup" id="subscribe">
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
       <label>Email <input type="email" name="email" required autocomplete="email" value="${values.email ?? ''}"></label>
       <label>Name <span class="muted">(optional)</span> <input type="text" name="name" autocomplete="name" maxlength="100" value="${values.name ?? ''}"></label>
-      <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG)</span>
+      <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG, author:Name)</span>
         <input type="text" name="topics" maxlength="600" value="${values.topics ?? ''}"></label>
       <button type="submit">Subscribe</button>
       <p class="muted">We send a confirmation link first; nothing else arrives until you click it.</p>
@@ -44,10 +49,32 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
           latest
             ? html`<h2>The latest digest</h2>
               <p class="muted"><a href="/digests/${latest.date}">${latest.subject}</a> · <a href="/digests">all digests</a></p>
-              <iframe class="digest" title="The latest digest" src="/digests/${latest.date}" sandbox="allow-top-navigation-by-user-activation"></iframe>`
+              <iframe class="digest" title="The latest digest" src="/digests/${latest.date}?framed=1" sandbox="allow-top-navigation-by-user-activation"></iframe>`
             : html`<p class="muted">${next ? `The first digest goes out on ${formatInTimeZone(next, timezone)}.` : 'No digest has gone out yet.'}</p>`
         }`,
     );
+  };
+
+  /** Links on from a page at the end of the sign-up: back home, and the digests sent so far. */
+  const pagesNav = html`<nav class="pages"><a href="/">Home</a><a href="/digests">Past digests</a></nav>`;
+
+  /** What a confirmed reader gets, and when: their topics, the next digest, their preferences. */
+  const welcome = (s: Subscriber, first: boolean) => {
+    const next = opts.nextRun();
+    const when =
+      s.frequency === 'weekly'
+        ? `Your digest comes once a week, on ${WEEKDAYS[s.weekday] ?? 'Sunday'}, with the week's best papers.`
+        : next
+          ? `${first ? 'Your first' : 'The next'} digest arrives on ${formatInTimeZone(next, timezone)}.`
+          : 'The next digest is yours.';
+    return html`<p>${
+      s.topics.length ? `Your topics: ${s.topics.join(', ')}.` : "You chose no topics: you get the day's top papers."
+    }</p>
+      <p class="next">${when}</p>
+      <p class="muted">Change your topics, how often the digest comes, or pause it on your preferences page: its link
+      is at the bottom of every digest.</p>
+      <nav class="pages"><a href="${preferencesUrl({ baseUrl: '', secret: ctx.secret }, s.id)}">Your preferences</a>
+        <a href="/digests">Past digests</a><a href="/">Home</a></nav>`;
   };
 
   app.get('/', async (c) => c.html(await home(null)));
@@ -68,19 +95,27 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
         429,
       );
     }
+    const topics = parseTopics(values.topics);
     // Answer now, mail later: the page and its timing are the same for a new, pending or active address.
-    signUp(ctx, { email: values.email, name: values.name, topics: parseTopics(values.topics) })
+    signUp(ctx, { email: values.email, name: values.name, topics })
       .then(({ outcome, subscriber }) =>
         ctx.log.info({ event: 'subscriber.signup', subscriber_id: subscriber.id, outcome }, 'sign-up'),
       )
       .catch((err) => ctx.log.error({ event: 'subscriber.signup.failed', err: errorMessage(err) }, errorMessage(err)));
+    const days = ctx.config.confirmTtlDays;
     return c.html(
       page(
         'Check your inbox',
         html`<h1>Check your inbox</h1>
           <p>If ${values.email.trim()} can receive mail, a link to confirm your subscription to ${listName} is on its way.
           Nothing else is sent until you click it.</p>
-          <p class="muted">Already subscribed? Then nothing changes.</p>`,
+          <p>${
+            topics.length
+              ? `Once you confirm, your digest follows your topics: ${topics.join(', ')}.`
+              : "You chose no topics: your digest brings the day's top papers. You can add topics later on your preferences page."
+          }</p>
+          <p class="muted">The link expires in ${days} ${days === 1 ? 'day' : 'days'}. Already subscribed? Then nothing changes.</p>
+          ${pagesNav}`,
       ),
     );
   });
@@ -121,7 +156,9 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
     if (!check.ok) return c.html(tokenProblem(check.reason), problemStatus(check.reason));
     const s = check.subscriber;
     if (s.status === 'active') {
-      return c.html(page('Subscribed', html`<h1>You are subscribed</h1><p>${s.email} gets ${listName}.</p>`));
+      return c.html(
+        page('Subscribed', html`<h1>You are subscribed</h1><p>${s.email} gets ${listName}.</p>${welcome(s, false)}`),
+      );
     }
     return c.html(
       page(
@@ -140,12 +177,9 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
       // The request closed between the check and the update (an unsubscribe, a bounce).
       return c.html(tokenProblem('closed'), problemStatus('closed'));
     }
+    const s = (await findSubscriber(ctx.db, check.subscriber.id)) ?? check.subscriber;
     return c.html(
-      page(
-        'Subscribed',
-        html`<h1>Welcome to ${listName}</h1>
-          <p>${check.subscriber.email} is confirmed: the next digest is yours.</p>`,
-      ),
+      page('Subscribed', html`<h1>Welcome to ${listName}</h1><p>${s.email} is confirmed.</p>${welcome(s, true)}`),
     );
   });
 }

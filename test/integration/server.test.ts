@@ -4,6 +4,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { createApp } from '../../src/server/app.js';
+import { findDigest } from '../../src/store/digests.js';
 import { spawnCli } from '../helpers/cli.js';
 import { listen } from '../helpers/http-server.js';
 import {
@@ -38,15 +39,15 @@ describe('HTTP server', () => {
     expect(before.status).toBe(200);
     const page = await before.text();
     expect(page).toContain('<h1>Daily Papers</h1>');
-    expect(page).toContain('<form method="post" action="/subscribe" class="signup">');
+    expect(page).toContain('<form method="post" action="/subscribe" class="signup" id="subscribe">');
     expect(page).toContain('The first digest goes out on Sunday, 29 November 2026 at 07:00 (Europe/Paris).');
 
     await addActive(app, 'ada@example.com');
     const report = await runDigest(app.ctx, { date: '2026-11-28' });
     const after = await (await fetch(`${base}/`)).text();
-    expect(after).toContain('<form method="post" action="/subscribe" class="signup">');
+    expect(after).toContain('<form method="post" action="/subscribe" class="signup" id="subscribe">');
     expect(after).toContain(
-      '<iframe class="digest" title="The latest digest" src="/digests/2026-11-28" sandbox="allow-top-navigation-by-user-activation"></iframe>',
+      '<iframe class="digest" title="The latest digest" src="/digests/2026-11-28?framed=1" sandbox="allow-top-navigation-by-user-activation"></iframe>',
     );
     expect(after).toContain(`<a href="/digests/2026-11-28">${report.subject}</a>`);
     const web = await (await fetch(`${base}/digests/2026-11-28`)).text();
@@ -72,7 +73,11 @@ describe('HTTP server', () => {
     const bogus = await fetch(`${base}/digests/..%2F..%2Fetc`);
     expect(bogus.status).toBe(404);
     const list = await (await fetch(`${base}/digests`)).text();
-    expect(list).toContain('<a href="/digests/2026-11-28">2026-11-28</a>');
+    const subject = (await findDigest(app.ctx.db, '2026-11-28'))?.subject ?? '';
+    // The subject is the link (without the list's name and the date), the date follows as text.
+    expect(list).toContain(`<a href="/digests/2026-11-28">${subject.replace('Daily Papers · 28 Nov 2026 · ', '')}</a>`);
+    expect(list).toContain('<time datetime="2026-11-28">Saturday, 28 November 2026</time>');
+    expect(list.match(/href="\/digests\/2026-11-28"/g)).toHaveLength(1);
   });
 
   it('lists the outbox and shows each message as HTML, text and raw', async () => {
@@ -140,7 +145,7 @@ describe('HTTP server', () => {
       expect(out).toContain(`mail: outbox mode: messages are written to ${path.join(dir, 'outbox')}`);
       const res = await fetch(`${url}/`);
       expect(res.status).toBe(200);
-      expect(await res.text()).toContain('<form method="post" action="/subscribe" class="signup">');
+      expect(await res.text()).toContain('<form method="post" action="/subscribe" class="signup" id="subscribe">');
       const code = await new Promise<number | null>((resolve) => {
         child.on('exit', resolve);
         child.kill('SIGTERM');
