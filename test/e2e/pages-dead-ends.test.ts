@@ -83,7 +83,10 @@ describe('no dead ends', () => {
     await page.goto(`${base}/outbox`);
     await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
     await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-    const confirm = await page.getByRole('link', { name: 'Yes, subscribe me' }).getAttribute('href');
+    const confirm = await page
+      .frameLocator('iframe.email')
+      .getByRole('link', { name: 'Yes, subscribe me' })
+      .getAttribute('href');
     await page.goto((confirm ?? '').replace(BASE_URL, base));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForSelector('h1:text-is("Welcome to Daily Papers")');
@@ -130,7 +133,10 @@ describe('no dead ends', () => {
     await page.goto(`${base}/outbox`);
     await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
     await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-    const confirm = await page.getByRole('link', { name: 'Yes, subscribe me' }).getAttribute('href');
+    const confirm = await page
+      .frameLocator('iframe.email')
+      .getByRole('link', { name: 'Yes, subscribe me' })
+      .getAttribute('href');
     await page.goto((confirm ?? '').replace(BASE_URL, base));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForSelector('h1:text-is("Welcome to Daily Papers")');

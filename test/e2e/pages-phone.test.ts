@@ -84,7 +84,11 @@ describe('every page at phone width', () => {
       await fits('outbox', 'Outbox');
       await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
       await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-      const confirmHref = await page.getByRole('link', { name: 'Yes, subscribe me' }).getAttribute('href');
+      await fits('outbox-confirmation', 'Confirm your subscription to Daily Papers');
+      const confirmHref = await page
+        .frameLocator('iframe.email')
+        .getByRole('link', { name: 'Yes, subscribe me' })
+        .getAttribute('href');
       await page.goto(local(confirmHref));
       await fits('confirm', 'Confirm your subscription');
       await page.getByRole('button', { name: 'Confirm' }).click();
@@ -107,7 +111,11 @@ describe('every page at phone width', () => {
         .getByRole('link', { name: /^Daily Papers · / })
         .click();
       await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-      await fits('outbox-message', 'Saturday, 28 November 2026');
+      // The message's page (From, To, Subject, the email framed), then the email itself at that width.
+      await fits('outbox-message', (await page.locator('h1').first().textContent()) ?? '');
+      expect(await page.locator('h1').first().textContent()).toMatch(/^Daily Papers · 28 Nov 2026 · /);
+      await page.goto(`${page.url()}/html`);
+      await fits('outbox-message-email', 'Saturday, 28 November 2026');
       const prefsHref = await page.getByRole('link', { name: 'Preferences', exact: true }).getAttribute('href');
       const unsubscribeHref = await page.getByRole('link', { name: 'Unsubscribe', exact: true }).getAttribute('href');
       const voteHref = await page
@@ -134,7 +142,7 @@ describe('every page at phone width', () => {
       await page.goto(`${base}/admin/preview?date=${DATE}`);
       await fits('admin-preview', `Preview of ${DATE}`);
 
-      expect(seen).toHaveLength(17);
+      expect(seen).toHaveLength(19);
       await context.close();
     },
     120_000,
