@@ -84,7 +84,7 @@ describe('admin authentication', () => {
     expect(dash.status).toBe(200);
     const text = await dash.text();
     expect(text).toContain('Next scheduled run: <b>Sunday, 29 November 2026 at 07:00 (UTC)</b>');
-    expect(text).toContain('Subscribers: 1 active · 0 pending · 0 unsubscribed · 0 bounced');
+    expect(text.replace(/<[^>]+>/g, '')).toContain('Subscribers: 1 active · 0 pending · 0 unsubscribed · 0 bounced');
     const csrf = /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? '';
     expect(csrf).not.toBe('');
 
@@ -267,7 +267,9 @@ describe('admin preview', () => {
     const text = await get('/admin/preview?date=2026-11-28&view=text');
     expect(text).toContain('Unsubscribe: https://papers.example.org/u/preview');
     const headers = await get('/admin/preview?date=2026-11-28&view=headers');
-    expect(headers).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(headers).toContain('<tr><td>List-Unsubscribe-Post</td><td>List-Unsubscribe=One-Click</td></tr>');
+    // The subject as a mail program shows it: decoded, not =?UTF-8?…?=.
+    expect(headers).toMatch(/<tr><td>Subject<\/td><td>Daily Papers · 28 Nov 2026 · [^<=]+<\/td><\/tr>/);
     const dark = await get('/admin/preview/html?date=2026-11-28&dark=1');
     expect(dark).toContain('@media all');
     expect(dark).not.toContain('prefers-color-scheme: dark');
