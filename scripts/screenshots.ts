@@ -107,6 +107,8 @@ try {
   await admin.goto(`${base}/admin`);
   await admin.getByLabel('Date').fill(DATE);
   await admin.getByLabel('Date').blur();
+  // Filling the field scrolled to it: the picture is of the top of the page.
+  await admin.evaluate('window.scrollTo(0, 0)');
   await shot(admin, 'admin-dashboard');
 } finally {
   await browser.close();

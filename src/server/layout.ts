@@ -49,7 +49,7 @@ const STYLE = `
   form.filters input, form.filters select { font: inherit; padding: .4rem .5rem; border: 1px solid #cbd2d9; border-radius: 6px; }
   form.filters button { padding: .45rem 1rem; }
   .wrap-table { overflow-x: auto; }
-  figure.chart { margin: 1rem 0 1.5rem; } figure.chart svg { width: 100%; height: auto; display: block; }
+  figure.chart { margin: 1rem 0 1.5rem; max-width: 44rem; } figure.chart svg { width: 100%; height: auto; display: block; }
   figure.chart figcaption { font-size: .85rem; color: #52606d; }
   svg .axis { stroke: #9aa5b1; } svg .grid { stroke: #e4e7eb; stroke-dasharray: 3 3; }
   svg .label { fill: #52606d; font-size: 11px; } svg .line { fill: none; stroke-width: 2; }

@@ -76,7 +76,8 @@ export function emailProblem(input: string): string | null {
   const domain = s.slice(at + 1);
   if (storedLocal(local) === null) {
     if (Buffer.byteLength(local) > 64) return 'the part before the @ is longer than 64 bytes';
-    if (local.startsWith('"')) return 'a quoted part before the @ is refused: mail programs rewrite quoted addresses, so the mail would go elsewhere';
+    if (local.startsWith('"'))
+      return 'a quoted part before the @ is refused: mail programs rewrite quoted addresses, so the mail would go elsewhere';
     return `the part before the @ ("${local}") holds spaces, commas, brackets or dots in the wrong place`;
   }
   if (normalizeDomain(domain) === null) {

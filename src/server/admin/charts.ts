@@ -72,7 +72,10 @@ function frame(
       <text class="label" x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${fmt(top)}</text>
       <text class="label" x="${PAD.left - 6}" y="${y0}" text-anchor="end">0</text>
       ${body}
-      ${ticks.map((i) => html`<text class="label" x="${x(i)}" y="${H - 16}" text-anchor="middle">${labels[i] ?? ''}</text>`)}
+      ${ticks.map(
+        (i, k) =>
+          html`<text class="label" x="${k === 0 ? PAD.left : k === ticks.length - 1 && k > 0 ? W - PAD.right : x(i)}" y="${H - 16}" text-anchor="${k === 0 ? 'start' : k === ticks.length - 1 ? 'end' : 'middle'}">${labels[i] ?? ''}</text>`,
+      )}
     </svg>
     <figcaption>${title} · ${series.map((s) => html`<span class="key ${s.cls}">■</span> ${s.name} `)}</figcaption>
   </figure>`;
