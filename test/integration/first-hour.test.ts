@@ -189,6 +189,40 @@ describe('the first hour', () => {
     ).toEqual(['settings', 'dkim', 'secret', 'admin', 'store', 'templates', 'mail', 'source']);
   });
 
+  it('doctor warns of a localhost base URL on another port, and an unreachable source is said once, hint once', async () => {
+    const dir = folder();
+    const { port } = await silentServer();
+    const env = testEnv(dir, {
+      PAPERBOY_PORT: '3917',
+      PAPERBOY_BASE_URL: 'http://localhost:3000',
+      PAPERBOY_SOURCE: 'hf',
+      // A port that refuses at once: the source cannot be read.
+      PAPERBOY_HF_API_URL: 'http://127.0.0.1:1/api/daily_papers',
+    });
+    // The commands' own log level, as a person runs them (warnings shown).
+    delete env.PAPERBOY_LOG_LEVEL;
+    const doctor = await runCli(['doctor'], env, dir);
+    expect(doctor.stdout).toContain(
+      'warn  settings  PAPERBOY_BASE_URL is http://localhost:3000 but paperboy serves port 3917: the links in emails, the feed and the confirmation lead nowhere\n' +
+        '                → set PAPERBOY_BASE_URL=http://localhost:3917, or leave it unset to follow PAPERBOY_PORT\n',
+    );
+    const source = doctor.stdout.split('\n').filter((l) => /check the network/.test(l));
+    // The source's failure, then the fix once: not the error's own hint in the line as well.
+    expect(source).toEqual([
+      '                → check the network and PAPERBOY_SOURCE (file:samples/daily-papers.json works offline)',
+    ]);
+
+    // In outbox mode a send falls back to the sample papers and says so once, not in the log too.
+    const send = await runCli(['send', '--date', '2026-11-28'], env, dir);
+    expect(send.code).toBe(0);
+    const said =
+      `${send.stdout}${send.stderr}`.split('using the sample papers in samples/daily-papers.json').length - 1;
+    expect(said).toBe(1);
+    expect(send.stdout).toMatch(
+      /^note: Hugging Face daily papers .* could not be read: .*; outbox mode, so using the sample papers in samples\/daily-papers\.json instead$/m,
+    );
+  });
+
   it('says what is wrong with a date, an address and a file', async () => {
     const dir = folder();
     const env = testEnv(dir);
