@@ -78,11 +78,11 @@ describe('scheduler', () => {
     ]);
   });
 
-  it('on a new install past the grace window builds today’s digest without sending it, and notes nothing', async () => {
-    const { clock, advance } = fakeClock('2026-11-28T13:07:00Z');
+  /** A scheduler from `start` (UTC, 07:00 daily, 6 h grace) on a fake clock, with a first-start hook. */
+  function newInstall(start: string, isNew: (built: readonly string[]) => boolean) {
+    const { clock, advance } = fakeClock(start);
     const fired: string[] = [];
     const built: string[] = [];
-    let isNew = true;
     const s = startScheduler({
       expression: '0 7 * * *',
       timezone: 'UTC',
@@ -93,14 +93,13 @@ describe('scheduler', () => {
       run: async (d) => {
         fired.push(d);
       },
-      firstStart: {
-        isNew: async () => isNew,
-        build: async (d) => {
-          built.push(d);
-          isNew = false;
-        },
-      },
+      firstStart: { isNew: async () => isNew(built), build: async (d) => void built.push(d) },
     });
+    return { s, advance, fired, built };
+  }
+
+  it('on a new install past the grace window builds today’s digest without sending it, and notes nothing', async () => {
+    const { s, advance, fired, built } = newInstall('2026-11-28T13:07:00Z', (b) => b.length === 0);
     await s.ready;
     await advance(days(1));
     await s.stop();
@@ -110,39 +109,14 @@ describe('scheduler', () => {
   });
 
   it('on a new install inside the grace window sends as any catch-up does, and builds nothing apart', async () => {
-    const built: string[] = [];
-    const { clock } = fakeClock('2026-11-28T09:00:00Z');
-    const fired: string[] = [];
-    const s = startScheduler({
-      expression: '0 7 * * *',
-      timezone: 'UTC',
-      log,
-      clock,
-      catchUpMs: 6 * 3_600_000,
-      isDone: async () => false,
-      run: async (d) => {
-        fired.push(d);
-      },
-      firstStart: { isNew: async () => true, build: async (d) => void built.push(d) },
-    });
+    const { s, fired, built } = newInstall('2026-11-28T09:00:00Z', () => true);
     await s.ready;
     await s.stop();
     expect([fired, built]).toEqual([['2026-11-28'], []]);
   });
 
   it('a store that has digests is not a new install: a miss past the window is a miss', async () => {
-    const built: string[] = [];
-    const { clock } = fakeClock('2026-11-28T14:00:00Z');
-    const s = startScheduler({
-      expression: '0 7 * * *',
-      timezone: 'UTC',
-      log,
-      clock,
-      catchUpMs: 6 * 3_600_000,
-      isDone: async () => false,
-      run: async () => {},
-      firstStart: { isNew: async () => false, build: async (d) => void built.push(d) },
-    });
+    const { s, built } = newInstall('2026-11-28T14:00:00Z', () => false);
     await s.ready;
     await s.stop();
     expect(built).toEqual([]);
