@@ -191,7 +191,6 @@ describe('the first hour', () => {
 
   it('doctor warns of a localhost base URL on another port, and an unreachable source is said once, hint once', async () => {
     const dir = folder();
-    const { port } = await silentServer();
     const env = testEnv(dir, {
       PAPERBOY_PORT: '3917',
       PAPERBOY_BASE_URL: 'http://localhost:3000',
