@@ -22,6 +22,9 @@ export interface Paper {
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 
+/** The names of the weekdays, 0 = Sunday (a weekly reader's `weekday`). */
+export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+
 /** Why an address is suppressed (unsubscribed or bounced): import never brings it back on its own. */
 export type StatusReason = 'unsubscribed' | 'removed' | 'hard-bounce' | 'soft-bounces' | 'imported';
 

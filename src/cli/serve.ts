@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { baseUrlPortWarning } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import { describeStore } from '../store/db.js';
-import { findDigest, latestDigest } from '../store/digests.js';
+import { findDigest, listDigests } from '../store/digests.js';
 import { EXIT, withContext } from './run.js';
 
 export function registerServe(program: Command): void {
@@ -55,7 +55,7 @@ export function registerServe(program: Command): void {
             catchUpMs: config.catchUpMs,
             retryReason: whyUnfinished,
             firstStart: {
-              isNew: async () => (await latestDigest(ctx.db)) === undefined,
+              isNew: async () => (await listDigests(ctx.db, 1)).length === 0,
               build: async (date) => (await import('../pipeline/run-digest.js')).storeDigest(ctx, date),
             },
           });

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { parseDays } from '../config.js';
-import type { SubscriberStatus } from '../domain.js';
+import { type SubscriberStatus, WEEKDAY_NAMES } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { bouncesOf } from '../store/bounces.js';
@@ -23,7 +23,6 @@ import { counted } from '../text.js';
 import { EXIT, withContext } from './run.js';
 
 const STATUSES: SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 function emailArg(value: string): string {
   const email = normalizeEmail(value);
@@ -228,7 +227,7 @@ export function registerSubscribers(program: Command): void {
           `name:         ${s.name ?? ''}`,
           `status:       ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
           `topics:       ${s.topics.join(', ')}`,
-          `frequency:    ${s.frequency === 'weekly' ? `weekly, on ${WEEKDAYS[s.weekday]}` : 'daily'}${s.sendAnyway ? ' (top papers when nothing matches)' : ''}`,
+          `frequency:    ${s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily'}${s.sendAnyway ? ' (top papers when nothing matches)' : ''}`,
           `paused until: ${s.pausedUntil ?? ''}`,
           `soft bounces: ${s.softBounces} in a row`,
           `added:        ${s.createdAt}`,

@@ -9,10 +9,10 @@ import { foldLines } from 'nodemailer/lib/mime-funcs';
  *
  * nodemailer canonicalizes the body byte by byte in JavaScript for every message (about 1 ms for
  * 80 KB). Here the static pieces of a template are canonicalized once; per message only the
- * recipient's few values are, and the pieces are hashed in order. The signature header itself is
- * nodemailer's (`sign`: relaxed header canonicalization, the tag list, the folding, RSA-SHA256), so
- * a message signed here carries the signature nodemailer would have written for it, byte for byte
- * (a test holds the two equal).
+ * recipient's few values are, and the pieces are hashed in order. The signature header is made as
+ * nodemailer's signer makes it (its relaxed header canonicalization, its tag list and folding,
+ * RSA-SHA256), so a message signed here carries the signature nodemailer would have written for it,
+ * byte for byte (a test holds the two equal), and the RSA step can run off the main thread.
  *
  * Relaxed body canonicalization (RFC 6376 §3.4.4), as nodemailer implements it: whitespace at the
  * end of a line is dropped, a run of spaces and tabs inside a line becomes one space, a bare LF ends
@@ -128,24 +128,6 @@ export interface DkimSigning {
   headerFieldNames: string;
 }
 
-/**
- * The DKIM-Signature field (with its CRLF) for a message whose header section is `headers` (its
- * bytes through the empty line that ends it) and whose body hashes to `bh`.
- */
-export function signatureField(headers: Buffer, bh: string, d: DkimSigning): string {
-  // The fields as nodemailer's signer reads them (its own parser; one small object per message).
-  const parser = new MessageParser();
-  parser.rawHeaders = headers;
-  const field = sign(parser.parseHeaders(), 'sha256', bh, {
-    domainName: d.domain,
-    keySelector: d.selector,
-    privateKey: d.key,
-    headerFieldNames: d.headerFieldNames,
-  });
-  if (!field) throw new Error('DKIM: the key could not sign the message');
-  return `${field}\r\n`;
-}
-
 type Relaxed = (
   headers: ReturnType<MessageParser['parseHeaders']>,
   fieldNames: string,
@@ -158,13 +140,13 @@ const relaxedHeaders = (sign as unknown as { relaxedHeaders: Relaxed }).relaxedH
 const tagValue = (v: string) => [...v].filter((c) => c > '\x1f' && c !== '\x7f' && c !== ';' && c !== '=').join('');
 
 /**
- * The same DKIM-Signature field as `signatureField`, with the RSA signature made in libuv's thread
- * pool (crypto.sign's callback form) instead of on the main thread: an RSA-2048 signature costs
- * about 1 ms of CPU, as much as the rest of a message's work, so the send loop signs the next
- * messages on another core while this one's connection sends. The tag list, its folding and the
- * data signed are nodemailer's (`sign`), byte for byte (a test holds the fields equal).
+ * What a DKIM signature of a message signs, as nodemailer's signer (`sign`) makes it: the field up
+ * to its empty `b=` (the tag list, folded), and the data the RSA signature is over (the signed
+ * fields canonicalized, relaxed, then the field itself). A test holds the result equal to
+ * nodemailer's field, byte for byte.
  */
-export function signatureFieldAsync(headers: Buffer, bh: string, d: DkimSigning): Promise<string> {
+function signingInput(headers: Buffer, bh: string, d: DkimSigning): { field: string; data: Buffer } {
+  // The fields as nodemailer's signer reads them (its own parser; one small object per message).
   const parser = new MessageParser();
   parser.rawHeaders = headers;
   const canonical = relaxedHeaders(parser.parseHeaders(), d.headerFieldNames);
@@ -184,17 +166,41 @@ export function signatureFieldAsync(headers: Buffer, bh: string, d: DkimSigning)
     .replace(/\r?\n/g, '')
     .replace(/[ \t]+/g, ' ')
     .replace(/^ | $/g, '');
-  const data = Buffer.from(`${canonical.headers}dkim-signature:${relaxed}`, 'latin1');
+  return { field, data: Buffer.from(`${canonical.headers}dkim-signature:${relaxed}`, 'latin1') };
+}
+
+/** The field with its signature, folded as nodemailer folds it, and its CRLF. */
+const signed = (field: string, signature: Buffer) =>
+  `${field}${signature
+    .toString('base64')
+    .replace(/(^.{73}|.{75}(?!\r?\n|\r))/g, '$&\r\n ')
+    .trim()}\r\n`;
+
+/**
+ * The DKIM-Signature field (with its CRLF) for a message whose header section is `headers` (its
+ * bytes through the empty line that ends it) and whose body hashes to `bh`.
+ */
+export function signatureField(headers: Buffer, bh: string, d: DkimSigning): string {
+  const { field, data } = signingInput(headers, bh, d);
+  try {
+    return signed(field, rsaSign('sha256', data, d.key));
+  } catch (err) {
+    throw new Error(`DKIM: the key could not sign the message: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The same field with the RSA signature made in libuv's thread pool (crypto.sign's callback form)
+ * instead of on the main thread: an RSA-2048 signature costs about 1 ms of CPU, as much as the rest
+ * of a message's work, so the send loop signs the next messages on another core while this one's
+ * connection sends.
+ */
+export function signatureFieldAsync(headers: Buffer, bh: string, d: DkimSigning): Promise<string> {
+  const { field, data } = signingInput(headers, bh, d);
   return new Promise((resolve, reject) => {
     rsaSign('sha256', data, d.key, (err, signature) => {
       if (err) reject(new Error(`DKIM: the key could not sign the message: ${err.message}`));
-      else
-        resolve(
-          `${field}${signature
-            .toString('base64')
-            .replace(/(^.{73}|.{75}(?!\r?\n|\r))/g, '$&\r\n ')
-            .trim()}\r\n`,
-        );
+      else resolve(signed(field, signature));
     });
   });
 }

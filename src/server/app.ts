@@ -60,7 +60,8 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
       );
     }
     c.header('Content-Security-Policy', FRAMED_EMAIL_CSP); // email HTML, framed by the home page
-    return c.html(linksLeaveFrame(c.req.query('framed') ? digest.webHtml : withSiteBar(digest.webHtml, listName)));
+    // Framed by the home page: its links leave the frame. On its own: the site's bar on top.
+    return c.html(c.req.query('framed') ? linksLeaveFrame(digest.webHtml) : withSiteBar(digest.webHtml, listName));
   });
 
   app.get('/feed.xml', async (c) => {
@@ -101,7 +102,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
 /**
  * Every link of a page that the home page frames opens in the whole window, not in the small frame
  * (a paper's page inside the box, or a blank box offline): `target="_top"` on each link that names
- * no target of its own. Viewed on its own, the page behaves the same.
+ * no target of its own.
  */
 export function linksLeaveFrame(html: string): string {
   return html.replace(/<a\s(?![^>]*\btarget=)/gi, '<a target="_top" ');

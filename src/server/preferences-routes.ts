@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Subscriber } from '../domain.js';
+import { type Subscriber, WEEKDAY_NAMES } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { signUp } from '../pipeline/sign-up.js';
@@ -15,7 +15,6 @@ const PAUSES = [7, 14, 30, 90];
 /** The form's choices, and only they: `keep`, `0` (resume now) or a pause of PAUSES days. */
 const PAUSE_CHOICES = new Set(['keep', '0', ...PAUSES.map(String)]);
 const FREQUENCY = /^(daily|weekly-([0-6]))$/;
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
  * `GET /p/:token`: a reader's preferences (name, topics, pause for N days, what their digest learned
@@ -110,7 +109,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
           <label>How often
             <select name="frequency">
               <option value="daily" ${s.frequency === 'daily' ? 'selected' : ''}>every day</option>
-              ${WEEKDAYS.map(
+              ${WEEKDAY_NAMES.map(
                 (d, i) =>
                   html`<option value="weekly-${i}" ${s.frequency === 'weekly' && s.weekday === i ? 'selected' : ''}>once a week, the week's best, on ${d}</option>`,
               )}

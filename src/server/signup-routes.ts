@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { Subscriber } from '../domain.js';
+import { type Subscriber, WEEKDAY_NAMES } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { type ConfirmProblem, checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
@@ -13,8 +13,6 @@ import { clientIp } from './client.js';
 import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
 import { formatInTimeZone } from './time.js';
-
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /**
  * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering
@@ -63,7 +61,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
     const next = opts.nextRun();
     const when =
       s.frequency === 'weekly'
-        ? `Your digest comes once a week, on ${WEEKDAYS[s.weekday] ?? 'Sunday'}, with the week's best papers.`
+        ? `Your digest comes once a week, on ${WEEKDAY_NAMES[s.weekday] ?? 'Sunday'}, with the week's best papers.`
         : next
           ? `${first ? 'Your first' : 'The next'} digest arrives on ${formatInTimeZone(next, timezone)}.`
           : 'The next digest is yours.';

@@ -46,6 +46,27 @@ const links = (page: Page, selector: string) =>
       as.map((a) => [(a as unknown as { textContent: string }).textContent.trim(), a.getAttribute('href')]),
     );
 
+/**
+ * Waits until the confirmation email to `email` is written (it goes out after the page's answer),
+ * opens it in the outbox, follows its link and confirms: on the welcome page. Returns the link.
+ */
+async function confirmFromOutbox(page: Page, t: TestApp, base: string, email: string): Promise<string> {
+  await expect
+    .poll(async () => (await findSubscriberByEmail(t.ctx.db, email))?.confirmSentAt ?? null, { timeout: 20_000 })
+    .not.toBeNull();
+  await page.goto(`${base}/outbox`);
+  await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
+  await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
+  const confirm = await page
+    .frameLocator('iframe.email')
+    .getByRole('link', { name: 'Yes, subscribe me' })
+    .getAttribute('href');
+  await page.goto((confirm ?? '').replace(BASE_URL, base));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForSelector('h1:text-is("Welcome to Daily Papers")');
+  return confirm ?? '';
+}
+
 describe('no dead ends', () => {
   it('the sign-up answer names the address, the topics and the expiry, and links on; the welcome page the topics, the first digest and the preferences', async () => {
     // Paris: 07:00 there is 06:00 UTC in November.
@@ -75,21 +96,7 @@ describe('no dead ends', () => {
     expect(await page.locator('h1').textContent()).toBe('Daily Papers archive');
 
     // The confirmation goes out after the answer: wait for it, then follow its link from the outbox.
-    await expect
-      .poll(async () => (await findSubscriberByEmail(t.ctx.db, 'new.reader@example.com'))?.confirmSentAt ?? null, {
-        timeout: 20_000,
-      })
-      .not.toBeNull();
-    await page.goto(`${base}/outbox`);
-    await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
-    await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-    const confirm = await page
-      .frameLocator('iframe.email')
-      .getByRole('link', { name: 'Yes, subscribe me' })
-      .getAttribute('href');
-    await page.goto((confirm ?? '').replace(BASE_URL, base));
-    await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.waitForSelector('h1:text-is("Welcome to Daily Papers")');
+    await confirmFromOutbox(page, t, base, 'new.reader@example.com');
     expect(await paragraphs(page)).toEqual([
       'new.reader@example.com is confirmed.',
       'Your topics: sparse attention, author:Ada Lovelace.',
@@ -125,28 +132,14 @@ describe('no dead ends', () => {
       "You chose no topics: your digest brings the day's top papers. You can add topics later on your preferences page.",
       'The link expires in 1 day. Already subscribed? Then nothing changes.',
     ]);
-    await expect
-      .poll(async () => (await findSubscriberByEmail(t.ctx.db, 'plain@example.com'))?.confirmSentAt ?? null, {
-        timeout: 20_000,
-      })
-      .not.toBeNull();
-    await page.goto(`${base}/outbox`);
-    await page.getByRole('link', { name: 'Confirm your subscription to Daily Papers' }).click();
-    await page.waitForURL(/\/outbox\/[^/]+\.eml$/);
-    const confirm = await page
-      .frameLocator('iframe.email')
-      .getByRole('link', { name: 'Yes, subscribe me' })
-      .getAttribute('href');
-    await page.goto((confirm ?? '').replace(BASE_URL, base));
-    await page.getByRole('button', { name: 'Confirm' }).click();
-    await page.waitForSelector('h1:text-is("Welcome to Daily Papers")');
+    const confirm = await confirmFromOutbox(page, t, base, 'plain@example.com');
     expect((await paragraphs(page)).slice(0, 3)).toEqual([
       'plain@example.com is confirmed.',
       "You chose no topics: you get the day's top papers.",
       'The next digest is yours.',
     ]);
     // The link again (a second click): the reader is subscribed, and the page links on as well.
-    await page.goto((confirm ?? '').replace(BASE_URL, base));
+    await page.goto(confirm.replace(BASE_URL, base));
     expect(await page.locator('h1').textContent()).toBe('You are subscribed');
     expect((await links(page, 'main nav')).map(([text]) => text)).toEqual(['Your preferences', 'Past digests', 'Home']);
     await page.close();

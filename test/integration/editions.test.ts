@@ -31,19 +31,24 @@ const DAY = [
   hfItem('2511.00006', 'Graph neural networks', 5),
 ];
 
+/** The app sending to a fresh SMTP sink, the day's papers above as its source, `papers` a digest. */
+async function startWithDay(papers: number): Promise<{ app: TestApp; sink: SmtpSink }> {
+  const smtp = await startSmtpSink();
+  const t = await startTestApp((dir) => ({
+    PAPERBOY_SMTP_URL: smtp.url,
+    PAPERBOY_SOURCE: sourceFile(dir, DAY),
+    PAPERBOY_PAPERS_PER_DIGEST: String(papers),
+  }));
+  return { app: t, sink: smtp };
+}
+
 async function reader(t: TestApp, email: string, topics: string[]) {
   return (await upsertSubscriber(t.ctx.db, { email, name: null, status: 'active', topics })).subscriber;
 }
 
 describe('editions', () => {
   it('a topic reader’s View in browser opens their own edition, not the public digest', async () => {
-    sink = await startSmtpSink();
-    const smtp = sink.url;
-    app = await startTestApp((dir) => ({
-      PAPERBOY_SMTP_URL: smtp,
-      PAPERBOY_SOURCE: sourceFile(dir, DAY),
-      PAPERBOY_PAPERS_PER_DIGEST: '3',
-    }));
+    ({ app, sink } = await startWithDay(3));
     await reader(app, 'a@example.com', ['sparse attention']);
     await runDigest(app.ctx, { date: '2026-11-28' });
     const mail = sink.to('a@example.com')[0]?.mail;
@@ -64,13 +69,7 @@ describe('editions', () => {
   });
 
   it('gives readers with equal selections one edition, each exactly their matching papers, and nobody an empty email', async () => {
-    sink = await startSmtpSink();
-    const smtp = sink.url;
-    app = await startTestApp((dir) => ({
-      PAPERBOY_SMTP_URL: smtp,
-      PAPERBOY_SOURCE: sourceFile(dir, DAY),
-      PAPERBOY_PAPERS_PER_DIGEST: '3',
-    }));
+    ({ app, sink } = await startWithDay(3));
     await reader(app, 'a@example.com', ['sparse attention']);
     await reader(app, 'e@example.com', ['Sparse Attention']);
     await reader(app, 'b@example.com', ['RL']);
@@ -117,13 +116,7 @@ describe('editions', () => {
   });
 
   it('sends the top papers to a reader whose topics match nothing when they asked for that', async () => {
-    sink = await startSmtpSink();
-    const smtp = sink.url;
-    app = await startTestApp((dir) => ({
-      PAPERBOY_SMTP_URL: smtp,
-      PAPERBOY_SOURCE: sourceFile(dir, DAY),
-      PAPERBOY_PAPERS_PER_DIGEST: '2',
-    }));
+    ({ app, sink } = await startWithDay(2));
     const c = await reader(app, 'c@example.com', ['quantum chromodynamics']);
     await setFrequency(app.ctx.db, c.id, { frequency: 'daily', weekday: 1, sendAnyway: true });
     await runDigest(app.ctx, { date: '2026-11-28' });
@@ -138,13 +131,7 @@ describe('editions', () => {
 
 describe('never twice', () => {
   it('leaves out what a reader already got; a new reader still gets it', async () => {
-    sink = await startSmtpSink();
-    const smtp = sink.url;
-    app = await startTestApp((dir) => ({
-      PAPERBOY_SMTP_URL: smtp,
-      PAPERBOY_SOURCE: sourceFile(dir, DAY),
-      PAPERBOY_PAPERS_PER_DIGEST: '3',
-    }));
+    ({ app, sink } = await startWithDay(3));
     await reader(app, 'early@example.com', []);
     await runDigest(app.ctx, { date: '2026-11-27' });
     await reader(app, 'late@example.com', []);

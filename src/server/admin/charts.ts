@@ -64,9 +64,10 @@ function frame(
   const y0 = H - PAD.bottom;
   const x = (i: number) => PAD.left + ((W - PAD.left - PAD.right) * (i + 0.5)) / Math.max(1, labels.length);
   const ticks = labels.length <= 1 ? [0] : [0, Math.floor((labels.length - 1) / 2), labels.length - 1];
+  const id = `${title.replace(/\W+/g, '-')}-t`;
   return html`<figure class="chart">
-    <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${title.replace(/\W+/g, '-')}-t">
-      <title id="${title.replace(/\W+/g, '-')}-t">${title}: ${summary}</title>
+    <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}">
+      <title id="${id}">${title}: ${summary}</title>
       <line class="axis" x1="${PAD.left}" y1="${y0}" x2="${W - PAD.right}" y2="${y0}"/>
       <line class="grid" x1="${PAD.left}" y1="${PAD.top}" x2="${W - PAD.right}" y2="${PAD.top}"/>
       <text class="label" x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${fmt(top)}</text>

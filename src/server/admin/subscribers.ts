@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { stream } from 'hono/streaming';
-import type { SubscriberStatus } from '../../domain.js';
+import { type SubscriberStatus, WEEKDAY_NAMES } from '../../domain.js';
 import { errorMessage } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { bouncesOf } from '../../store/bounces.js';
@@ -55,8 +55,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
         'subscribers',
         html`<h1>Subscribers</h1>
           <p>${counted(total, 'subscriber')}: ${STATUSES.map(
-            (s, i) =>
-              html`${i ? ' · ' : ''}<a href="/admin/subscribers?status=${s}">${counted(counts[s], s === 'active' ? 'active' : s, s)}</a>`,
+            (s, i) => html`${i ? ' · ' : ''}<a href="/admin/subscribers?status=${s}">${`${counts[s]} ${s}`}</a>`,
           )}</p>
           <form method="get" action="/admin/subscribers" class="filters" role="search">
             <label>Search <input type="search" name="q" value="${q}" placeholder="address or name"></label>
@@ -167,7 +166,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
             <tr><td>Name</td><td>${s.name ?? ''}</td></tr>
             <tr><td>Status</td><td>${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}</td></tr>
             <tr><td>Topics</td><td>${s.topics.length ? s.topics.join(', ') : 'none: the day’s top papers'}</td></tr>
-            <tr><td>Frequency</td><td>${s.frequency === 'weekly' ? `weekly, on ${['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][s.weekday]}` : 'daily'}</td></tr>
+            <tr><td>Frequency</td><td>${s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily'}</td></tr>
             <tr><td>Paused until</td><td>${s.pausedUntil?.slice(0, 10) ?? '—'}</td></tr>
             <tr><td>Soft bounces</td><td>${s.softBounces} in a row</td></tr>
             <tr><td>Added</td><td>${s.createdAt.slice(0, 16).replace('T', ' ')} UTC</td></tr>
