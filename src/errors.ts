@@ -9,7 +9,6 @@ export const ERROR_CODES = {
   ENOPAPERS: 'there are no new papers for the date',
   ECSV: 'a subscriber file could not be read',
   ESTORE: 'the store could not be opened or migrated',
-  ETOKEN: 'a link token is invalid',
   ENOTFOUND: 'the thing asked for does not exist',
   EBUSY: 'a send for that date is already running',
   EUSAGE: 'the command was called wrongly',

@@ -30,7 +30,7 @@ import {
 } from '../store/digests.js';
 import { editionsOf, personalEditionCounts } from '../store/editions.js';
 import { upsertPapers } from '../store/papers.js';
-import { findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
+import { countStillToReceive, findSubscriberByEmail, receivingPage } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
@@ -198,7 +198,9 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       const c = await deliveryCounts(ctx.db, stored.id);
       report.totals = { sent: c.sent, failed: c.failed, skipped: c.skipped, pending: c.pending + c.sending };
     }
-    report.recipients = stored ? await countUnsent(ctx, stored) : await countActive(ctx);
+    report.recipients = stored
+      ? await countStillToReceive(ctx.db, stored.id, new Date().toISOString())
+      : await countActive(ctx);
     return report;
   }
 
@@ -381,13 +383,6 @@ async function finish(
     { event: 'digest.send.finished', digest_date: stored.date, ...report.totals },
     `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}`,
   );
-}
-
-async function countUnsent(ctx: AppContext, digest: StoredDigest): Promise<number> {
-  const c = await deliveryCounts(ctx.db, digest.id);
-  const inLedger = c.pending + c.sending + c.sent + c.failed + c.skipped;
-  // Active subscribers not yet in the ledger would be added by the next send.
-  return c.pending + c.sending + Math.max(0, (await countActive(ctx)) - inLedger);
 }
 
 async function sendTestCopy(ctx: AppContext, content: MessageContent, to: string, date: IsoDate): Promise<void> {

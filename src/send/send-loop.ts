@@ -119,7 +119,11 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       releaseDelivery(o.db, d.id, error, due === undefined ? undefined : new Date(due).toISOString()),
     );
 
-  /** A 5xx is a hard bounce, a 4xx that outlived the retries a soft one. */
+  /**
+   * Records a bounce of the reader's address: `hard` for a 5xx about the address (no such mailbox;
+   * classifyFailure tells it from a refusal of the message, which is no bounce), `soft` for a 4xx
+   * about the address that outlived the retries.
+   */
   const bounce = async (d: ClaimedDelivery, kind: 'hard' | 'soft', err: SmtpError, text: string) => {
     const outcome = await store(`record the bounce of ${d.email}`, () =>
       recordBounce(

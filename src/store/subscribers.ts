@@ -32,11 +32,6 @@ export function fromSubscriberRow(r: Row): Subscriber {
   };
 }
 
-/** Unsubscribed or bounced: no digest, and import leaves it so unless asked to resubscribe. */
-export function isSuppressed(s: Pick<Subscriber, 'status'>): boolean {
-  return s.status === 'unsubscribed' || s.status === 'bounced';
-}
-
 export type AddOutcome = 'added' | 'updated' | 'unchanged';
 
 export interface SubscriberInput {
@@ -320,4 +315,30 @@ export async function countSubscribersByStatus(db: Db): Promise<Record<Subscribe
   const counts: Record<SubscriberStatus, number> = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
   for (const r of rows) counts[r.status as SubscriberStatus] = Number(r.n);
   return counts;
+}
+
+/**
+ * The readers a send of this digest would still mail: active, not paused at `now`, and not settled
+ * in its ledger (no row yet, or one pending or on its way). Readers who left after their digest was
+ * sent, and rows skipped for readers who had left, are not subtracted from the others.
+ */
+export async function countStillToReceive(db: Db, digestId: number, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('subscribers')
+    .select(db.fn.countAll<number>().as('n'))
+    .where('status', '=', 'active')
+    .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', now)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries')
+            .select('deliveries.id')
+            .whereRef('deliveries.subscriber_id', '=', 'subscribers.id')
+            .where('deliveries.digest_id', '=', digestId)
+            .where('deliveries.status', 'not in', ['pending', 'sending']),
+        ),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
