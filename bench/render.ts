@@ -3,7 +3,7 @@
 //   fast      buildMessage: the edition compiled once, each message assembled from parts encoded
 //             once plus the recipient's values (src/send/assemble.ts) — what paperboy sends
 //   standard  the edition compiled once, nodemailer composing and encoding each message (the
-//             previous send path, kept in src/send/standard-message.ts)
+//             previous send path, kept in test/helpers/standard-message.ts)
 //   naive     Handlebars + MJML + nodemailer per recipient
 // Targets (issue 7): fast ≤ 50 µs per recipient and ≥ 50× faster than naive.
 //   node --import tsx bench/render.ts [recipients=20000] [naive=40]
@@ -24,8 +24,8 @@ import {
   type MessageSettings,
   type Recipient,
 } from '../src/send/message.js';
-import { composeMessage, standardMessage } from '../src/send/standard-message.js';
 import { parseHfItems } from '../src/sources/hf-items.js';
+import { composeMessage, standardMessage } from '../test/helpers/standard-message.js';
 import { fmt, ROOT } from './lib.js';
 
 const N = Number(process.argv[2] ?? 20_000);

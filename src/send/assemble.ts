@@ -16,7 +16,7 @@ import { qpEncode } from './qp.js';
 /**
  * The MIME message of one recipient, assembled from bytes encoded once per content (digest or
  * edition) and the few personal pieces encoded per recipient — instead of nodemailer composing and
- * quoted-printable-encoding 50–90 KB for every message. `standard-message.ts` keeps the composed
+ * quoted-printable-encoding 50–90 KB for every message. `test/helpers/standard-message.ts` keeps the composed
  * path, and a test holds the two equal once parsed.
  *
  * The body is split at the personalization markers; each static piece is quoted-printable encoded

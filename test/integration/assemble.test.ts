@@ -17,11 +17,11 @@ import {
   type Recipient,
 } from '../../src/send/message.js';
 import { outboxTransport } from '../../src/send/outbox.js';
-import { composeMessage, standardMessage } from '../../src/send/standard-message.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
 import { signVoteToken } from '../../src/subscribers/tokens.js';
 import { dkimChecker, signedHeaders } from '../helpers/dkim.js';
 import { makePaper } from '../helpers/papers.js';
+import { composeMessage, standardMessage } from '../helpers/standard-message.js';
 import { ROOT, tempDir } from '../helpers/test-app.js';
 
 const templates = loadTemplates(path.join(ROOT, 'templates'));

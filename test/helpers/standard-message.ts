@@ -1,6 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { personalize } from '../render/personalize.js';
-import { cleanName } from '../subscribers/email.js';
+import { personalize } from '../../src/render/personalize.js';
 import {
   dkimOptions,
   listUnsubscribeHeader,
@@ -9,8 +8,9 @@ import {
   type Recipient,
   recipientValues,
   verpAddress,
-} from './message.js';
-import type { OutgoingMessage } from './transport.js';
+} from '../../src/send/message.js';
+import type { OutgoingMessage } from '../../src/send/transport.js';
+import { cleanName } from '../../src/subscribers/email.js';
 
 /**
  * The standard path: nodemailer composes the whole message from its fields. paperboy sends what
