@@ -2,7 +2,8 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isPaperboyError, PaperboyError } from '../errors.js';
 import type { RunReport } from '../pipeline/run-digest.js';
-import { dateInZone, dateProblem } from '../select/dates.js';
+import { dateProblem } from '../select/dates.js';
+import { dateInZone } from '../time-zone.js';
 import { EXIT, withContext } from './run.js';
 
 export function parseDateOption(value: string | undefined, timezone: string): string {

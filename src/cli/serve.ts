@@ -26,7 +26,7 @@ export function registerServe(program: Command): void {
             import('../pipeline/sends.js'),
             import('../schedule/scheduler.js'),
             import('../server/app.js'),
-            import('../server/time.js'),
+            import('../time-zone.js'),
             import('../pipeline/maintenance.js'),
           ]);
           // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send

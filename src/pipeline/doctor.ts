@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { baseUrlPortWarning } from '../config.js';
 import { errorMessage, isPaperboyError } from '../errors.js';
 import { renderDigest } from '../render/render-digest.js';
-import { dateInZone } from '../select/dates.js';
 import { relaysTransport } from '../send/relays.js';
 import { createSource } from '../sources/create-source.js';
 import { parseHfItems } from '../sources/hf-items.js';
 import { describeStore } from '../store/db.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
+import { dateInZone } from '../time-zone.js';
 import type { AppContext } from './context.js';
 
 /** How long doctor waits for the mail server and the source: it reports, it does not ride out an outage. */

@@ -1,47 +1,5 @@
 import { parse } from 'node-cron';
-
-/** Local wall-clock parts of an instant in `timeZone`. */
-function wallParts(instant: number, timeZone: string) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(instant);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return { y: get('year'), m: get('month'), d: get('day'), hh: get('hour'), mm: get('minute'), ss: get('second') };
-}
-
-/** Offset of `timeZone` from UTC at `instant`, in ms. */
-function offsetAt(instant: number, timeZone: string): number {
-  const p = wallParts(instant, timeZone);
-  return Date.UTC(p.y, p.m - 1, p.d, p.hh, p.mm, p.ss) - Math.floor(instant / 1000) * 1000;
-}
-
-/**
- * The instant a local wall-clock time names in `timeZone`, with the usual resolution of the two
- * daylight-saving cases (as Temporal's "compatible"): a time that does not exist (spring forward)
- * is moved later by the gap, a time that exists twice (fall back) is the earlier one. So a daily
- * schedule fires exactly once on every local day.
- */
-export function wallToInstant(y: number, m: number, d: number, hh: number, mm: number, timeZone: string): number {
-  const wall = Date.UTC(y, m - 1, d, hh, mm);
-  const before = offsetAt(wall - 86_400_000, timeZone);
-  const after = offsetAt(wall + 86_400_000, timeZone);
-  const candidates = [...new Set([before, after])]
-    .map((off) => wall - off)
-    .filter((t) => {
-      const p = wallParts(t, timeZone);
-      return p.hh === hh && p.mm === mm && p.d === d;
-    })
-    .sort((a, b) => a - b);
-  // Exists once or twice: the earlier. Does not exist: the offset before the gap moves it later.
-  return candidates[0] ?? wall - before;
-}
+import { wallParts, wallToInstant } from '../time-zone.js';
 
 interface Fields {
   minute: number[];

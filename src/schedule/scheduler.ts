@@ -1,7 +1,7 @@
 import type { IsoDate } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { dateInZone } from '../select/dates.js';
+import { dateInZone } from '../time-zone.js';
 import { nextFire, previousFire } from './cron-times.js';
 
 /** Time as the scheduler sees it: real by default, injected in tests. */

@@ -1,13 +1,6 @@
 import { addDays, isValid, parseISO } from 'date-fns';
 import type { IsoDate } from '../domain.js';
-
-/** The calendar date (`YYYY-MM-DD`) it is at `instant` in the IANA zone `timeZone`. */
-export function dateInZone(instant: Date, timeZone: string): IsoDate {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    instant,
-  );
-}
+import { dateInZone } from '../time-zone.js';
 
 /** True for a real calendar date written `YYYY-MM-DD` (2026-02-30 is not one). */
 export function isIsoDate(value: string): boolean {

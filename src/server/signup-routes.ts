@@ -9,10 +9,10 @@ import { latestDigest } from '../store/digests.js';
 import { findSubscriber } from '../store/subscribers.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { parseTopics } from '../subscribers/topics.js';
+import { formatInTimeZone } from '../time-zone.js';
 import { clientIp } from './client.js';
 import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
-import { formatInTimeZone } from './time.js';
 
 /**
  * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering

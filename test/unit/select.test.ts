@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dateInZone, isIsoDate } from '../../src/select/dates.js';
+import { isIsoDate } from '../../src/select/dates.js';
 import { selectPapers } from '../../src/select/select-papers.js';
+import { dateInZone } from '../../src/time-zone.js';
 import { makePaper } from '../helpers/papers.js';
 
 const paper = (id: string, upvotes: number, publishedAt = '2026-11-27T10:00:00.000Z') =>

@@ -4,7 +4,7 @@ import { errorMessage, isPaperboyError } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { checkSendDate, runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
-import { dateInZone, dateProblem } from '../../select/dates.js';
+import { dateProblem } from '../../select/dates.js';
 import {
   deliveriesByDigestDate,
   latestFailures,
@@ -16,7 +16,7 @@ import { editionsOf } from '../../store/editions.js';
 import { countSubscribersByStatus } from '../../store/subscribers.js';
 import { voteTally } from '../../store/votes.js';
 import { counted } from '../../text.js';
-import { formatInTimeZone } from '../time.js';
+import { dateInZone, formatInTimeZone } from '../../time-zone.js';
 import { adminPage } from './admin-page.js';
 import { csrfToken } from './auth.js';
 import { lastDays, lines, stackedBars, subscriberSeries } from './charts.js';

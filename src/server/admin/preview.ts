@@ -3,10 +3,11 @@ import { html } from 'hono/html';
 import { errorMessage } from '../../errors.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { type Preview, previewDigest } from '../../pipeline/preview.js';
-import { dateInZone, dateProblem } from '../../select/dates.js';
+import { dateProblem } from '../../select/dates.js';
 import { readableHeaders } from '../../send/mime-header.js';
 import { findSubscriberByEmail } from '../../store/subscribers.js';
 import { normalizeEmail } from '../../subscribers/email.js';
+import { dateInZone } from '../../time-zone.js';
 import { FRAMED_EMAIL_CSP } from '../headers.js';
 import { adminPage } from './admin-page.js';
 
