@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import { describeStore } from './describe-store.js';
-import { type Dialect, migrationProvider } from './migrations.js';
+import { type Dialect, migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export { describeStore };
