@@ -5,6 +5,7 @@ import { parseEnv } from 'node:util';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import { type DkimKey, loadDkimKey } from './dkim.js';
+import { ARXIV_CATEGORY } from './domain.js';
 import { PaperboyError } from './errors.js';
 
 /** The validated, frozen settings of one paperboy process. */
@@ -141,8 +142,6 @@ export function parseDays(value: string): number[] | string {
   return [...days].sort();
 }
 
-const CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;
-
 /**
  * `hf`, `file:PATH`, `arxiv:cs.LG,cs.CL`, `arxiv:q=QUERY`, or several joined by commas
  * (`hf,arxiv:cs.LG`). Commas after `arxiv:` add categories to it until the next source.
@@ -161,9 +160,9 @@ export function parseSources(value: string, cwd: string): SourceSpec[] | string 
       // A query runs to the end of the value: it may itself contain commas.
       specs.push({ kind: 'arxiv', categories: [], query: raw.slice(i).join(',').trim().slice(8) });
       break;
-    } else if (part.startsWith('arxiv:') && CATEGORY.test(part.slice(6))) {
+    } else if (part.startsWith('arxiv:') && ARXIV_CATEGORY.test(part.slice(6))) {
       specs.push({ kind: 'arxiv', categories: [part.slice(6)], query: null });
-    } else if (last?.kind === 'arxiv' && last.query === null && CATEGORY.test(part)) last.categories.push(part);
+    } else if (last?.kind === 'arxiv' && last.query === null && ARXIV_CATEGORY.test(part)) last.categories.push(part);
     else return `"${part}" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)`;
   }
   return specs.length ? specs : 'no source named';

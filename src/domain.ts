@@ -65,3 +65,6 @@ export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skippe
 
 /** A date of the newsletter, `YYYY-MM-DD`. */
 export type IsoDate = string;
+
+/** How an arXiv category is written: an archive, and a subject class after a dot (`cs.LG`, `hep-th`, `math.AG`). */
+export const ARXIV_CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;

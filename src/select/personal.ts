@@ -1,4 +1,4 @@
-import type { Paper } from '../domain.js';
+import { ARXIV_CATEGORY, type Paper } from '../domain.js';
 import type { StoredVote } from '../store/votes.js';
 import type { Personal } from './editions.js';
 import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
@@ -29,7 +29,7 @@ export function paperText(p: Paper): PaperText {
 function topicText(topic: string): PaperText {
   const t = topic.trim();
   const category =
-    /^[a-z-]+(\.[A-Za-z-]+)?$/.test(t) &&
+    ARXIV_CATEGORY.test(t) &&
     /^(cs|math|stat|physics|eess|econ|q-bio|q-fin|astro-ph|cond-mat|gr-qc|hep-|math-ph|nlin|nucl-|quant-ph)/.test(t);
   return category
     ? { title: '', summary: '', keywords: [], categories: [t] }
