@@ -99,9 +99,15 @@ const EXPLORE_UNTIL = 16;
 const EXPLORE_SLOTS = 2;
 /**
  * An exploring pick is the best by upvotes less this much of its closeness to anything the reader
- * voted on: a field they never saw is shown before one more paper near what they voted down.
+ * voted on, as a share of the closest candidate's: a field they never saw is shown before one more
+ * paper near what they voted down. A share, not the cosine itself: cosines of abstracts alone are a
+ * fraction of those with arXiv categories, and the cosine let upvotes decide on text.
  */
 const NOVELTY = 2;
+
+/** A candidate's closeness to anything voted on, liked or not. */
+const closeness = (affinity: Affinity, i: number) =>
+  Math.max(affinity.like[i] as number, affinity.dislike[i] as number);
 
 /** The community's part of a personal score for each candidate: 0.8 × upvote rank within its day + 0.2 × recency. */
 export function communityScores(items: readonly { paper: Paper; day: string }[]): Float64Array {
@@ -146,8 +152,8 @@ let scratch = rankScratch(128);
  * vote, so the reader's feedback comes to outweigh upvotes entirely. Picks are made one at a time,
  * each further pick of the same interest weighing 0.75× less, so that a reader of two fields gets
  * both. Below 16 votes the last two slots explore: the best remaining papers by
- * upvotes less twice their closeness to anything voted on, so that an interest not yet shown can
- * be found. `candidates` are the pool indices the reader may get (what
+ * upvotes less twice their closeness to anything voted on (as a share of the pool's closest), so
+ * that an interest not yet shown can be found. `candidates` are the pool indices the reader may get (what
  * they had is left out). Ties as rankPapers.
  */
 export function rankForReader(
@@ -216,14 +222,16 @@ export function rankForReader(
     if (bestC < 0) break;
     take(bestC, bestS);
   }
+  let closest = 0;
+  if (explore > 0) for (const i of candidates) closest = Math.max(closest, closeness(affinity, i));
+  const share = closest > 0 ? 1 / closest : 0;
   for (let e = 0; e < explore; e++) {
     let bestC = -1;
     let bestS = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < n; c++) {
       if (taken[c]) continue;
       const i = candidates[c] as number;
-      const s =
-        (community[i] as number) - NOVELTY * Math.max(affinity.like[i] as number, affinity.dislike[i] as number);
+      const s = (community[i] as number) - NOVELTY * share * closeness(affinity, i);
       if (bestC < 0 || s > bestS || (s === bestS && before(c, bestC))) {
         bestC = c;
         bestS = s;

@@ -74,6 +74,22 @@ describe('a reader model from votes', () => {
     expect(count('cond-mat')).toBeLessThanOrEqual(2);
   });
 
+  it('explores, below 16 votes, a field never voted on before the most upvoted one voted down, on text alone', () => {
+    // Text only: cosines of abstracts are small, so novelty counts as a share of the pool's closest.
+    const votes = [
+      ...of('astro-ph')
+        .slice(0, 4)
+        .map((r, i) => vote(r, 1, i)),
+      ...of('cond-mat')
+        .slice(0, 2)
+        .map((r, i) => vote(r, -1, 10 + i)),
+    ];
+    const { fields } = pick(votes);
+    // The last two slots explore: math, the field the reader never saw, not cond-mat (upvoted most).
+    expect(fields.slice(8)).toEqual(['math', 'math']);
+    expect(fields.slice(0, 8).filter((f) => f === 'astro-ph').length).toBeGreaterThanOrEqual(5);
+  });
+
   it('"Less like this" pushes similar papers down', () => {
     const likes = [...of('astro-ph').slice(0, 5), ...of('math').slice(0, 5)].map((r, i) => vote(r, 1, i));
     const downs = of('math')
