@@ -21,13 +21,16 @@ function built() {
   return true;
 }
 
+let cli;
 if (process.env.PAPERBOY_RUN_SOURCES !== '1' && built()) {
   // First, before the app's modules load: the heap setting (see src/small-heap.ts).
   await import('../dist/small-heap.js');
-  await import('../dist/cli.js');
+  cli = await import('../dist/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/small-heap.ts');
-  await import('../src/cli.ts');
+  cli = await import('../src/cli.ts');
 }
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+process.exitCode = await cli.runCli(process.argv.slice(2), io);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, spawnCli } from '../helpers/cli.js';
+import { BIN, runCli, runCliProcess, spawnCli } from '../helpers/cli.js';
 import { tempDir, testEnv } from '../helpers/test-app.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -69,7 +69,11 @@ describe('the first hour', () => {
   it('serve on a port in use exits 1 at once with the port and the fix', async () => {
     const dir = folder();
     const { port } = await silentServer();
-    const r = await runCli(['serve'], testEnv(dir, { PAPERBOY_PORT: String(port), PAPERBOY_HOST: '127.0.0.1' }), dir);
+    const r = await runCliProcess(
+      ['serve'],
+      testEnv(dir, { PAPERBOY_PORT: String(port), PAPERBOY_HOST: '127.0.0.1' }),
+      dir,
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `paperboy: 127.0.0.1:${port} is in use\n` +

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest, setDigestControl } from '../../src/store/digests.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runCli, runCliProcess, spawnCli } from '../helpers/cli.js';
 import { STORE, tempDir, testEnv } from '../helpers/test-app.js';
 
 // These tests are about PostgreSQL workers: they run in the `postgres` project only, which exists
@@ -176,7 +176,8 @@ describe('send workers on PostgreSQL', () => {
   it('send --workers 3 sends through itself and two worker processes of its own, which end with it', async () => {
     const N = 3000;
     const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
-    const result = await runCli(['send', '--date', DATE, '--workers', '3'], env, dir);
+    // A process of its own: its pid is one of the three, and it must be gone at the end.
+    const result = await runCliProcess(['send', '--date', DATE, '--workers', '3'], env, dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${DATE}: sent ${N}, failed 0, skipped 0`);
@@ -275,7 +276,8 @@ describe('send workers on PostgreSQL', () => {
     const second = await lightSink(2);
     cleanups.push(second.close);
     const relays = { ...env, PAPERBOY_SMTP_URL: `${sink.url},${second.url}` };
-    const r = await runCli(['send', '--date', DATE, '--workers', '2'], relays, dir);
+    // A process of its own: the worker process it starts takes the settings of its environment.
+    const r = await runCliProcess(['send', '--date', DATE, '--workers', '2'], relays, dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sink.seen.length).toBeGreaterThan(0);
