@@ -92,16 +92,16 @@ function startWorkers(count: number, env: Record<string, string>, dir: string): 
   return ws;
 }
 
-/** Resolves when each worker process says it is waiting for batches. */
-function workersReady(ws: ChildProcess[]): Promise<unknown> {
+/** Resolves when each of the processes has printed `text`. */
+function allSaid(ps: ChildProcess[], text: string): Promise<unknown> {
   return Promise.all(
-    ws.map(
-      (w) =>
+    ps.map(
+      (p) =>
         new Promise<void>((resolve) => {
           let out = '';
-          w.stdout?.on('data', (d: Buffer) => {
+          p.stdout?.on('data', (d: Buffer) => {
             out += d.toString();
-            if (out.includes(': waiting for send batches')) resolve();
+            if (out.includes(text)) resolve();
           });
         }),
     ),
@@ -248,7 +248,7 @@ describe('send workers on PostgreSQL', () => {
       ctx.db,
     );
     // Both waiting before the send starts: each takes one of the three batches as it is enqueued.
-    await workersReady(startWorkers(2, env, dir));
+    await allSaid(startWorkers(2, env, dir), ': waiting for send batches');
     const r = await runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
     expect(r.code).toBe(0);
     expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(N);
@@ -348,21 +348,12 @@ describe('send workers on PostgreSQL', () => {
     const serves = [spawnCli(['serve'], serveEnv, dir), spawnCli(['serve'], serveEnv, dir)];
     children.push(...serves);
     // Each says it is running once its catch-up has started its send (or found the date sent).
-    const running = serves.map(
-      (p) =>
-        new Promise<void>((resolve) => {
-          let out = '';
-          p.stdout?.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (out.includes('stop with Ctrl-C\n')) resolve();
-          });
-        }),
-    );
+    const running = allSaid(serves, 'stop with Ctrl-C\n');
     for (let i = 0; (await findDigest(ctx.db, today))?.status !== 'sent'; i++) {
       if (i > 1200) throw new Error('the scheduled send did not finish in 120 s');
       await sleep(100);
     }
-    await Promise.all(running);
+    await running;
     // Stopped, each finishes what it has on the wire and exits: after that nothing more can come.
     await Promise.all(
       serves.map((p) => {
