@@ -14,11 +14,20 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests start real SMTP and HTTP servers on port 0 and real stores (SQLite files in
-    // temp folders, PostgreSQL schemas).
+    // temp folders, PostgreSQL schemas). A process per test file: the in-process CLI
+    // (test/helpers/cli.ts) changes the process's folder while a command runs.
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'sqlite', include: stores, env: { PAPERBOY_TEST_STORE: 'sqlite' } } },
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: stores,
+          env: { PAPERBOY_TEST_STORE: 'sqlite' },
+          globalSetup: ['test/helpers/build-setup.ts'],
+        },
+      },
       ...(process.env.PAPERBOY_TEST_DATABASE_URL
         ? [
             {
@@ -28,7 +37,7 @@ export default defineConfig({
                 // test/postgres: what only PostgreSQL does (send workers, the cluster rate limit).
                 include: [...stores, 'test/postgres/**/*.test.ts'],
                 env: { PAPERBOY_TEST_STORE: 'postgres' },
-                globalSetup: ['test/helpers/postgres-setup.ts'],
+                globalSetup: ['test/helpers/build-setup.ts', 'test/helpers/postgres-setup.ts'],
               },
             },
           ]

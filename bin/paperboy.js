@@ -2,32 +2,19 @@
 // The `paperboy` command. `npm install` builds plain JavaScript into dist/ (scripts/build.mjs);
 // when that build is missing or older than any source file, the TypeScript sources run directly
 // through tsx instead, so an edit is never run stale and a clone works even without the build.
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isBuilt } from '../scripts/build-stamp.mjs';
 
-const root = path.resolve(import.meta.dirname, '..');
-
-function built() {
-  let stamp;
-  try {
-    stamp = statSync(path.join(root, 'dist', '.built')).mtimeMs;
-  } catch {
-    return false;
-  }
-  const src = path.join(root, 'src');
-  for (const f of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
-    if (statSync(path.join(src, f)).mtimeMs > stamp) return false;
-  }
-  return true;
-}
-
-if (process.env.PAPERBOY_RUN_SOURCES !== '1' && built()) {
+let cli;
+if (process.env.PAPERBOY_RUN_SOURCES !== '1' && isBuilt(path.resolve(import.meta.dirname, '..'))) {
   // First, before the app's modules load: the heap setting (see src/small-heap.ts).
   await import('../dist/small-heap.js');
-  await import('../dist/cli.js');
+  cli = await import('../dist/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/small-heap.ts');
-  await import('../src/cli.ts');
+  cli = await import('../src/cli.ts');
 }
+const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+process.exitCode = await cli.runCli(process.argv.slice(2), io);

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { PaperboyError } from '../errors.js';
-import { EXIT, withContext } from './run.js';
+import { type CliRun, EXIT, withContext } from './run.js';
 
-export function registerBounces(program: Command): void {
+export function registerBounces(program: Command, cli: CliRun): void {
   const cmd = program.command('bounces').description('bounce reports');
   cmd
     .command('process')
     .description('apply the RFC 3464 bounce reports in PAPERBOY_BOUNCE_MAILDIR (new/ → cur/)')
     .option('--maildir <dir>', 'the Maildir folder (default: PAPERBOY_BOUNCE_MAILDIR)')
     .action(async (opts: { maildir?: string }) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const dir = opts.maildir ?? ctx.config.bounceMaildir;
         if (!dir) {
           throw new PaperboyError('EUSAGE', 'no bounce Maildir', {
@@ -18,7 +18,7 @@ export function registerBounces(program: Command): void {
         }
         const { processBounceMaildir } = await import('../pipeline/process-bounces.js');
         const r = await processBounceMaildir(ctx, dir);
-        process.stdout.write(
+        cli.stdout.write(
           `${dir}: ${r.files} reports · ${r.applied} bounces applied (${r.bounced} addresses now bounced) · ` +
             `${r.duplicates} already applied · ${r.refused} refusals of the message, not bounces · ${r.ignored} not ours or not bounces\n`,
         );

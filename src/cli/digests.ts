@@ -7,9 +7,9 @@ import { deliveryCounts, failedDeliveries } from '../store/deliveries.js';
 import { deleteUnsentDigest, digestPapers, findDigest, listDigests } from '../store/digests.js';
 import { editionsOf } from '../store/editions.js';
 import { counted } from '../text.js';
-import { EXIT, withContext } from './run.js';
+import { type CliRun, EXIT, withContext } from './run.js';
 
-export function registerDigests(program: Command): void {
+export function registerDigests(program: Command, cli: CliRun): void {
   const cmd = program.command('digests').description('the digests that went out');
 
   cmd
@@ -17,14 +17,14 @@ export function registerDigests(program: Command): void {
     .description('one line per digest: date, status, deliveries, subject')
     .option('--limit <n>', 'at most this many, newest first', '30')
     .action(async (opts: { limit: string }) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         for (const d of await listDigests(ctx.db, Math.max(1, Number(opts.limit) || 30))) {
           const full = await findDigest(ctx.db, d.date);
           const c = full ? await deliveryCounts(ctx.db, full.id) : null;
           const counts = c
             ? `sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`
             : '';
-          process.stdout.write(`${d.date}\t${d.status}\t${counts}\t${d.subject}\n`);
+          cli.stdout.write(`${d.date}\t${d.status}\t${counts}\t${d.subject}\n`);
         }
         return EXIT.ok;
       });
@@ -34,7 +34,7 @@ export function registerDigests(program: Command): void {
     .command('show <date>')
     .description("a digest's papers, editions and deliveries")
     .action(async (date: string) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const problem = dateProblem(date);
         if (problem) throw new PaperboyError('EUSAGE', problem);
         const d = await findDigest(ctx.db, date);
@@ -61,7 +61,7 @@ export function registerDigests(program: Command): void {
         ];
         const failures = await failedDeliveries(ctx.db, d.id);
         if (failures.length) lines.push('', 'failed:', ...failures.map((f) => `  ${f.email}: ${f.error ?? ''}`));
-        process.stdout.write(`${lines.join('\n')}\n`);
+        cli.stdout.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
       });
     });
@@ -70,7 +70,7 @@ export function registerDigests(program: Command): void {
     .command('delete <date>')
     .description('delete a digest that was sent to nobody (a date sent by mistake before its day, say)')
     .action(async (date: string) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const problem = dateProblem(date);
         if (problem) throw new PaperboyError('EUSAGE', problem);
         const d = await findDigest(ctx.db, date);
@@ -90,7 +90,7 @@ export function registerDigests(program: Command): void {
           throw new PaperboyError('EBUSY', `a send of ${date} is running`, { hint: 'pause or cancel it first' });
         }
         await rm(path.join(ctx.config.archiveDir, date), { recursive: true, force: true });
-        process.stdout.write(
+        cli.stdout.write(
           `deleted the digest of ${date} ("${d.subject}") with its ${c.pending + c.skipped + c.failed} unsent deliveries; its papers can go out in another digest\n`,
         );
         return EXIT.ok;

@@ -1,4 +1,5 @@
-import { type Config, loadConfig, readEnv } from '../config.js';
+import type { Writable } from 'node:stream';
+import { type Config, type Env, loadConfig, readEnv } from '../config.js';
 import { errorMessage, isPaperboyError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { AppContext } from '../pipeline/context.js';
@@ -9,25 +10,44 @@ import { storeProblem } from '../store/store-errors.js';
 /** Exit statuses of every command (see README → CLI). */
 export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
 
-export function loadCliConfig(): Config {
-  return loadConfig(readEnv());
+/** An output of the command: the process's stdout or stderr, or a test's stream. */
+export type CliOutput = Writable & { isTTY?: boolean };
+
+/**
+ * What a command reads and writes besides the store: the process's own (bin/paperboy.js), or a
+ * test's, which runs the command in its own process.
+ */
+export interface CliIo {
+  stdout: CliOutput;
+  stderr: CliOutput;
+  env: Env;
+  cwd: string;
+}
+
+/** One run of the command: its io and the exit status its action settles on. */
+export interface CliRun extends CliIo {
+  exitCode: number;
+}
+
+export function loadCliConfig(cli: CliIo): Config {
+  return loadConfig(readEnv(cli.env, cli.cwd), cli.cwd);
 }
 
 /**
  * Prints an error as the one line (per problem) a person needs: what is wrong and the fix. A raw
  * error of the store is said in its words (a full disk, a locked file, a server that is down).
  */
-export function printError(err: unknown, config?: Config): void {
+export function printError(cli: CliIo, err: unknown, config?: Config): void {
   const known = !isPaperboyError(err) && config ? storeProblem(err, describeStore(config.database)) : null;
   if (known) err = known;
   if (isPaperboyError(err)) {
     const lines = err.message.split('\n');
-    for (const line of lines) process.stderr.write(`paperboy: ${line}\n`);
-    if (err.hint) process.stderr.write(`paperboy: → ${err.hint}\n`);
+    for (const line of lines) cli.stderr.write(`paperboy: ${line}\n`);
+    if (err.hint) cli.stderr.write(`paperboy: → ${err.hint}\n`);
     return;
   }
-  process.stderr.write(`paperboy: unexpected error: ${errorMessage(err)}\n`);
-  if (process.env.PAPERBOY_LOG_LEVEL === 'debug' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  cli.stderr.write(`paperboy: unexpected error: ${errorMessage(err)}\n`);
+  if (cli.env.PAPERBOY_LOG_LEVEL === 'debug' && err instanceof Error) cli.stderr.write(`${err.stack}\n`);
 }
 
 /**
@@ -35,6 +55,7 @@ export function printError(err: unknown, config?: Config): void {
  * afterwards. Errors become a one-line message and exit status 1.
  */
 export async function withContext(
+  cli: CliRun,
   body: (ctx: AppContext) => Promise<number | undefined>,
   opts: { defaultLogLevel?: string } = {},
 ): Promise<void> {
@@ -51,14 +72,14 @@ export async function withContext(
       );
       return;
     }
-    printError(reason, config);
+    printError(cli, reason, config);
     process.exit(EXIT.error);
   };
   let onFault: ((reason: unknown) => void) | undefined;
   try {
-    config = loadCliConfig();
-    const level = process.env.PAPERBOY_LOG_LEVEL ? config.logLevel : (opts.defaultLogLevel ?? 'warn');
-    const log: Logger = createLogger(level);
+    config = loadCliConfig(cli);
+    const level = cli.env.PAPERBOY_LOG_LEVEL ? config.logLevel : (opts.defaultLogLevel ?? 'warn');
+    const log: Logger = createLogger(level, cli.stderr);
     // Whatever escapes (a rejection nobody awaited, an error thrown from a callback) ends as
     // `paperboy: …` with a hint, never as a stack trace; a store that is restarting is ridden out.
     onFault = guard(log);
@@ -69,10 +90,10 @@ export async function withContext(
     ctx = await createContext(config, log);
     code = (await body(ctx)) ?? EXIT.ok;
   } catch (err) {
-    printError(err, config);
+    printError(cli, err, config);
     code = EXIT.error;
   } finally {
     await ctx?.close().catch(() => {});
   }
-  process.exitCode = code;
+  cli.exitCode = code;
 }

@@ -4,7 +4,7 @@ import { isPaperboyError, PaperboyError } from '../errors.js';
 import type { RunReport } from '../pipeline/run-digest.js';
 import { dateProblem } from '../select/dates.js';
 import { dateInZone } from '../time-zone.js';
-import { EXIT, withContext } from './run.js';
+import { type CliOutput, type CliRun, EXIT, withContext } from './run.js';
 
 export function parseDateOption(value: string | undefined, timezone: string): string {
   if (value === undefined) return dateInZone(new Date(), timezone);
@@ -27,8 +27,8 @@ export function summaryLine(r: RunReport): string {
 }
 
 /** What a send did, as `send` prints it: notes, failures, the summary line and where the archive is. */
-function printReport(report: RunReport): void {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+function printReport(stdout: CliOutput, report: RunReport): void {
+  const out = (line: string) => stdout.write(`${line}\n`);
   if (report.sourceNote) out(`note: ${report.sourceNote}`);
   for (const f of report.sourceFailures) {
     out(`source failed: ${f.source}: ${f.error} (the digest was built from the other sources)`);
@@ -51,7 +51,7 @@ function printReport(report: RunReport): void {
 
 type SendFlags = { date?: string; dryRun?: boolean; to?: string; resume?: string; force?: boolean; workers: string };
 
-export function registerSend(program: Command): void {
+export function registerSend(program: Command, cli: CliRun): void {
   program
     .command('send')
     .description("build the date's digest and send it to every active subscriber (only what is still pending)")
@@ -66,13 +66,13 @@ export function registerSend(program: Command): void {
       '1',
     )
     .action(async (opts: SendFlags) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const workers = Number(opts.workers);
         if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
           throw new PaperboyError('EUSAGE', `--workers: "${opts.workers}" is not a number from 0 to 64`);
         }
         const date = parseDateOption(opts.resume ?? opts.date, ctx.config.timezone);
-        const bar = process.stdout.isTTY
+        const bar = cli.stdout.isTTY
           ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
           : null;
         const { runDigest } = await import('../pipeline/run-digest.js');
@@ -97,17 +97,17 @@ export function registerSend(program: Command): void {
           });
         } catch (err) {
           if (isPaperboyError(err, 'ENOPAPERS')) {
-            process.stdout.write(`${err.message}\n`);
+            cli.stdout.write(`${err.message}\n`);
             return EXIT.ok;
           }
           // A send that stopped (the relay, the store): what it did and what is left, then why.
           bar?.stop();
-          if (ended) printReport(ended);
+          if (ended) printReport(cli.stdout, ended);
           throw err;
         } finally {
           bar?.stop();
         }
-        printReport(report);
+        printReport(cli.stdout, report);
         return report.failed > 0 ? EXIT.partial : EXIT.ok;
       });
     });

@@ -4,14 +4,15 @@ import { baseUrlPortWarning } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import { describeStore } from '../store/db.js';
 import { findDigest, listDigests } from '../store/digests.js';
-import { EXIT, withContext } from './run.js';
+import { type CliRun, EXIT, withContext } from './run.js';
 
-export function registerServe(program: Command): void {
+export function registerServe(program: Command, cli: CliRun): void {
   program
     .command('serve')
     .description('run the daily scheduler and the web server (what `npm start` runs)')
     .action(async () => {
       await withContext(
+        cli,
         async (ctx) => {
           const { config, log } = ctx;
           const [
@@ -75,7 +76,7 @@ export function registerServe(program: Command): void {
           const mail = config.smtpUrl
             ? ctx.transport.description
             : `outbox mode: messages are written to ${config.outboxDir}`;
-          process.stdout.write(
+          cli.stdout.write(
             `paperboy is running on http://${!config.host ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}\n` +
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +

@@ -20,7 +20,7 @@ import { EXPORT_HEADER, exportLine } from '../subscribers/export-csv.js';
 import type { importSubscribersCsv } from '../subscribers/import-csv.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { counted } from '../text.js';
-import { EXIT, withContext } from './run.js';
+import { type CliRun, EXIT, withContext } from './run.js';
 
 const STATUSES: SubscriberStatus[] = ['pending', 'active', 'unsubscribed', 'bounced'];
 
@@ -51,7 +51,7 @@ async function* allSubscribers(ctx: AppContext, status?: SubscriberStatus, searc
   for await (const page of subscriberPages(ctx, status, search)) yield* page;
 }
 
-export function registerSubscribers(program: Command): void {
+export function registerSubscribers(program: Command, cli: CliRun): void {
   const cmd = program.command('subscribers').description('add, import, export, list, show and remove subscribers');
 
   cmd
@@ -67,7 +67,7 @@ export function registerSubscribers(program: Command): void {
         value: string,
         opts: { name?: string; topics?: string; pending?: boolean; weekly?: string; sendAnyway?: boolean },
       ) => {
-        await withContext(async (ctx) => {
+        await withContext(cli, async (ctx) => {
           const email = emailArg(value);
           const topics = opts.topics === undefined ? null : parseTopics(opts.topics);
           const weekday = opts.weekly === undefined ? null : parseDays(opts.weekly);
@@ -97,7 +97,7 @@ export function registerSubscribers(program: Command): void {
               throttled: `${email}: a confirmation went out less than 10 minutes ago; not sent again`,
               'already-active': `${email} is already active: nothing sent`,
             };
-            process.stdout.write(`${said[outcome]}\n`);
+            cli.stdout.write(`${said[outcome]}\n`);
             return EXIT.ok;
           }
           const { subscriber, outcome } = await upsertSubscriber(ctx.db, {
@@ -108,12 +108,12 @@ export function registerSubscribers(program: Command): void {
           });
           if (subscriber.status === 'pending') await setSubscriberStatus(ctx.db, subscriber.id, 'active');
           await schedule(subscriber.id);
-          if (outcome === 'added') process.stdout.write(`added ${email} (active)\n`);
+          if (outcome === 'added') cli.stdout.write(`added ${email} (active)\n`);
           else if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') {
-            process.stdout.write(
+            cli.stdout.write(
               `${email} is ${subscriber.status}: left as it is (they get no digest; \`subscribers import --resubscribe\` brings it back)\n`,
             );
-          } else process.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (updated)' : ''}\n`);
+          } else cli.stdout.write(`${email} already subscribed${outcome === 'updated' ? ' (updated)' : ''}\n`);
           return EXIT.ok;
         });
       },
@@ -125,12 +125,12 @@ export function registerSubscribers(program: Command): void {
     .option('--resubscribe', 'make unsubscribed and bounced addresses listed as active active again')
     .option('--errors <file>', 'write every bad row (line, reason) to this CSV file')
     .action(async (file: string, opts: { resubscribe?: boolean; errors?: string }) => {
-      await withContext(async (ctx) => {
-        const bar = process.stderr.isTTY
+      await withContext(cli, async (ctx) => {
+        const bar = cli.stderr.isTTY
           ? new SingleBar({
               format: ' {bar} {percentage}% · {eta_formatted} left',
               hideCursor: true,
-              stream: process.stderr,
+              stream: cli.stderr,
             })
           : null;
         let started = false;
@@ -153,13 +153,13 @@ export function registerSubscribers(program: Command): void {
           bar?.stop();
         }
         const seconds = (performance.now() - t0) / 1000;
-        for (const b of r.bad) process.stderr.write(`${file} line ${b.line}: ${b.reason}\n`);
+        for (const b of r.bad) cli.stderr.write(`${file} line ${b.line}: ${b.reason}\n`);
         if (r.badCount > r.bad.length) {
-          process.stderr.write(
+          cli.stderr.write(
             `… and ${counted(r.badCount - r.bad.length, 'more bad row')}${opts.errors ? ` (all in ${opts.errors})` : ' (--errors FILE lists them all)'}\n`,
           );
         }
-        process.stdout.write(
+        cli.stdout.write(
           `imported ${file}: ${counted(r.rows, 'row')} in ${seconds.toFixed(1)} s · ${r.added} added, ${r.updated} updated, ` +
             `${r.unchanged} unchanged, ${r.merged} repeated in the file, ${r.suppressed} left suppressed, ` +
             `${r.resubscribed} resubscribed, ${counted(r.badCount, 'bad row')} skipped\n`,
@@ -174,9 +174,9 @@ export function registerSubscribers(program: Command): void {
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (opts: { status?: string; out?: string }) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const status = statusOption(opts.status);
-        const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+        const out = opts.out ? createWriteStream(opts.out) : cli.stdout;
         const write = (line: string) =>
           out.write(`${line}\n`) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
         await write(EXPORT_HEADER);
@@ -192,7 +192,7 @@ export function registerSubscribers(program: Command): void {
           }
         }
         if (opts.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(r));
-        process.stderr.write(`exported ${n} subscriber${n === 1 ? '' : 's'}${opts.out ? ` to ${opts.out}` : ''}\n`);
+        cli.stderr.write(`exported ${n} subscriber${n === 1 ? '' : 's'}${opts.out ? ` to ${opts.out}` : ''}\n`);
         return EXIT.ok;
       });
     });
@@ -203,13 +203,13 @@ export function registerSubscribers(program: Command): void {
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
     .option('--search <text>', 'only addresses or names containing this text')
     .action(async (opts: { status?: string; search?: string }) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         let n = 0;
         for await (const s of allSubscribers(ctx, statusOption(opts.status), opts.search)) {
-          process.stdout.write(`${s.email}\t${s.name ?? ''}\t${s.status}\t${s.createdAt.slice(0, 10)}\n`);
+          cli.stdout.write(`${s.email}\t${s.name ?? ''}\t${s.status}\t${s.createdAt.slice(0, 10)}\n`);
           n++;
         }
-        process.stderr.write(`${n} subscriber${n === 1 ? '' : 's'}\n`);
+        cli.stderr.write(`${n} subscriber${n === 1 ? '' : 's'}\n`);
         return EXIT.ok;
       });
     });
@@ -218,7 +218,7 @@ export function registerSubscribers(program: Command): void {
     .command('show <email>')
     .description("a subscriber's state, deliveries, votes and bounces")
     .action(async (value: string) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const email = emailArg(value);
         const s = await findSubscriberByEmail(ctx.db, email);
         if (!s) throw new PaperboyError('ENOTFOUND', `${email} is not a subscriber`);
@@ -249,7 +249,7 @@ export function registerSubscribers(program: Command): void {
             (b) => `  ${b.created_at}  ${b.kind}  ${b.source}  ${b.status}  ${b.detail ?? ''}`,
           ),
         ];
-        process.stdout.write(`${lines.join('\n')}\n`);
+        cli.stdout.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
       });
     });
@@ -258,12 +258,12 @@ export function registerSubscribers(program: Command): void {
     .command('remove <email>')
     .description('suppress an address: it gets no further digest and import does not bring it back')
     .action(async (value: string) => {
-      await withContext(async (ctx) => {
+      await withContext(cli, async (ctx) => {
         const email = emailArg(value);
         const s = await findSubscriberByEmail(ctx.db, email);
         if (!s) throw new PaperboyError('ENOTFOUND', `${email} is not a subscriber`);
         await setSubscriberStatus(ctx.db, s.id, 'unsubscribed', 'removed');
-        process.stdout.write(`removed ${email}: no further digests (suppressed; its history is kept)\n`);
+        cli.stdout.write(`removed ${email}: no further digests (suppressed; its history is kept)\n`);
         return EXIT.ok;
       });
     });

@@ -1,22 +1,23 @@
 import type { Command } from 'commander';
 import { PARENT_ENV, parentGone } from '../cluster/local-workers.js';
-import { withContext } from './run.js';
+import { type CliRun, withContext } from './run.js';
 
-export function registerWorker(program: Command): void {
+export function registerWorker(program: Command, cli: CliRun): void {
   program
     .command('worker')
     .description('work send batches from the queue (PostgreSQL store): run any number, on any machine')
     .action(async () => {
       await withContext(
+        cli,
         async (ctx) => {
           const { openBoss } = await import('../cluster/jobs.js');
           const { startSendWorker } = await import('../cluster/worker.js');
           const boss = await openBoss(ctx.config, ctx.log);
           const worker = await startSendWorker(ctx, boss);
           ctx.log.info({ event: 'worker.started', pid: process.pid }, `worker ${process.pid} is waiting for batches`);
-          process.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);
+          cli.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);
           // Started by `send --workers N`: it also ends when that send is gone (killed, say).
-          const parent = Number(process.env[PARENT_ENV] ?? 0);
+          const parent = Number(cli.env[PARENT_ENV] ?? 0);
           const orphaned = parent > 0 ? parentGone(parent) : null;
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
@@ -27,7 +28,7 @@ export function registerWorker(program: Command): void {
           // The batch at hand finishes its messages in flight; the rest of its range stays pending.
           await worker.stop();
           await boss.stop({ graceful: true, wait: true, timeout: 30_000, close: true });
-          process.stdout.write(`paperboy worker ${process.pid}: stopped after ${worker.batches()} batches\n`);
+          cli.stdout.write(`paperboy worker ${process.pid}: stopped after ${worker.batches()} batches\n`);
           return undefined;
         },
         { defaultLogLevel: 'info' },

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, type CliResult, runCli } from '../helpers/cli.js';
+import { BIN, type CliResult, runCliProcess } from '../helpers/cli.js';
 import { tempDir, testEnv } from '../helpers/test-app.js';
 
 const KEY = 'kept-signing-key-0123456789abcdef0123456789abcdef';
@@ -13,7 +13,7 @@ const KEY = 'kept-signing-key-0123456789abcdef0123456789abcdef';
  */
 function listAsOtherUser(dir: string): Promise<CliResult> {
   const { PAPERBOY_SECRET: _, ...env } = testEnv(dir, { PAPERBOY_DATABASE_URL: path.join(dir, 'data', 'paperboy.db') });
-  if (process.getuid?.() !== 0) return runCli(['subscribers', 'list'], env, dir);
+  if (process.getuid?.() !== 0) return runCliProcess(['subscribers', 'list'], env, dir);
   const vars = Object.entries({ PATH: process.env.PATH, ...env }).map(([k, v]) => `${k}=${v}`);
   const child = spawn('runuser', ['-u', 'nobody', '--', 'env', ...vars, process.execPath, BIN, 'subscribers', 'list'], {
     cwd: dir,

@@ -3,7 +3,7 @@ import { mkdirSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { tempDir, testEnv } from '../helpers/test-app.js';
 
 const cleanups: (() => void)[] = [];
@@ -27,7 +27,8 @@ describe('a store that fails under a command', () => {
     const other = new SQLite(file);
     other.exec('BEGIN EXCLUSIVE');
     cleanups.push(() => other.close());
-    const r = await runCli(['subscribers', 'add', 'ada@example.com'], env, dir);
+    // A process of its own: the lock is another process's.
+    const r = await runCliProcess(['subscribers', 'add', 'ada@example.com'], env, dir);
     other.exec('ROLLBACK');
     expect(r).toEqual({
       code: 1,

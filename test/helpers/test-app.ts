@@ -147,9 +147,35 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A logger that keeps every line (info and up) for the test to read. */
-export function capturingLog(): { log: Logger; lines: LogLine[] } {
+/**
+ * A logger that keeps every line (info and up) for the test to read; `until` resolves with the
+ * first line (logged already or to come) that `match` accepts.
+ */
+export function capturingLog(): {
+  log: Logger;
+  lines: LogLine[];
+  until: (match: (line: LogLine) => boolean) => Promise<LogLine>;
+} {
   const lines: LogLine[] = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as LogLine) });
-  return { log, lines };
+  const waiting: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  const log = pino(
+    { level: 'info' },
+    {
+      write: (s: string) => {
+        const line = JSON.parse(s) as LogLine;
+        lines.push(line);
+        for (const w of waiting.splice(0)) {
+          if (w.match(line)) w.resolve(line);
+          else waiting.push(w);
+        }
+      },
+    },
+  );
+  const until = (match: (line: LogLine) => boolean) =>
+    new Promise<LogLine>((resolve) => {
+      const seen = lines.find(match);
+      if (seen) resolve(seen);
+      else waiting.push({ match, resolve });
+    });
+  return { log, lines, until };
 }

@@ -164,7 +164,7 @@ describe('paperboy CLI', () => {
     await runCli(['subscribers', 'add', 'ada@example.com'], env(), dir);
     const source = sourceFile(dir, [hfItem('2511.00001', 'Only paper', 10)]);
     const first = await runCli(['send', '--date', '2026-11-28'], env({ PAPERBOY_SOURCE: source }), dir);
-    expect(first.stdout).toContain('sent 1');
+    expect(first.stdout).toMatch(/^2026-11-28: sent 1, failed 0, skipped 0 · /m);
     const second = await runCli(['send', '--date', '2026-11-29'], env({ PAPERBOY_SOURCE: source }), dir);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(
@@ -241,7 +241,9 @@ describe('paperboy CLI', () => {
     const file = path.join(dir, 'export.csv');
     writeFileSync(file, exported.stdout.replace('unsubscribed,removed', 'active,'));
     const again = await runCli(['subscribers', 'import', file], e, dir);
-    expect(again.stdout).toContain('1 left suppressed');
+    expect(again.stdout.replace(/ in \d+\.\d s /, ' in … s ')).toBe(
+      `imported ${file}: 2 rows in … s · 0 added, 0 updated, 1 unchanged, 0 repeated in the file, 1 left suppressed, 0 resubscribed, 0 bad rows skipped\n`,
+    );
     expect((await runCli(['subscribers', 'list', '--status', 'unsubscribed'], e, dir)).stdout).toMatch(
       /^ada@example\.com\t/,
     );

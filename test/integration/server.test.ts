@@ -90,7 +90,7 @@ describe('HTTP server', () => {
     expect(files).toHaveLength(2);
 
     const list = await (await fetch(`${base}/outbox`)).text();
-    expect(list).toContain('2 messages');
+    expect(list).toContain(` instead of being sent. 2 messages.</p>`);
     for (const f of files) expect(list).toContain(`<a href="/outbox/${f}">Daily Papers · 28 Nov 2026 · `);
     expect(list).toContain('ada@example.com');
 

@@ -1,14 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SEND_QUEUE } from '../../src/cluster/jobs.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest, setDigestControl } from '../../src/store/digests.js';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { dateInZone } from '../../src/time-zone.js';
+import { runCli, runCliProcess, spawnCli } from '../helpers/cli.js';
 import { STORE, tempDir, testEnv } from '../helpers/test-app.js';
 
 // These tests are about PostgreSQL workers: they run in the `postgres` project only, which exists
@@ -89,6 +92,22 @@ function startWorkers(count: number, env: Record<string, string>, dir: string): 
   return ws;
 }
 
+/** Resolves when each of the processes has printed `text`. */
+function allSaid(ps: ChildProcess[], text: string): Promise<unknown> {
+  return Promise.all(
+    ps.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          let out = '';
+          p.stdout?.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes(text)) resolve();
+          });
+        }),
+    ),
+  );
+}
+
 /** Whether a process of this machine is running. */
 function isRunning(pid: number): boolean {
   try {
@@ -97,6 +116,14 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Batch jobs of the send queue that some worker is working on now (pg-boss's own table). */
+async function batchesAtWork(ctx: AppContext): Promise<number> {
+  const schema = ctx.config.database.kind === 'postgres' ? ctx.config.database.schema : null;
+  const r = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}_pgboss.job`)}
+    where name = ${SEND_QUEUE} and state = 'active'`.execute(ctx.db);
+  return Number(r.rows[0]?.n);
 }
 
 /** The ledger of the date says every one of `n` deliveries was sent, none left or failed. */
@@ -176,7 +203,8 @@ describe('send workers on PostgreSQL', () => {
   it('send --workers 3 sends through itself and two worker processes of its own, which end with it', async () => {
     const N = 3000;
     const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 10);
-    const result = await runCli(['send', '--date', DATE, '--workers', '3'], env, dir);
+    // A process of its own: its pid is one of the three, and it must be gone at the end.
+    const result = await runCliProcess(['send', '--date', DATE, '--workers', '3'], env, dir);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${DATE}: sent ${N}, failed 0, skipped 0`);
@@ -209,31 +237,44 @@ describe('send workers on PostgreSQL', () => {
   }, 120_000);
 
   it('holds PAPERBOY_RATE_LIMIT for the whole cluster, not per worker', async () => {
-    const RATE = 40;
-    const { sink, dir, env } = await setup(400, { PAPERBOY_SMTP_POOL: '2', PAPERBOY_RATE_LIMIT: String(RATE) }, 0);
-    startWorkers(2, env, dir);
-    const send = runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
-    while (sink.seen.length < 40) await sleep(20);
-    const from = sink.seen.length;
-    const t0 = Date.now();
-    await sleep(5000);
-    const measured = ((sink.seen.length - from) * 1000) / (Date.now() - t0);
-    console.info(`cluster rate limit ${RATE}/s: measured ${measured.toFixed(1)} messages/s over 5 s`);
-    // Three workers (two processes and the sender's own) together stay within the configured rate
-    // (+10%): limited per worker, they would send about three times as fast. Only the upper bound is
-    // asserted: a busy machine can slow the workers below the rate, never push them above it (the
-    // suite once measured 31.8/s with two other test runs on the box); a rate throttled far below
-    // the limit would not send the 400 within the test's time.
-    expect(measured).toBeLessThan(RATE * 1.1);
-    const r = await send;
+    const RATE = 150;
+    // Three batch jobs (500, 500, 200): one for each worker (two processes and the sender's own).
+    const N = 1200;
+    const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2', PAPERBOY_RATE_LIMIT: String(RATE) }, 0);
+    // The bucket, made empty here on the database's clock: every token it hands out from now on is
+    // one it earned at RATE a second since this moment (src/cluster/rate-bucket.ts).
+    const made = await sql<{ ms: string }>`insert into rate_buckets (name, tokens, updated_ms)
+      values ('send', 0, floor(extract(epoch from clock_timestamp()) * 1000)::bigint) returning updated_ms as ms`.execute(
+      ctx.db,
+    );
+    // Both waiting before the send starts: each takes one of the three batches as it is enqueued.
+    await allSaid(startWorkers(2, env, dir), ': waiting for send batches');
+    const r = await runCli(['send', '--date', DATE, '--workers', '1'], env, dir);
     expect(r.code).toBe(0);
-    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(400);
+    expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(N);
+    // All three took batches: the limit held for them together.
+    const owners = await ctx.db.selectFrom('deliveries').select('claimed_by').distinct().execute();
+    expect(owners).toHaveLength(3);
+    // The bucket's own accounting, on its clock: what it handed out (each message took one token) is
+    // at most what it earned from its making to its last take, less what it still holds. Limited
+    // per worker instead, the three would have sent about three times what it earned. A busy
+    // machine only slows the workers: it cannot make them take more than the bucket earned.
+    const bucket = await ctx.db
+      .selectFrom('rate_buckets')
+      .select(['tokens', 'updated_ms'])
+      .where('name', '=', 'send')
+      .executeTakeFirstOrThrow();
+    const seconds = (Number(bucket.updated_ms) - Number(made.rows[0]?.ms)) / 1000;
+    console.info(
+      `cluster rate limit ${RATE}/s: ${sink.seen.length} messages in ${seconds.toFixed(1)} s of the bucket's clock`,
+    );
+    expect(sink.seen.length).toBeLessThanOrEqual(RATE * seconds - Number(bucket.tokens));
   }, 120_000);
 
   /**
    * 600 readers, two worker processes and the sender's own `workers`; an admin asks `control` once
-   * 60 messages are in. Returns when the send has stopped and the relay has seen nothing more for
-   * 1.5 s (every worker stopped).
+   * 60 messages are in. Returns when the send has stopped and no worker is working a batch any
+   * more: nothing can reach the relay after that.
    */
   async function stopMidway(control: 'pause' | 'cancel', workers: string) {
     const N = 600;
@@ -245,10 +286,12 @@ describe('send workers on PostgreSQL', () => {
     await setDigestControl(ctx.db, digestId, control);
     const stopped = await send;
     expect(stopped.stdout).toContain(`an admin asked to ${control} this send`);
-    await sleep(1500);
+    // Each worker ends its batch once it sees the control (its messages on the wire finish first).
+    while ((await batchesAtWork(ctx)) > 0) await sleep(50);
     const atStop = sink.seen.length;
-    await sleep(1500);
-    expect(sink.seen.length).toBe(atStop);
+    // Every message the relay got is settled as sent; none is on its way.
+    const counts = await deliveryCounts(ctx.db, digestId);
+    expect({ sent: counts.sent, sending: counts.sending }).toEqual({ sent: atStop, sending: 0 });
     expect(atStop).toBeLessThan(N);
     return { N, sink, dir, env, ctx, digestId, atStop };
   }
@@ -275,7 +318,8 @@ describe('send workers on PostgreSQL', () => {
     const second = await lightSink(2);
     cleanups.push(second.close);
     const relays = { ...env, PAPERBOY_SMTP_URL: `${sink.url},${second.url}` };
-    const r = await runCli(['send', '--date', DATE, '--workers', '2'], relays, dir);
+    // A process of its own: the worker process it starts takes the settings of its environment.
+    const r = await runCliProcess(['send', '--date', DATE, '--workers', '2'], relays, dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sink.seen.length).toBeGreaterThan(0);
@@ -288,17 +332,36 @@ describe('send workers on PostgreSQL', () => {
   it('two serve processes whose schedules fire at once: one digest, one send', async () => {
     const N = 300;
     const { sink, dir, env, ctx } = await setup(N, { PAPERBOY_SMTP_POOL: '2' }, 2);
-    const today = new Date().toISOString().slice(0, 10);
-    // Both start after today's 00:00 UTC run and catch it up at once.
-    const serveEnv = { ...env, PAPERBOY_PORT: '0', PAPERBOY_SCHEDULE: '0 0 * * *', PAPERBOY_CATCHUP: '24h' };
+    // A time zone where it is about noon now: the local day of the 00:00 run they catch up is the
+    // same for the test and for both processes, whenever the test runs (not so in UTC at midnight).
+    const offset = 12 - new Date().getUTCHours();
+    const timezone = `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+    const today = dateInZone(new Date(), timezone);
+    // Both start after today's 00:00 run and catch it up at once.
+    const serveEnv = {
+      ...env,
+      PAPERBOY_PORT: '0',
+      PAPERBOY_SCHEDULE: '0 0 * * *',
+      PAPERBOY_TIMEZONE: timezone,
+      PAPERBOY_CATCHUP: '24h',
+    };
     const serves = [spawnCli(['serve'], serveEnv, dir), spawnCli(['serve'], serveEnv, dir)];
     children.push(...serves);
+    // Each says it is running once its catch-up has started its send (or found the date sent).
+    const running = allSaid(serves, 'stop with Ctrl-C\n');
     for (let i = 0; (await findDigest(ctx.db, today))?.status !== 'sent'; i++) {
       if (i > 1200) throw new Error('the scheduled send did not finish in 120 s');
       await sleep(100);
     }
-    await sleep(1000);
-    for (const p of serves) p.kill('SIGTERM');
+    await running;
+    // Stopped, each finishes what it has on the wire and exits: after that nothing more can come.
+    await Promise.all(
+      serves.map((p) => {
+        const exited = p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null;
+        p.kill('SIGTERM');
+        return exited;
+      }),
+    );
     const digests = await ctx.db.selectFrom('digests').select('date').execute();
     expect(digests.map((d) => d.date)).toEqual([today]);
     const rcpts = sink.seen.map((s) => s.rcpt);
