@@ -1,18 +1,13 @@
 /** Reading subscribers: one by id or address, pages of them, one's history, the export's rows. */
-import type { Selectable } from 'kysely';
 import type { Subscriber, SubscriberStatus } from '../domain.js';
 import { PaperboyError } from '../errors.js';
-import { bouncesOf } from '../store/bounces.js';
+import { bouncesOf, type StoredBounce } from '../store/bounces.js';
 import type { Db } from '../store/db.js';
 import { type DeliveryHistoryRow, deliveriesOf } from '../store/deliveries.js';
-import type { BouncesTable } from '../store/schema.js';
 import { findSubscriber, findSubscriberByEmail, subscribersPage } from '../store/subscribers.js';
 import { type StoredVote, voteLists, votesOf } from '../store/votes.js';
 
-export type { DeliveryHistoryRow, StoredVote };
-
-/** A bounce as stored, for a subscriber's history. */
-export type BounceRow = Selectable<BouncesTable>;
+export type { DeliveryHistoryRow, StoredBounce, StoredVote };
 
 export async function subscriberById(db: Db, id: number): Promise<Subscriber | undefined> {
   return findSubscriber(db, id);
@@ -60,7 +55,7 @@ export async function* subscriberPagesWithVotes(
 export async function subscriberHistory(
   db: Db,
   id: number,
-): Promise<{ deliveries: DeliveryHistoryRow[]; votes: StoredVote[]; bounces: BounceRow[] }> {
+): Promise<{ deliveries: DeliveryHistoryRow[]; votes: StoredVote[]; bounces: StoredBounce[] }> {
   const deliveries = await deliveriesOf(db, id);
   const votes = await votesOf(db, id);
   const bounces = await bouncesOf(db, id);
