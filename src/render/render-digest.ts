@@ -1,5 +1,4 @@
-import type { IsoDate, Paper } from '../domain.js';
-import type { DigestContent } from '../store/digests.js';
+import type { DigestContent, IsoDate, Paper } from '../domain.js';
 import { buildDigestView, type DigestView, type EditionOptions, type ViewSettings } from './digest-view.js';
 import { compileMjml } from './mjml-thread.js';
 import type { DigestTemplates } from './templates.js';

@@ -1,5 +1,4 @@
-import { ARXIV_CATEGORY, type Paper } from '../domain.js';
-import type { StoredVote } from '../store/votes.js';
+import { ARXIV_CATEGORY, type Paper, type StoredVote } from '../domain.js';
 import type { Personal } from './editions.js';
 import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
 import {
