@@ -4,7 +4,6 @@ import { buildDigestView, type DigestView, editionHeading, type ViewSettings, vi
 import { cutAtWord, oneLine } from './helpers.js';
 import { compileMjml } from './mjml-thread.js';
 import { stripMarkers } from './personalize.js';
-import { renderStats } from './render-digest.js';
 import { CARD_END, CARD_START, type DigestTemplates, type TemplateFn } from './templates.js';
 
 /**
@@ -269,8 +268,6 @@ export class Fragments {
   private readonly skeletons = new Map<string, Promise<CompiledSkeleton | null>>();
   /** Parts rendered since the caller last took them. */
   private fresh: PartRow[] = [];
-  /** MJML compiles made (cards per abstract length and why, skeletons per shape). */
-  compiles = 0;
 
   private constructor(
     private readonly t: { mjml: TemplateFn; text: TemplateFn },
@@ -290,8 +287,6 @@ export class Fragments {
   }
 
   private async render(view: DigestView, n: number) {
-    this.compiles++;
-    renderStats.mjmlCompiles++;
     const mjml = await compileMjml(
       this.t.mjml(view),
       'templates/digest.mjml.hbs',

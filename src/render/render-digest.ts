@@ -9,14 +9,10 @@ export interface RenderedDigest extends DigestContent {
   warnings: string[];
 }
 
-/** How many times MJML compiled in this process: one per digest and one per edition, never per reader. */
-export const renderStats = { mjmlCompiles: 0 };
-
 export async function renderView(
   templates: DigestTemplates,
   view: DigestView,
 ): Promise<{ html: string; warnings: string[] }> {
-  renderStats.mjmlCompiles++;
   return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs', 'fix the template; nothing was sent');
 }
 
