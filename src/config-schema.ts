@@ -51,6 +51,23 @@ const text = (fallback: string) =>
     .optional()
     .transform((v) => v?.trim() || fallback);
 
+/** A secret of at least `min` characters, or null when unset; the message says how to make one. */
+const secretText = (min: number, hexBytes: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return null;
+      if (v.length < min) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected at least ${min} characters (got ${v.length}); generate one with: openssl rand -hex ${hexBytes}`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    });
+
 /** Every PAPERBOY_ variable: its default, how it is read, and the message when it cannot be. */
 export const envSchema = z.object({
   PAPERBOY_DATABASE_URL: text('./data/paperboy.db').transform((v, ctx): DatabaseConfig => {
@@ -94,20 +111,7 @@ export const envSchema = z.object({
   }),
   // Unset: http://localhost:PAPERBOY_PORT (below), so the links of a local install lead to it.
   PAPERBOY_BASE_URL: httpUrl(null),
-  PAPERBOY_SECRET: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return null;
-      if (v.length < 32) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected at least 32 characters (got ${v.length}); generate one with: openssl rand -hex 32`,
-        });
-        return z.NEVER;
-      }
-      return v;
-    }),
+  PAPERBOY_SECRET: secretText(32, 32),
   PAPERBOY_SOURCE: text('hf').transform((v, ctx): SourceSpec[] => {
     const parsed = parseSources(v, process.cwd());
     if (typeof parsed !== 'string') return parsed;
@@ -188,20 +192,7 @@ export const envSchema = z.object({
     }),
   PAPERBOY_CATCHUP: duration('6h', 'never catch up'),
   PAPERBOY_DEFER_LIMIT: duration('4h', 'fail at once'),
-  PAPERBOY_ADMIN_TOKEN: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return null;
-      if (v.length < 16) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected at least 16 characters (got ${v.length}); generate one with: openssl rand -hex 24`,
-        });
-        return z.NEVER;
-      }
-      return v;
-    }),
+  PAPERBOY_ADMIN_TOKEN: secretText(16, 24),
   PAPERBOY_SEND_DAYS: text('all').transform((v, ctx) => {
     const days = parseDays(v);
     if (typeof days !== 'string') return days;

@@ -21,19 +21,6 @@ import {
 import { stripMarkers } from './personalize.js';
 import type { DigestTemplates, TemplateFn } from './templates.js';
 
-// What the send path and the tests take from here (the parts' format: parts.ts; their filling: assemble-parts.ts).
-export { assembleFromParts } from './assemble-parts.js';
-export {
-  type CompiledCard,
-  type CompiledSkeleton,
-  cardKey,
-  compileCard,
-  compileSkeleton,
-  type Recipe,
-  skeletonOfPart,
-  splitCards,
-} from './parts.js';
-
 /** One edition's own values: its papers in order with their why lines. */
 export interface EditionInput {
   papers: readonly Paper[];

@@ -84,17 +84,6 @@ export async function findEditionId(db: Db, digestId: number, key: string): Prom
   return row?.id;
 }
 
-/** Whether edition `id` is one of the digest's (an edition asked for by id must be). */
-export async function isEditionOf(db: Db, digestId: number, id: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('editions')
-    .select('id')
-    .where('id', '=', id)
-    .where('digest_id', '=', digestId)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Stores an edition with its papers; the (digest, key) pair is unique, so a race keeps the first. */
 export async function insertEdition(db: Db, e: NewEdition): Promise<number> {
   const inserted = await db.transaction().execute(async (trx) => {

@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Fragments, splitCards, whyLine } from '../../src/render/fragments.js';
+import { Fragments, whyLine } from '../../src/render/fragments.js';
+import { splitCards } from '../../src/render/parts.js';
 import { MARKERS } from '../../src/render/personalize.js';
 import { HTML_BUDGET, renderEdition } from '../../src/render/render-digest.js';
 import { CARD_END, CARD_START, loadTemplates } from '../../src/render/templates.js';
