@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DeliveryStatus } from '../domain.js';
+import type { DeliveryCounts, DeliveryStatus } from '../domain.js';
 import { mayBeAlive, PROCESS_OWNER } from '../process-owner.js';
 import { type Db, dialectOf, nowIso, type SqliteHandle, sqliteHandle } from './db.js';
 
@@ -20,7 +20,7 @@ export interface ClaimedDelivery {
   deferredSince: string | null;
 }
 
-export type DeliveryCounts = Record<DeliveryStatus, number>;
+export type { DeliveryCounts } from '../domain.js';
 
 export interface LedgerRow {
   subscriberId: number;
