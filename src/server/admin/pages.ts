@@ -82,20 +82,16 @@ export function adminPages(
         nextRun: next ? formatInTimeZone(next, timezone) : 'none (no scheduler in this process)',
         notes: notes(),
         subscribers: f.subscribers,
-        deliveriesChart: String(
-          await stackedBars('Deliveries per day, last 30 days', days, [
-            { name: 'sent', cls: 'c-sent', values: days.map((d) => byDate.get(d)?.sent ?? 0) },
-            { name: 'failed', cls: 'c-failed', values: days.map((d) => byDate.get(d)?.failed ?? 0) },
-            { name: 'bounced', cls: 'c-bounced', values: days.map((d) => byDate.get(d)?.bounced ?? 0) },
-          ]),
-        ),
-        subscribersChart: String(
-          await lines('Subscribers over time, last 30 days', days, [
-            { name: 'active', cls: 'c-active', values: people.active },
-            { name: 'unsubscribed', cls: 'c-unsub', values: people.unsubscribed },
-            { name: 'bounced', cls: 'c-bounced', values: people.bounced },
-          ]),
-        ),
+        deliveriesChart: stackedBars('Deliveries per day, last 30 days', days, [
+          { name: 'sent', cls: 'c-sent', values: days.map((d) => byDate.get(d)?.sent ?? 0) },
+          { name: 'failed', cls: 'c-failed', values: days.map((d) => byDate.get(d)?.failed ?? 0) },
+          { name: 'bounced', cls: 'c-bounced', values: days.map((d) => byDate.get(d)?.bounced ?? 0) },
+        ]),
+        subscribersChart: lines('Subscribers over time, last 30 days', days, [
+          { name: 'active', cls: 'c-active', values: people.active },
+          { name: 'unsubscribed', cls: 'c-unsub', values: people.unsubscribed },
+          { name: 'bounced', cls: 'c-bounced', values: people.bounced },
+        ]),
         today: today(),
         csrf: csrfToken(ctx, c),
         digests: f.digests.map(digestRow),
@@ -181,14 +177,12 @@ export function adminPages(
         csrf: csrfToken(ctx, c),
         chart:
           minutes.length > 1
-            ? String(
-                await lines(
-                  'Messages sent over time (UTC)',
-                  minutes.map((m) => m.day.slice(11, 16)),
-                  [{ name: 'sent', cls: 'c-sent', values: progress }],
-                ),
+            ? lines(
+                'Messages sent over time (UTC)',
+                minutes.map((m) => m.day.slice(11, 16)),
+                [{ name: 'sent', cls: 'c-sent', values: progress }],
               )
-            : '',
+            : null,
         editions: editions.slice(0, EDITIONS_SHOWN).map((e) => ({
           id: e.id,
           frequency: e.frequency,
