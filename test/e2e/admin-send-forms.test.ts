@@ -1,42 +1,28 @@
 // The admin's HTML send and control forms as an admin uses them, in Chromium on a real HTTP server
 // and a real SMTP relay: review a date and back out, send it after the confirmation step, pause,
 // resume and cancel it. Their API twins are in test/integration/admin.test.ts.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { digestControl, findDigest } from '../../src/store/digests.js';
-import { launchChromium } from '../helpers/browser.js';
+import { browserSuite } from '../helpers/browser-suite.js';
 import { listen } from '../helpers/http-server.js';
-import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const DATE = '2026-11-28';
-let browser: Browser;
-let app: TestApp | undefined;
-let sink: SmtpSink | undefined;
-let http: { url: string; close: () => Promise<void> } | undefined;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await http?.close();
-  await app?.close();
-  await sink?.close();
-  app = sink = http = undefined;
-});
+const suite = browserSuite();
 
 /** A loopback admin (no token), a relay that takes `quick` messages at once and then 400 ms each. */
 async function setUp(readers: string[], quick: number) {
-  sink = await startSmtpSink(() => null, { delayMs: (n) => (n <= quick ? 5 : 400) });
-  app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_POOL: '1' });
-  await addActive(app, ...readers);
-  http = await listen(createApp(app.ctx, { nextRun: () => null }));
-  return { t: app, s: sink, base: http.url };
+  const s = await startSmtpSink(() => null, { delayMs: (n) => (n <= quick ? 5 : 400) });
+  suite.sink = s;
+  const t = await startTestApp({ PAPERBOY_SMTP_URL: s.url, PAPERBOY_SMTP_POOL: '1' });
+  suite.app = t;
+  await addActive(t, ...readers);
+  suite.http = await listen(createApp(t.ctx, { nextRun: () => null }));
+  return { t, s, base: suite.http.url };
 }
 
 /** The date's digest as the store has it: its status, what an admin asked of it, its deliveries. */
@@ -65,7 +51,7 @@ describe('the admin’s send and control forms in a browser', () => {
   it('reviews a date, backs out with nothing sent, then sends it after the confirmation; pauses and resumes it', async () => {
     const readers = Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}@example.com`);
     const { t, s, base } = await setUp(readers, 5);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1200, height: 900 } });
 
     await review(page, base);
     expect(await page.locator('h1').textContent()).toBe(`Send the digest of ${DATE}?`);
@@ -130,7 +116,7 @@ describe('the admin’s send and control forms in a browser', () => {
   it('cancels a running send: what was not sent is skipped, and the page says so', async () => {
     const readers = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, '0')}@example.com`);
     const { t, s, base } = await setUp(readers, 3);
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await suite.browser.newPage({ viewport: { width: 1200, height: 900 } });
     await review(page, base);
     await page.getByRole('button', { name: 'Send now' }).click();
     await page.waitForURL(`${base}/admin/digests/${DATE}`);
