@@ -1,7 +1,7 @@
 import type { IsoDate, Subscriber } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import { dateProblem } from '../select/dates.js';
-import { findSubscriberByEmail } from '../store/subscribers.js';
+import { subscriberByEmail } from '../subscribers/directory.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import type { AppContext } from './context.js';
 import { type Preview, previewDigest } from './preview.js';
@@ -21,7 +21,7 @@ export async function previewForAdmin(
   let subscriber: Subscriber | undefined;
   if (email) {
     const normalized = normalizeEmail(email);
-    subscriber = normalized ? await findSubscriberByEmail(ctx.db, normalized) : undefined;
+    subscriber = normalized ? await subscriberByEmail(ctx.db, normalized) : undefined;
     if (!subscriber) return `${email} is not a subscriber`;
   }
   if (edition !== undefined && !/^\d+$/.test(edition)) return `edition "${edition}" is not an edition number`;

@@ -1,8 +1,9 @@
 import type { IsoDate } from '../domain.js';
 import { bounceCount, editionCount } from '../store/admin-digests.js';
 import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
-import { digestControl, findDigest, listDigests } from '../store/digests.js';
+import { digestControl, findDigest } from '../store/digests.js';
 import type { AppContext } from './context.js';
+import { recentDigests } from './digests.js';
 import type { SendRegistry, SendStop } from './sends.js';
 
 export type { DeliveryCounts };
@@ -23,14 +24,9 @@ export interface DigestStatus {
   stopped: SendStop | null;
 }
 
-/** The latest digests (date, subject, status), newest first. */
-export async function recentDigests(ctx: AppContext, limit: number) {
-  return listDigests(ctx.db, limit);
-}
-
 /** The status of each of the latest `limit` digests, newest first. */
 export async function recentDigestStatuses(ctx: AppContext, sends: SendRegistry, limit: number) {
-  return Promise.all((await listDigests(ctx.db, limit)).map((d) => digestStatus(ctx, sends, d.date)));
+  return Promise.all((await recentDigests(ctx, limit)).map((d) => digestStatus(ctx, sends, d.date)));
 }
 
 /** One date's send as the dashboard and `GET /api/digests/:date` show it. */

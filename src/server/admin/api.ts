@@ -1,8 +1,9 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { errorMessage, isPaperboyError } from '../../errors.js';
-import { digestStatus, recentDigests } from '../../pipeline/admin-status.js';
+import { digestStatus } from '../../pipeline/admin-status.js';
 import type { AppContext } from '../../pipeline/context.js';
+import { recentDigests } from '../../pipeline/digests.js';
 import { runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateProblem } from '../../select/dates.js';

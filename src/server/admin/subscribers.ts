@@ -5,16 +5,12 @@ import type { Context, Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { type Subscriber, type SubscriberStatus, WEEKDAY_NAMES } from '../../domain.js';
 import { errorMessage } from '../../errors.js';
-import {
-  changeSubscriber,
-  subscriberById,
-  subscriberHistory,
-  subscriberList,
-  subscribersWithVotes,
-} from '../../pipeline/admin-subscribers.js';
+import { subscriberList } from '../../pipeline/admin-subscribers.js';
 import type { AppContext } from '../../pipeline/context.js';
+import { subscriberById, subscriberHistory, subscriberPagesWithVotes } from '../../subscribers/directory.js';
 import { EXPORT_HEADER, exportLine } from '../../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../../subscribers/import-csv.js';
+import { remove, resubscribe } from '../../subscribers/lifecycle.js';
 import { counted } from '../../text.js';
 import { adminMessage, adminView } from './admin-page.js';
 import { csrfToken } from './auth.js';
@@ -23,6 +19,8 @@ const STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribe
 const PAGE = 50;
 /** Bad rows shown on the import's report (all of them are counted). */
 const BAD_SHOWN = 100;
+/** A subscriber's latest votes shown on their page. */
+const VOTES_SHOWN = 50;
 
 const statusOf = (v: string | undefined): SubscriberStatus | undefined =>
   STATUSES.includes(v as SubscriberStatus) ? (v as SubscriberStatus) : undefined;
@@ -110,7 +108,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
     c.header('Cache-Control', 'no-store');
     return stream(c, async (out) => {
       await out.write(`${EXPORT_HEADER}\n`);
-      for await (const page of subscribersWithVotes(ctx, status)) {
+      for await (const page of subscriberPagesWithVotes(ctx.db, status)) {
         await out.write(`${page.map((r) => exportLine(r.subscriber, r.votes)).join('\n')}\n`);
       }
     });
@@ -147,9 +145,9 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
   const notFound = () => adminMessage('Not found', 'subscribers', 'No such subscriber', null);
 
   app.get('/admin/subscribers/:id{[0-9]+}', async (c) => {
-    const s = await subscriberById(ctx, Number(c.req.param('id')));
+    const s = await subscriberById(ctx.db, Number(c.req.param('id')));
     if (!s) return c.html(notFound(), 404);
-    const { deliveries, bounces, votes } = await subscriberHistory(ctx, s.id);
+    const { deliveries, bounces, votes } = await subscriberHistory(ctx.db, s.id);
     const done = c.req.query('done');
     return c.html(
       adminView(s.email, 'subscribers', 'subscriber', {
@@ -174,7 +172,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
           status: b.status,
           detail: b.detail ?? '',
         })),
-        votes: votes.map((v) => ({
+        votes: votes.slice(0, VOTES_SHOWN).map((v) => ({
           day: v.at.slice(0, 10),
           vote: v.vote > 0 ? 'More like this' : 'Less like this',
           title: v.paper.title,
@@ -184,9 +182,9 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
   });
 
   const change = (what: 'remove' | 'resubscribe') => async (c: Context) => {
-    const s = await subscriberById(ctx, Number(c.req.param('id')));
+    const s = await subscriberById(ctx.db, Number(c.req.param('id')));
     if (!s) return c.html(notFound(), 404);
-    await changeSubscriber(ctx, s.id, what);
+    await (what === 'remove' ? remove : resubscribe)(ctx.db, s);
     ctx.log.info(
       { event: `admin.subscriber.${what}`, subscriber_id: s.id },
       `${s.email} ${what === 'remove' ? 'removed' : 'resubscribed'} by an admin`,
