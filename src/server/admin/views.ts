@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { PaperboyError } from '../../errors.js';
+import { errorMessage, PaperboyError } from '../../errors.js';
 
 /**
  * The admin pages' Handlebars templates (templates/admin/*.hbs, the same folder from src/ and dist/),
@@ -24,12 +24,20 @@ function load(): Map<string, View> {
   try {
     files = readdirSync(DIR).filter((f) => f.endsWith('.hbs'));
   } catch (err) {
-    throw new PaperboyError('ETEMPLATE', `the admin templates cannot be read from ${DIR}`, { cause: err });
+    throw new PaperboyError('ETEMPLATE', `the admin templates cannot be read from ${DIR}: ${errorMessage(err)}`, {
+      hint: "they ship in the project's templates/admin/, beside src/ and dist/",
+      cause: err,
+    });
   }
   for (const file of files) {
     // Without the file's last newline: a page is the template's text and nothing after it.
     const source = readFileSync(path.join(DIR, file), 'utf8').replace(/\n$/, '');
     const name = file.replace(/\.hbs$/, '');
+    try {
+      hb.parse(source); // a broken template fails when the server starts, not on its page's first view
+    } catch (err) {
+      throw new PaperboyError('ETEMPLATE', `templates/admin/${file}: ${errorMessage(err)}`, { cause: err });
+    }
     if (name.startsWith('_')) hb.registerPartial(name.slice(1), source);
     else {
       const fn = hb.compile(source, { strict: true });
