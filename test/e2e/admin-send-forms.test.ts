@@ -14,15 +14,17 @@ import { addActive, startTestApp, type TestApp } from '../helpers/test-app.js';
 const DATE = '2026-11-28';
 const suite = browserSuite();
 
-/** A loopback admin (no token), a relay that takes `quick` messages at once and then 400 ms each. */
+/** A loopback admin (no token), a relay that takes `quick` messages at once and then 400 ms each until `hurry()`. */
 async function setUp(readers: string[], quick: number) {
-  const s = await startSmtpSink(() => null, { delayMs: (n) => (n <= quick ? 5 : 400) });
+  let slow = true;
+  const s = await startSmtpSink(() => null, { delayMs: (n) => (n <= quick || !slow ? 5 : 400) });
   suite.sink = s;
   const t = await startTestApp({ PAPERBOY_SMTP_URL: s.url, PAPERBOY_SMTP_POOL: '1' });
   suite.app = t;
   await addActive(t, ...readers);
   suite.http = await listen(createApp(t.ctx, { nextRun: () => null }));
-  return { t, s, base: suite.http.url };
+  // Once the admin has stopped the send, the relay takes messages at once again.
+  return { t, s, base: suite.http.url, hurry: () => (slow = false) };
 }
 
 /** The date's digest as the store has it: its status, what an admin asked of it, its deliveries. */
@@ -48,9 +50,9 @@ async function review(page: Page, base: string) {
 }
 
 describe('the admin’s send and control forms in a browser', () => {
-  it('reviews a date, backs out with nothing sent, then sends it after the confirmation; pauses and resumes it', async () => {
+  it('reviews a date, backs out with nothing sent, sends it after the confirmation, refuses a second send, pauses and resumes it', async () => {
     const readers = Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}@example.com`);
-    const { t, s, base } = await setUp(readers, 5);
+    const { t, s, base, hurry } = await setUp(readers, 5);
     const page = await suite.browser.newPage({ viewport: { width: 1200, height: 900 } });
 
     await review(page, base);
@@ -71,7 +73,12 @@ describe('the admin’s send and control forms in a browser', () => {
     expect(await page.locator('h1').textContent()).toBe(`Digest of ${DATE}`);
     // The first five messages go at once, then one each 400 ms: the send is surely running.
     await expect.poll(() => s.received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
-    await page.reload();
+    // A second send of the date from the form while this one runs is refused, with the way to watch it.
+    await review(page, base);
+    await page.getByRole('button', { name: 'Send now' }).click();
+    expect(await page.locator('h1').textContent()).toBe(`A send of ${DATE} is already running`);
+    await page.getByRole('link', { name: 'Watch it' }).click();
+    await page.waitForURL(`${base}/admin/digests/${DATE}`);
     expect(await statusLine(page)).toMatch(/^Sending: \d+ of 30 · [\d.]+ messages\/s( · about \d+ s left)?$/);
     expect(await buttons(page)).toEqual(['Pause', 'Cancel']);
 
@@ -92,6 +99,7 @@ describe('the admin’s send and control forms in a browser', () => {
       deliveries: { pending: 30 - sent, sending: 0, sent, failed: 0, skipped: 0 },
     });
     expect(await statusLine(page)).toBe('Status: sending');
+    hurry();
 
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.waitForURL(`${base}/admin/digests/${DATE}`);
