@@ -1,4 +1,4 @@
-import { ARXIV_CATEGORY, type Paper, type StoredVote } from '../domain.js';
+import type { Paper, StoredVote } from '../domain.js';
 import type { Personal } from './editions.js';
 import { type Embedder, hashedEmbedder, type PaperText } from './embedder.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from './reader-model.js';
 import { communityScores } from './score.js';
 import type { Vector } from './sparse-vector.js';
+import { parseTopic } from './topics.js';
 
 /** As many votes as a model keeps, per reader, read for planning. */
 export const VOTES_READ = MAX_LIKES + MAX_DISLIKES;
@@ -25,15 +26,12 @@ export function paperText(p: Paper): PaperText {
   return { title: p.title, summary: p.summary, keywords: p.aiKeywords, categories: p.categories };
 }
 
-/** A topic as typed, as a tiny document: a keyword is text, an arXiv category a category. */
+/** A topic as typed, as a tiny document: a keyword (or an author's name) is text, an arXiv category a category. */
 function topicText(topic: string): PaperText {
-  const t = topic.trim();
-  const category =
-    ARXIV_CATEGORY.test(t) &&
-    /^(cs|math|stat|physics|eess|econ|q-bio|q-fin|astro-ph|cond-mat|gr-qc|hep-|math-ph|nlin|nucl-|quant-ph)/.test(t);
-  return category
-    ? { title: '', summary: '', keywords: [], categories: [t] }
-    : { title: t.replace(/^author:\s*/i, ''), summary: '', keywords: [], categories: [] };
+  const t = parseTopic(topic);
+  return t.kind === 'category'
+    ? { title: '', summary: '', keywords: [], categories: [t.text] }
+    : { title: t.text, summary: '', keywords: [], categories: [] };
 }
 
 /**

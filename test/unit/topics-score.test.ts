@@ -33,6 +33,10 @@ describe('topic matching', () => {
     expect(matchTopics(p, topics('author:alan turing')).matched).toEqual(['alan turing']);
     expect(parseTopic('GPT-4.5').kind).toBe('keyword');
     expect(parseTopic('math.OC').kind).toBe('category');
+    // Words that begin like an archive are keywords (the reader models read topics this way too).
+    expect(parseTopic('csv').kind).toBe('keyword');
+    expect(parseTopic('hep-foo').kind).toBe('keyword');
+    expect(parseTopic('hep-th').kind).toBe('category');
   });
 
   it('scores a title hit above an abstract hit', () => {
