@@ -6,7 +6,7 @@ import { PaperboyError } from '../errors.js';
 import { latestSendDate } from '../select/dates.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { pacer } from '../send/pacer.js';
-import { failureText } from '../send/retry.js';
+import { failureText } from '../send/smtp-reply.js';
 import { sendPending } from '../send/send-loop.js';
 import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { dialectOf } from '../store/db.js';

@@ -1,6 +1,6 @@
 import type { IsoDate } from '../domain.js';
 import { errorMessage, isPaperboyError, PaperboyError } from '../errors.js';
-import { skipPending } from '../store/deliveries.js';
+import { skipPending } from '../store/delivery-settle.js';
 import { findDigest, type SendControl, setDigestControl } from '../store/digests.js';
 import type { AppContext } from './context.js';
 import { checkSendDate, type RunReport, runDigest } from './run-digest.js';
