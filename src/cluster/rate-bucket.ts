@@ -23,11 +23,10 @@ export function clusterPacer(db: Db, rate: number, name = 'send'): Pacer {
   let created: Promise<unknown> | null = null;
 
   const refill = async () => {
-    created ??= ensureRateBucket(db, name)
-      .catch((err) => {
-        created = null;
-        throw err;
-      });
+    created ??= ensureRateBucket(db, name).catch((err) => {
+      created = null;
+      throw err;
+    });
     await created;
     for (;;) {
       tokens = await takeTokens(db, name, { rate, capacity, chunk });
