@@ -72,10 +72,10 @@ export async function sendStored(
     start = await deliveryCounts(ctx.db, stored.id);
     // Deliveries deferred by the receiving server to a later time are not this pass's to send.
     const due = async (c: DeliveryCounts) => c.pending - (await deferredDeliveries(ctx.db, stored.id)).count;
-    progress = ledgerProgress(ctx.db, stored, events, start);
-    progress.total = await due(start);
+    const total = await due(start);
     if (start.pending > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
-    ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: progress.total }, 'send started');
+    ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: total }, 'send started');
+    progress = ledgerProgress(ctx.db, stored, events, start, total);
     progress.report(start);
     const sender = ctx.startSender({ workers: opts.workers ?? 1 });
     // Readers who confirmed while the send ran are planned and sent before it ends (a few rounds at most).

@@ -5,7 +5,7 @@ import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
 const settledOf = (c: DeliveryCounts) => c.sent + c.failed + c.skipped;
 
 export interface LedgerProgress {
-  /** Deliveries due in this run: settled so far and still due. */
+  /** Deliveries due in this run: settled so far and still due (set again after each pass). */
   total: number;
   /** Tells the event stream the deliveries settled since the start, as of `counts` (a fresh read). */
   report(counts: DeliveryCounts): number;
@@ -22,14 +22,17 @@ export function ledgerProgress(
   digest: { id: number; date: string },
   events: SendEvents,
   start: DeliveryCounts,
+  total: number,
   everyMs = 500,
 ): LedgerProgress {
   let polling = false;
+  let told = { done: -1, total: -1 };
   let stopped = false;
   const progress: LedgerProgress = {
-    total: 0,
+    total,
     report(counts) {
       const done = settledOf(counts) - settledOf(start);
+      told = { done, total: progress.total };
       events.emit({ type: 'send.progress', digestDate: digest.date, done, total: progress.total });
       return done;
     },
@@ -45,7 +48,9 @@ export function ledgerProgress(
     deliveryCounts(db, digest.id)
       .then(
         (c) => {
-          if (!stopped) progress.report(c);
+          // Told only when it moved: a listener sees `done` 0 once, at the start.
+          const moved = settledOf(c) - settledOf(start) !== told.done || progress.total !== told.total;
+          if (!stopped && moved) progress.report(c);
         },
         () => undefined,
       )
