@@ -17,6 +17,17 @@ export default defineConfig({
     // temp folders, PostgreSQL schemas). A process per test file: the in-process CLI
     // (test/helpers/cli.ts) changes the process's folder while a command runs.
     pool: 'forks',
+    // `npm run coverage` (scripts/coverage.mjs): line coverage of src/ over every project that runs,
+    // PostgreSQL's included. Code run only in a spawned `bin/paperboy.js` (dist/) is not seen.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.d.ts'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // A run of the whole suite takes half an hour: one failed test should not lose its figures.
+      reportOnFailure: true,
+    },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Paper } from '../src/domain.js';
+import type * as AssembleParts from '../src/render/assemble-parts.js';
 import type * as FragmentsModule from '../src/render/fragments.js';
 import type * as MjmlThread from '../src/render/mjml-thread.js';
 import type * as RenderDigest from '../src/render/render-digest.js';
@@ -25,7 +26,8 @@ import { type ArxivRow, arxivPaper, arxivRows, ROOT } from './lib.js';
 // call, which costs this code a third more).
 execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { stdio: 'ignore' });
 const dist = (m: string) => import(path.join(ROOT, 'dist', m));
-const { assembleFromParts, Fragments, whyLine } = (await dist('render/fragments.js')) as typeof FragmentsModule;
+const { assembleFromParts } = (await dist('render/assemble-parts.js')) as typeof AssembleParts;
+const { Fragments, whyLine } = (await dist('render/fragments.js')) as typeof FragmentsModule;
 const { stopMjmlThread } = (await dist('render/mjml-thread.js')) as typeof MjmlThread;
 const { HTML_BUDGET } = (await dist('render/render-digest.js')) as typeof RenderDigest;
 const { loadTemplates } = (await dist('render/templates.js')) as typeof Templates;

@@ -50,7 +50,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     import('./cli/run.js'),
     import('./cli/send.js'),
     import('./cli/serve.js'),
-    import('./cli/subscribers.js'),
+    import('./cli/subscribers/index.js'),
     import('./cli/worker.js'),
   ]);
 

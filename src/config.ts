@@ -1,12 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { validate as validateCron } from 'node-cron';
-import { z } from 'zod';
+import { envSchema } from './config-schema.js';
+import { type DatabaseConfig, type FromAddress, POSTGRES_URL, type SourceSpec } from './config-values.js';
 import { type DkimKey, loadDkimKey } from './dkim.js';
-import { ARXIV_CATEGORY } from './domain.js';
 import { PaperboyError } from './errors.js';
+
+// The config's value types and parsers, for those that read one value (a CLI option, a test).
+export {
+  type DatabaseConfig,
+  type FromAddress,
+  parseDays,
+  parseFrom,
+  parseSources,
+  type SourceSpec,
+} from './config-values.js';
 
 /** The validated, frozen settings of one paperboy process. */
 export interface Config {
@@ -16,7 +24,7 @@ export interface Config {
   smtpUrl: string | null;
   /** Every relay of PAPERBOY_SMTP_URL, in order (several: spread by worker, or message by message on one sender). */
   smtpUrls: string[];
-  from: { name: string; address: string; domain: string };
+  from: FromAddress;
   baseUrl: string;
   /** null: generated once and kept in the data folder (see `resolveSecret`). */
   secret: string | null;
@@ -89,328 +97,6 @@ export interface Config {
 
 export type Env = Record<string, string | undefined>;
 
-export type DatabaseConfig =
-  | { kind: 'sqlite'; path: string }
-  /** `url` as given minus the `schema` parameter; `schema`: where paperboy's tables live (null: the default search path). */
-  | { kind: 'postgres'; url: string; schema: string | null };
-
-const POSTGRES_URL = /^postgres(ql)?:\/\//;
-
-/**
- * `postgres://user:password@host:5432/database[?schema=NAME&sslmode=…]`, or the reason not. The
- * reason never repeats the URL: it may hold a password.
- */
-export function parsePostgresUrl(value: string): DatabaseConfig | string {
-  const expected = 'expected postgres://user:password@host:5432/database (percent-encode special characters)';
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    return expected;
-  }
-  if (u.pathname.length <= 1) return `${expected}: the database name is missing`;
-  const schema = u.searchParams.get('schema');
-  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    return 'expected ?schema= to be a lower-case name (letters, digits, _), such as paperboy';
-  }
-  u.searchParams.delete('schema');
-  return { kind: 'postgres', url: u.toString(), schema };
-}
-
-export type SourceSpec =
-  | { kind: 'hf' }
-  | { kind: 'file'; path: string }
-  | { kind: 'arxiv'; categories: string[]; query: string | null };
-
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** `mon-fri`, `mon,wed,fri`, `sat-sun`, `all`: the weekdays (0 = Sunday) named, or the reason not. */
-export function parseDays(value: string): number[] | string {
-  const v = value.trim().toLowerCase();
-  if (v === '' || v === 'all') return [0, 1, 2, 3, 4, 5, 6];
-  const days = new Set<number>();
-  for (const part of v.split(',').map((p) => p.trim())) {
-    const range = /^([a-z]{3})-([a-z]{3})$/.exec(part);
-    const from = DAYS.indexOf(range ? (range[1] ?? '') : part);
-    const to = range ? DAYS.indexOf(range[2] ?? '') : from;
-    if (from < 0 || to < 0) return `"${part}" is not a day (use mon … sun, ranges like mon-fri, or all)`;
-    for (let d = from; ; d = (d + 1) % 7) {
-      days.add(d);
-      if (d === to) break;
-    }
-  }
-  return [...days].sort();
-}
-
-/**
- * `hf`, `file:PATH`, `arxiv:cs.LG,cs.CL`, `arxiv:q=QUERY`, or several joined by commas
- * (`hf,arxiv:cs.LG`). Commas after `arxiv:` add categories to it until the next source.
- * Returns the sources, or the reason the value is not understood.
- */
-export function parseSources(value: string, cwd: string): SourceSpec[] | string {
-  const specs: SourceSpec[] = [];
-  const raw = value.split(',');
-  for (let i = 0; i < raw.length; i++) {
-    const part = raw[i]?.trim() ?? '';
-    const last = specs.at(-1);
-    if (part === 'hf') specs.push({ kind: 'hf' });
-    else if (part.startsWith('file:') && part.length > 5)
-      specs.push({ kind: 'file', path: path.resolve(cwd, part.slice(5)) });
-    else if (part.startsWith('arxiv:q=') && part.length > 8) {
-      // A query runs to the end of the value: it may itself contain commas.
-      specs.push({ kind: 'arxiv', categories: [], query: raw.slice(i).join(',').trim().slice(8) });
-      break;
-    } else if (part.startsWith('arxiv:') && ARXIV_CATEGORY.test(part.slice(6))) {
-      specs.push({ kind: 'arxiv', categories: [part.slice(6)], query: null });
-    } else if (last?.kind === 'arxiv' && last.query === null && ARXIV_CATEGORY.test(part)) last.categories.push(part);
-    else return `"${part}" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)`;
-  }
-  return specs.length ? specs : 'no source named';
-}
-
-const ADDRESS = /^[^\s@<>"(),;:]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)$/i;
-
-/** `Name <addr@domain>` or a bare address; the name never contains CR, LF, quotes or angle brackets. */
-export function parseFrom(value: string): Config['from'] | null {
-  const m = /^\s*(?:([^<>"\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
-  if (!m) return null;
-  const address = (m[2] ?? m[3] ?? '').trim();
-  const am = ADDRESS.exec(address);
-  if (!am?.[1]) return null;
-  return { name: (m[1] ?? '').trim(), address, domain: am[1].toLowerCase() };
-}
-
-/** A value echoed in an error: quoted, escaped (never a raw line break), at most 80 characters. */
-function quote(v: string): string {
-  return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
-}
-
-function isTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const int = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got ${quote(v)}` });
-        return z.NEVER;
-      }
-      return n;
-    })
-    .describe(name);
-
-const httpUrl = <F extends string | null>(fallback: F) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx): string | F => {
-      const s = v?.trim() || fallback;
-      if (s === null) return fallback;
-      try {
-        const u = new URL(s);
-        if (u.protocol === 'http:' || u.protocol === 'https:') return s.replace(/\/+$/, '');
-      } catch {}
-      ctx.addIssue({ code: 'custom', message: `expected an http:// or https:// URL, got ${quote(s)}` });
-      return z.NEVER;
-    });
-
-const text = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => v?.trim() || fallback);
-
-const schema = z.object({
-  PAPERBOY_DATABASE_URL: text('./data/paperboy.db').transform((v, ctx): DatabaseConfig => {
-    if (!POSTGRES_URL.test(v)) return { kind: 'sqlite', path: v.replace(/^sqlite:(\/\/)?/, '') };
-    const parsed = parsePostgresUrl(v);
-    if (typeof parsed !== 'string') return parsed;
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }),
-  PAPERBOY_SMTP_URL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return [];
-      // Several relays, comma-separated (a comma in a password is percent-encoded: %2C).
-      const parts = v.split(',').map((p) => p.trim());
-      const bad = parts.findIndex((p) => {
-        try {
-          const u = new URL(p);
-          return !((u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname);
-        } catch {
-          return true;
-        }
-      });
-      if (bad === -1) return parts;
-      const expected = 'expected smtp://user:pass@host:port or smtps://user:pass@host:port';
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          parts.length > 1
-            ? `relay ${bad + 1} of ${parts.length}: ${expected}, several separated by commas (unset it to write to the outbox)`
-            : `${expected} (unset it to write to the outbox)`,
-      });
-      return z.NEVER;
-    }),
-  PAPERBOY_FROM: text('Paperboy <paperboy@localhost>').transform((v, ctx) => {
-    const from = parseFrom(v);
-    if (from) return from;
-    ctx.addIssue({ code: 'custom', message: `expected "Name <address@domain>" or "address@domain", got ${quote(v)}` });
-    return z.NEVER;
-  }),
-  // Unset: http://localhost:PAPERBOY_PORT (below), so the links of a local install lead to it.
-  PAPERBOY_BASE_URL: httpUrl(null),
-  PAPERBOY_SECRET: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return null;
-      if (v.length < 32) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected at least 32 characters (got ${v.length}); generate one with: openssl rand -hex 32`,
-        });
-        return z.NEVER;
-      }
-      return v;
-    }),
-  PAPERBOY_SOURCE: text('hf').transform((v, ctx): SourceSpec[] => {
-    const parsed = parseSources(v, process.cwd());
-    if (typeof parsed !== 'string') return parsed;
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }),
-  PAPERBOY_HF_API_URL: httpUrl('https://huggingface.co/api/daily_papers'),
-  PAPERBOY_ARXIV_API_URL: httpUrl('https://export.arxiv.org/api/query'),
-  PAPERBOY_ARXIV_MAX_RESULTS: int('max', 1, 2000, 200),
-  PAPERBOY_ARXIV_CATEGORIES: z
-    .enum(['0', '1', 'true', 'false', ''], { error: 'expected 1 (look categories up on arXiv) or 0' })
-    .optional()
-    .transform((v) => v !== '0' && v !== 'false'),
-  PAPERBOY_ARXIV_INTERVAL_MS: int('ms', 0, 60_000, 3000),
-  PAPERBOY_PAPERS_PER_DIGEST: int('papers', 1, 100, 10),
-  PAPERBOY_TIMEZONE: text('UTC').refine(isTimezone, {
-    message: 'expected an IANA time zone such as UTC or Europe/Paris',
-  }),
-  PAPERBOY_SCHEDULE: text('0 7 * * *').refine((v) => validateCron(v), {
-    message: 'expected a cron expression such as "0 7 * * *" (minute hour day month weekday)',
-  }),
-  PAPERBOY_PORT: int('port', 0, 65535, 3000),
-  PAPERBOY_HOST: text('').refine((v) => v === '' || isIP(v.replace(/^\[|\]$/g, '')) !== 0 || v === 'localhost', {
-    message: 'expected an IP address to listen on, such as 127.0.0.1 or ::1 (empty: every interface)',
-  }),
-  PAPERBOY_ARCHIVE_DIR: text('./digests'),
-  PAPERBOY_OUTBOX_DIR: text('./outbox'),
-  PAPERBOY_LIST_NAME: text('Daily Papers').refine((v) => !/[\r\n<>"]/.test(v) && v.length <= 60, {
-    message: 'expected a short name without line breaks, quotes or angle brackets',
-  }),
-  PAPERBOY_LIST_ID: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || /^[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+$/i.test(v), {
-      message: 'expected a list id such as daily-papers.example.org (RFC 2919)',
-    }),
-  PAPERBOY_UNSUBSCRIBE_MAILTO: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
-  PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
-  PAPERBOY_SMTP_MAX_MESSAGES: int('messages', 1, 1_000_000, 1000),
-  PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
-  PAPERBOY_WORKER_EXPIRY: int('seconds', 5, 3600, 50),
-  PAPERBOY_SMTP_RETRIES: int('retries', 0, 10, 3),
-  PAPERBOY_RETRY_DELAY_MS: int('delay', 0, 600_000, 2000),
-  PAPERBOY_SOURCE_TIMEOUT_MS: int('timeout', 100, 600_000, 15_000),
-  PAPERBOY_SOURCE_RETRIES: int('retries', 0, 10, 2),
-  PAPERBOY_SOFT_BOUNCE_LIMIT: int('limit', 1, 100, 3),
-  PAPERBOY_CONFIRM_TTL_DAYS: int('days', 1, 365, 7),
-  PAPERBOY_BOUNCE_MAILDIR: z
-    .string()
-    .optional()
-    .transform((v) => (v?.trim() ? v.trim() : null)),
-  PAPERBOY_BOUNCE_DOMAIN: z
-    .string()
-    .optional()
-    .refine((v) => !v || /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), {
-      message: 'expected a domain name such as bounces.example.org',
-    })
-    .transform((v) => (v ? v.toLowerCase() : null)),
-  PAPERBOY_DKIM_DOMAIN: z
-    .string()
-    .optional()
-    .refine((v) => !v || /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), {
-      message: 'expected the signing domain, e.g. example.org',
-    }),
-  PAPERBOY_DKIM_SELECTOR: z
-    .string()
-    .optional()
-    .refine((v) => !v || /^[a-z0-9][a-z0-9._-]*$/i.test(v), { message: 'expected a selector such as paperboy1' }),
-  PAPERBOY_DKIM_KEY: z.string().optional(),
-  PAPERBOY_FEEDBACK_ID: z
-    .string()
-    .optional()
-    .refine((v) => !v || (/^[\x21-\x7e]+(:[\x21-\x7e]+)*$/.test(v) && v.length <= 200), {
-      message: 'expected colon-separated fields without spaces, e.g. daily:papers:paperboy',
-    }),
-  PAPERBOY_CATCHUP: duration('6h', 'never catch up'),
-  PAPERBOY_DEFER_LIMIT: duration('4h', 'fail at once'),
-  PAPERBOY_ADMIN_TOKEN: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return null;
-      if (v.length < 16) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected at least 16 characters (got ${v.length}); generate one with: openssl rand -hex 24`,
-        });
-        return z.NEVER;
-      }
-      return v;
-    }),
-  PAPERBOY_SEND_DAYS: text('all').transform((v, ctx) => {
-    const days = parseDays(v);
-    if (typeof days !== 'string') return days;
-    ctx.addIssue({ code: 'custom', message: days });
-    return z.NEVER;
-  }),
-  PAPERBOY_TRUST_PROXY: z
-    .enum(['0', '1', 'true', 'false', ''], { error: 'expected 1 or 0' })
-    .optional()
-    .transform((v) => v === '1' || v === 'true'),
-  PAPERBOY_TEMPLATES_DIR: text(path.resolve(import.meta.dirname, '..', 'templates')),
-  PAPERBOY_LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
-    })
-    .optional(),
-});
-
-/** A duration in hours or minutes (`6h`, `90m`, `0`), in ms. */
-function duration(fallback: string, zero: string) {
-  return text(fallback).transform((v, ctx) => {
-    const m = /^(\d+)\s*(m|min|h)?$/.exec(v);
-    if (m?.[1]) return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60_000 : 3_600_000);
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a duration such as 6h, 90m or 0 (${zero}), got ${quote(v)}`,
-    });
-    return z.NEVER;
-  });
-}
-
 /**
  * Reads `.env` (when present in `cwd`) under the process environment: a variable set in the
  * environment wins over the file.
@@ -442,8 +128,8 @@ export function baseUrlPortWarning(baseUrl: string, servedPort: number): string 
 /** Validates every setting at once; throws one ECONFIG error listing each bad variable on its own line. */
 export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const picked: Record<string, string | undefined> = {};
-  for (const key of Object.keys(schema.shape)) picked[key] = env[key];
-  const result = schema.safeParse(picked);
+  for (const key of Object.keys(envSchema.shape)) picked[key] = env[key];
+  const result = envSchema.safeParse(picked);
   const lines = result.success ? [] : result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
   if (POSTGRES_URL.test(picked.PAPERBOY_DATABASE_URL?.trim() ?? '') && !picked.PAPERBOY_SECRET) {
     // Every machine of a PostgreSQL deployment must sign links with the same key: no per-machine file.

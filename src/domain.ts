@@ -68,3 +68,47 @@ export type IsoDate = string;
 
 /** How an arXiv category is written: an archive, and a subject class after a dot (`cs.LG`, `hep-th`, `math.AG`). */
 export const ARXIV_CATEGORY = /^[a-z-]+(?:\.[A-Za-z-]+)?$/;
+
+/** How many deliveries of a digest are in each state. */
+export type DeliveryCounts = Record<DeliveryStatus, number>;
+
+export type VoteValue = 1 | -1;
+
+/** A reader's vote on a paper, with the paper as it was stored. */
+export interface StoredVote {
+  paper: Paper;
+  vote: VoteValue;
+  digestDate: string;
+  at: string;
+}
+
+/** The content of a digest: what every reader of its date gets. */
+export interface DigestContent {
+  date: string;
+  subject: string;
+  preheader: string;
+  /** Compiled HTML and text of the email, per-recipient values still as markers. */
+  html: string;
+  text: string;
+  /** The public web version. */
+  webHtml: string;
+  webText: string;
+}
+
+export interface StoredDigest extends DigestContent {
+  id: number;
+  status: 'ready' | 'sending' | 'sent';
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** One shared edition of a digest, as digest.json lists it. */
+export interface EditionSummary {
+  id: number;
+  topics: string[];
+  frequency: string;
+  subject: string;
+  htmlBytes: number;
+  papers: { id: string; matched: string[] }[];
+  subscribers: number;
+}

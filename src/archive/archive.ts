@@ -1,9 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Paper } from '../domain.js';
-import type { DeliveryCounts } from '../store/deliveries.js';
-import type { StoredDigest } from '../store/digests.js';
-import type { EditionSummary } from '../store/editions.js';
+import type { DeliveryCounts, EditionSummary, Paper, StoredDigest } from '../domain.js';
 
 async function writeAtomic(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;

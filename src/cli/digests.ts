@@ -1,11 +1,5 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { PaperboyError } from '../errors.js';
-import { dateProblem } from '../select/dates.js';
-import { deliveryCounts, failedDeliveries } from '../store/deliveries.js';
-import { deleteUnsentDigest, digestPapers, findDigest, listDigests } from '../store/digests.js';
-import { editionsOf } from '../store/editions.js';
+import { deleteDigest, digestReport, digestsWithCounts, requireDigest } from '../pipeline/digests.js';
 import { counted } from '../text.js';
 import { type CliRun, EXIT, withContext } from './run.js';
 
@@ -18,9 +12,8 @@ export function registerDigests(program: Command, cli: CliRun): void {
     .option('--limit <n>', 'at most this many, newest first', '30')
     .action(async (opts: { limit: string }) => {
       await withContext(cli, async (ctx) => {
-        for (const d of await listDigests(ctx.db, Math.max(1, Number(opts.limit) || 30))) {
-          const full = await findDigest(ctx.db, d.date);
-          const c = full ? await deliveryCounts(ctx.db, full.id) : null;
+        for (const d of await digestsWithCounts(ctx, Math.max(1, Number(opts.limit) || 30))) {
+          const c = d.counts;
           const counts = c
             ? `sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`
             : '';
@@ -35,14 +28,8 @@ export function registerDigests(program: Command, cli: CliRun): void {
     .description("a digest's papers, editions and deliveries")
     .action(async (date: string) => {
       await withContext(cli, async (ctx) => {
-        const problem = dateProblem(date);
-        if (problem) throw new PaperboyError('EUSAGE', problem);
-        const d = await findDigest(ctx.db, date);
-        if (!d)
-          throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {
-            hint: '`paperboy digests list` shows the dates',
-          });
-        const c = await deliveryCounts(ctx.db, d.id);
+        const d = await requireDigest(ctx, date);
+        const { counts: c, papers, editions, failures } = await digestReport(ctx, d);
         const lines = [
           `date:       ${d.date}`,
           `subject:    ${d.subject}`,
@@ -51,15 +38,14 @@ export function registerDigests(program: Command, cli: CliRun): void {
           `web:        ${ctx.config.baseUrl}/digests/${d.date}`,
           '',
           'papers:',
-          ...(await digestPapers(ctx.db, d.id)).map((p, i) => `  ${i + 1}. ${p.title} (${p.id}, ▲ ${p.upvotes})`),
+          ...papers.map((p, i) => `  ${i + 1}. ${p.title} (${p.id}, ▲ ${p.upvotes})`),
           '',
           'editions:',
-          ...(await editionsOf(ctx.db, d.id)).map(
+          ...editions.map(
             (e) =>
               `  #${e.id} ${e.frequency}${e.topics.length ? ` · ${e.topics.join(', ')}` : ' · no topics'} · ${counted(e.papers.length, 'paper')} · ${counted(e.subscribers, 'reader')} · ${Math.round(e.htmlBytes / 1024)} KB`,
           ),
         ];
-        const failures = await failedDeliveries(ctx.db, d.id);
         if (failures.length) lines.push('', 'failed:', ...failures.map((f) => `  ${f.email}: ${f.error ?? ''}`));
         cli.stdout.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
@@ -71,25 +57,7 @@ export function registerDigests(program: Command, cli: CliRun): void {
     .description('delete a digest that was sent to nobody (a date sent by mistake before its day, say)')
     .action(async (date: string) => {
       await withContext(cli, async (ctx) => {
-        const problem = dateProblem(date);
-        if (problem) throw new PaperboyError('EUSAGE', problem);
-        const d = await findDigest(ctx.db, date);
-        if (!d) {
-          throw new PaperboyError('ENOTFOUND', `no digest for ${date}`, {
-            hint: '`paperboy digests list` shows the dates',
-          });
-        }
-        const c = await deliveryCounts(ctx.db, d.id);
-        const outcome = await deleteUnsentDigest(ctx.db, d.id);
-        if (outcome === 'sent') {
-          throw new PaperboyError('EUSAGE', `the digest of ${date} went to readers already: it stays`, {
-            hint: 'a digest that reached anyone is kept (its archive, and no reader getting its papers twice, depend on it)',
-          });
-        }
-        if (outcome === 'sending') {
-          throw new PaperboyError('EBUSY', `a send of ${date} is running`, { hint: 'pause or cancel it first' });
-        }
-        await rm(path.join(ctx.config.archiveDir, date), { recursive: true, force: true });
+        const { digest: d, counts: c } = await deleteDigest(ctx, date);
         cli.stdout.write(
           `deleted the digest of ${date} ("${d.subject}") with its ${c.pending + c.skipped + c.failed} unsent deliveries; its papers can go out in another digest\n`,
         );

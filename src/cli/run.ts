@@ -3,9 +3,7 @@ import { type Config, type Env, loadConfig, readEnv } from '../config.js';
 import { errorMessage, isPaperboyError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { AppContext } from '../pipeline/context.js';
-import { describeStore } from '../store/describe-store.js';
-import { isTransientStoreError } from '../store/retry.js';
-import { storeProblem } from '../store/store-errors.js';
+import { explainStoreError, isStoreHiccup } from '../pipeline/store-status.js';
 
 /** Exit statuses of every command (see README → CLI). */
 export const EXIT = { ok: 0, error: 1, partial: 3 } as const;
@@ -38,7 +36,7 @@ export function loadCliConfig(cli: CliIo): Config {
  * error of the store is said in its words (a full disk, a locked file, a server that is down).
  */
 export function printError(cli: CliIo, err: unknown, config?: Config): void {
-  const known = !isPaperboyError(err) && config ? storeProblem(err, describeStore(config.database)) : null;
+  const known = !isPaperboyError(err) && config ? explainStoreError(err, config) : null;
   if (known) err = known;
   if (isPaperboyError(err)) {
     const lines = err.message.split('\n');
@@ -63,7 +61,7 @@ export async function withContext(
   let config: Config | undefined;
   let code: number = EXIT.error;
   const guard = (log: Logger) => (reason: unknown) => {
-    if (isTransientStoreError(reason)) {
+    if (isStoreHiccup(reason)) {
       // pg-boss 10 completes and fails jobs without awaiting it (timgit/pg-boss#577): while the
       // database restarts that rejects, and the job is simply retried once it expires.
       log.warn(

@@ -2,8 +2,8 @@ import type { ServerType } from '@hono/node-server';
 import type { Command } from 'commander';
 import { baseUrlPortWarning } from '../config.js';
 import { PaperboyError } from '../errors.js';
-import { describeStore } from '../store/db.js';
-import { findDigest, listDigests } from '../store/digests.js';
+import { isDigestSent, noDigestYet } from '../pipeline/digests.js';
+import { storeLocation } from '../pipeline/store-status.js';
 import { type CliRun, EXIT, withContext } from './run.js';
 
 export function registerServe(program: Command, cli: CliRun): void {
@@ -52,11 +52,11 @@ export function registerServe(program: Command, cli: CliRun): void {
             timezone: config.timezone,
             log,
             run: (date) => sends.start(date).finished,
-            isDone: async (date) => (await findDigest(ctx.db, date))?.status === 'sent',
+            isDone: (date) => isDigestSent(ctx, date),
             catchUpMs: config.catchUpMs,
             retryReason: whyUnfinished,
             firstStart: {
-              isNew: async () => (await listDigests(ctx.db, 1)).length === 0,
+              isNew: () => noDigestYet(ctx),
               build: async (date) => (await import('../pipeline/run-digest.js')).storeDigest(ctx, date),
             },
           });
@@ -80,7 +80,7 @@ export function registerServe(program: Command, cli: CliRun): void {
             `paperboy is running on http://${!config.host ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}\n` +
               `  next digest: ${next ? formatInTimeZone(next, config.timezone) : 'none scheduled'} (PAPERBOY_SCHEDULE "${config.schedule}")\n` +
               `  mail: ${mail}\n` +
-              `  store: ${describeStore(config.database)}\n` +
+              `  store: ${storeLocation(config)}\n` +
               (portWarning ? `  warning: ${portWarning}\n` : '') +
               (config.trustProxy && !config.adminToken
                 ? '  warning: the admin, the API and the outbox are closed: PAPERBOY_TRUST_PROXY=1 and no PAPERBOY_ADMIN_TOKEN (set one: openssl rand -hex 24)\n'

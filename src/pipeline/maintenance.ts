@@ -1,12 +1,12 @@
 import { errorMessage } from '../errors.js';
-import { expirePending } from '../store/subscribers.js';
+import { expireSignUps } from '../subscribers/lifecycle.js';
 import type { AppContext } from './context.js';
 import { processBounceMaildir } from './process-bounces.js';
 
 /** Deletes sign-ups that were never confirmed within PAPERBOY_CONFIRM_TTL_DAYS. */
 export async function expireUnconfirmed(ctx: AppContext, now = Date.now()): Promise<number> {
   const before = new Date(now - ctx.config.confirmTtlDays * 86_400_000).toISOString();
-  const n = await expirePending(ctx.db, before);
+  const n = await expireSignUps(ctx.db, before);
   if (n > 0) ctx.log.info({ event: 'subscriber.pending.expired', count: n }, `${n} unconfirmed sign-ups expired`);
   return n;
 }

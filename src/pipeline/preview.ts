@@ -8,7 +8,7 @@ import { editionReader } from '../send/edition-content.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { plannedEdition } from '../store/deliveries.js';
 import { findDigest } from '../store/digests.js';
-import { candidatePool, deliveredPapers } from '../store/editions.js';
+import { candidatePool, deliveredPapers, storedEdition } from '../store/editions.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
 import { poolDates } from './plan-deliveries.js';
@@ -74,14 +74,7 @@ export async function previewDigest(
   let warnings: string[] = [];
   let content: MessageContent | null;
   if (editionId !== undefined) {
-    const owned = stored
-      ? await ctx.db
-          .selectFrom('editions')
-          .select('id')
-          .where('id', '=', editionId)
-          .where('digest_id', '=', stored.id)
-          .executeTakeFirst()
-      : undefined;
+    const owned = stored !== undefined && (await storedEdition(ctx.db, editionId))?.digestId === stored.id;
     if (!owned) throw new PaperboyError('ENOTFOUND', `no edition ${editionId} in the digest of ${date}`);
     content = (await editionReader(ctx.db)(editionId)) ?? null;
   } else if (subscriber) content = await readerContent(ctx, date, subscriber);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { recordBounce } from '../store/bounces.js';
 import { deliveryById, deliveryByMessageId } from '../store/deliveries.js';
 import { bounceKind, parseDsn } from '../subscribers/dsn.js';
+import { bounce } from '../subscribers/lifecycle.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
@@ -72,7 +72,7 @@ export async function processBounceMaildir(ctx: AppContext, dir: string): Promis
         );
         continue;
       }
-      const outcome = await recordBounce(
+      const outcome = await bounce(
         ctx.db,
         {
           subscriberId: delivery.subscriberId,

@@ -5,30 +5,12 @@ import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
 import { dkimOptions } from '../send/message.js';
 import { failureText } from '../send/smtp-reply.js';
-import {
-  confirmSignUpRequest,
-  findSubscriber,
-  findSubscriberByEmail,
-  markConfirmationSent,
-  openSignUpRequest,
-  upsertSubscriber,
-} from '../store/subscribers.js';
-import { cleanName, normalizeEmail } from '../subscribers/email.js';
+import { findSubscriber } from '../store/subscribers.js';
+import { confirm, confirmationSent, requestSignUp, type SignUpOutcome } from '../subscribers/lifecycle.js';
 import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
-/** A confirmation is not sent to the same address more often than this. */
-const RESEND_AFTER_MS = 10 * 60_000;
-
-export type SignUpOutcome =
-  /** A new pending subscriber; the confirmation went out. */
-  | 'created'
-  /** Pending, unsubscribed or bounced before: a (new) confirmation went out. */
-  | 'confirmation-sent'
-  /** A confirmation went out less than 10 minutes ago: nothing sent. */
-  | 'throttled'
-  /** Already active: nothing sent, nothing changed. */
-  | 'already-active';
+export type { SignUpOutcome };
 
 const confirmCache = new WeakMap<AppContext, Promise<RenderedConfirm>>();
 
@@ -71,7 +53,7 @@ export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id'
       hint: `check PAPERBOY_SMTP_URL (${ctx.transport.description})`,
     });
   }
-  await markConfirmationSent(ctx.db, s.id, issued.toISOString());
+  await confirmationSent(ctx.db, s.id, issued.toISOString());
   ctx.log.info({ event: 'subscriber.confirmation.sent', subscriber_id: s.id }, `confirmation sent to ${s.email}`);
 }
 
@@ -85,21 +67,11 @@ export async function signUp(
   ctx: AppContext,
   input: { email: string; name?: string | null; topics?: string[] },
 ): Promise<{ outcome: SignUpOutcome; subscriber: Subscriber }> {
-  const email = normalizeEmail(input.email);
-  if (!email) throw new PaperboyError('EUSAGE', `"${input.email.slice(0, 100)}" is not an email address`);
-  const existing = await findSubscriberByEmail(ctx.db, email);
-  if (existing?.status === 'active') return { outcome: 'already-active', subscriber: existing };
-  if (existing?.confirmSentAt && Date.now() - Date.parse(existing.confirmSentAt) < RESEND_AFTER_MS) {
-    return { outcome: 'throttled', subscriber: existing };
+  const signedUp = await requestSignUp(ctx.db, input);
+  if (signedUp.outcome === 'created' || signedUp.outcome === 'confirmation-sent') {
+    await sendConfirmation(ctx, signedUp.subscriber);
   }
-  const stored = existing ?? (await upsertSubscriber(ctx.db, { email, name: null, status: 'pending' })).subscriber;
-  const subscriber = await openSignUpRequest(ctx.db, stored.id, {
-    name: cleanName(input.name),
-    // No topics typed: a returning reader keeps theirs.
-    topics: input.topics?.length ? input.topics : null,
-  });
-  await sendConfirmation(ctx, subscriber);
-  return { outcome: existing ? 'confirmation-sent' : 'created', subscriber };
+  return signedUp;
 }
 
 export type ConfirmProblem =
@@ -136,8 +108,7 @@ export async function checkConfirmToken(ctx: AppContext, token: string): Promise
  * False when it no longer could (already active, or the request closed in between).
  */
 export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<boolean> {
-  if (s.status === 'active') return false;
-  const done = await confirmSignUpRequest(ctx.db, s.id);
+  const done = await confirm(ctx.db, s);
   if (done) ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
   return done;
 }

@@ -1,71 +1,25 @@
 import Handlebars from 'handlebars';
 import type { IsoDate, Paper } from '../domain.js';
+import { assembledHtmlBytes, assembleFromParts } from './assemble-parts.js';
 import { buildDigestView, type DigestView, editionHeading, type ViewSettings, viewTitle } from './digest-view.js';
 import { cutAtWord, oneLine } from './helpers.js';
 import { compileMjml } from './mjml-thread.js';
+import {
+  type CompiledCard,
+  type CompiledSkeleton,
+  cardKey,
+  compileCard,
+  compileSkeleton,
+  EDITION_MARKERS as E,
+  type PartRow,
+  type Recipe,
+  type SkeletonShape,
+  skeletonKey,
+  skeletonPart,
+  splitCards,
+} from './parts.js';
 import { stripMarkers } from './personalize.js';
-import { renderStats } from './render-digest.js';
-import { CARD_END, CARD_START, type DigestTemplates, type TemplateFn } from './templates.js';
-
-/**
- * Readers with votes each get their own selection, so an email per edition would mean an MJML
- * compile per reader. Instead every paper of the day's pool is rendered once per abstract length
- * (HTML and text, "cards"), the page around the cards once per header shape ("skeleton"), and a
- * reader's email is assembled from them by concatenation, with the few edition values (rank, the
- * "why" line, subject, preheader, count, topics) filled into markers — microseconds, no MJML.
- *
- * The markers start with `=pb:`, which Handlebars escapes (`&#x3D;`) in every external string and
- * stripMarkers breaks in the text part: paper data cannot forge one.
- */
-const E = {
-  rank: '=pb:e_rank=',
-  why: '=pb:e_why=',
-  subject: '=pb:e_subject=',
-  preheader: '=pb:e_preheader=',
-  count: '=pb:e_count=',
-  topics: '=pb:e_topics=',
-} as const;
-type EKey = keyof typeof E;
-const E_RE = new RegExp(`=pb:e_(${Object.keys(E).join('|')})=`, 'g');
-
-/** One paper's block of an email, with the rank (and, in `why` cards, the why line) as markers. */
-export interface Card {
-  html: string;
-  text: string;
-}
-
-/** The email around the cards, with the edition's values as markers. */
-export interface Skeleton {
-  htmlHead: string;
-  htmlTail: string;
-  textHead: string;
-  textTail: string;
-}
-
-/** Which skeleton an edition needs: the header's wording depends on these. */
-export interface SkeletonShape {
-  weekly: boolean;
-  anyway: boolean;
-  topics: boolean;
-  one: boolean;
-}
-
-export function skeletonKey(s: SkeletonShape): string {
-  return `w${+s.weekly}a${+s.anyway}t${+s.topics}o${+s.one}`;
-}
-
-export function cardKey(abstractChars: number, why: boolean, paperId: string): string {
-  return `${abstractChars}:${why ? 1 : 0}:${paperId}`;
-}
-
-/** How an assembled edition is put together again at send time (stored with the edition). */
-export interface Recipe {
-  skeleton: string;
-  abstractChars: number;
-  subject: string;
-  preheader: string;
-  topics: string;
-}
+import type { DigestTemplates, TemplateFn } from './templates.js';
 
 /** One edition's own values: its papers in order with their why lines. */
 export interface EditionInput {
@@ -74,14 +28,6 @@ export interface EditionInput {
   topics: readonly string[];
   weekly: boolean;
   anyway: boolean;
-}
-
-/** A stored fragment: a card (key cardKey) or a skeleton (key skeletonKey). */
-export interface PartRow {
-  kind: 'card' | 'skeleton';
-  key: string;
-  html: string;
-  text: string;
 }
 
 /** The longest abstracts that fit the budget; shorter, then none, on heavy days. */
@@ -93,175 +39,11 @@ export function whyLine(because: string | null, matched: readonly string[]): str
   return matched.length ? `Matches: ${stripMarkers(oneLine(matched.join(', ')))}` : null;
 }
 
-/**
- * A cards render split into what comes before the first card, the `n` cards, and what follows the
- * last; null when the render does not hold exactly `n` cards with nothing but whitespace between
- * them (a custom template that places papers otherwise: its editions are compiled whole).
- */
-export function splitCards(doc: string, n: number): { head: string; cards: string[]; tail: string } | null {
-  const cards: string[] = [];
-  let head = '';
-  let pos = 0;
-  for (let i = 0; i < n; i++) {
-    const s = doc.indexOf(CARD_START, pos);
-    if (s < 0) return null;
-    if (i === 0) head = doc.slice(0, s);
-    else if (doc.slice(pos, s).trim() !== '') return null;
-    const e = doc.indexOf(CARD_END, s);
-    if (e < 0) return null;
-    cards.push(doc.slice(s + CARD_START.length, e));
-    pos = e + CARD_END.length;
-  }
-  if (n === 0 || doc.includes(CARD_START, pos) || doc.includes(CARD_END, pos)) return null;
-  return { head, cards, tail: doc.slice(pos) };
-}
-
-/** A part split at its markers once: static text around value slots, with the static bytes counted. */
-export interface Compiled {
-  statics: string[];
-  keys: EKey[];
-  staticBytes: number;
-}
-
-export function compilePart(s: string): Compiled {
-  const statics: string[] = [];
-  const keys: EKey[] = [];
-  let from = 0;
-  for (const m of s.matchAll(E_RE)) {
-    statics.push(s.slice(from, m.index));
-    keys.push(m[1] as EKey);
-    from = m.index + m[0].length;
-  }
-  statics.push(s.slice(from));
-  return { statics, keys, staticBytes: statics.reduce((n, x) => n + Buffer.byteLength(x), 0) };
-}
-
-export interface CompiledCard {
-  html: Compiled;
-  text: Compiled;
-}
-export interface CompiledSkeleton {
-  htmlHead: Compiled;
-  htmlTail: Compiled;
-  textHead: Compiled;
-  textTail: Compiled;
-}
-
-export const compileCard = (c: Card): CompiledCard => ({ html: compilePart(c.html), text: compilePart(c.text) });
-/** A skeleton as one stored part: the two halves of each kind around one card marker. */
-export function skeletonPart(s: Skeleton): { html: string; text: string } {
-  return { html: `${s.htmlHead}${CARD_START}${s.htmlTail}`, text: `${s.textHead}${CARD_START}${s.textTail}` };
-}
-
-/** A stored skeleton part split again (null when it is not one). */
-export function skeletonOfPart(p: { html: string; text: string }): Skeleton | null {
-  const h = p.html.indexOf(CARD_START);
-  const t = p.text.indexOf(CARD_START);
-  if (h < 0 || t < 0) return null;
-  return {
-    htmlHead: p.html.slice(0, h),
-    htmlTail: p.html.slice(h + CARD_START.length),
-    textHead: p.text.slice(0, t),
-    textTail: p.text.slice(t + CARD_START.length),
-  };
-}
-
-export const compileSkeleton = (s: Skeleton): CompiledSkeleton => ({
-  htmlHead: compilePart(s.htmlHead),
-  htmlTail: compilePart(s.htmlTail),
-  textHead: compilePart(s.textHead),
-  textTail: compilePart(s.textTail),
-});
-
-/** An edition's values as they go in: escaped as Handlebars escapes them (HTML), markers broken (text). */
-function editionValues(recipe: Recipe, count: number, kind: 'html' | 'text') {
-  const v = (s: string) => (kind === 'html' ? Handlebars.escapeExpression(s) : stripMarkers(s));
-  return { subject: v(recipe.subject), preheader: v(recipe.preheader), topics: v(recipe.topics), count: String(count) };
-}
-
-/** The bytes a part takes once filled (values as editionValues gives them). */
-function bytesOf(
-  c: Compiled,
-  values: { subject: string; preheader: string; topics: string; count: string },
-  rank: string,
-  why: string,
-): number {
-  let bytes = c.staticBytes;
-  for (const k of c.keys) bytes += Buffer.byteLength(k === 'rank' ? rank : k === 'why' ? why : values[k]);
-  return bytes;
-}
-
-/** The part filled in, appended to `out` as pieces: its static strings (shared) and the values. */
-function fill(
-  out: string[],
-  c: Compiled,
-  values: { subject: string; preheader: string; topics: string; count: string },
-  rank: string,
-  why: string,
-): void {
-  for (let i = 0; i < c.keys.length; i++) {
-    const k = c.keys[i] as EKey;
-    out.push(c.statics[i] as string, k === 'rank' ? rank : k === 'why' ? why : values[k]);
-  }
-  out.push(c.statics[c.keys.length] as string);
-}
-
-/** Pieces as one string by concatenation (V8 joins them only when the text is read). */
-function concat(pieces: readonly string[]): string {
-  let s = '';
-  for (const p of pieces) s += p;
-  return s;
-}
-
-/** The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs no more). */
-export function assembledHtmlBytes(
-  skeleton: CompiledSkeleton,
-  cards: readonly CompiledCard[],
-  why: readonly (string | null)[],
-  recipe: Recipe,
-): number {
-  const h = editionValues(recipe, cards.length, 'html');
-  let bytes = bytesOf(skeleton.htmlHead, h, '', '') + bytesOf(skeleton.htmlTail, h, '', '');
-  for (let i = 0; i < cards.length; i++) {
-    const line = why[i] ?? '';
-    bytes += bytesOf((cards[i] as CompiledCard).html, h, String(i + 1), line && Handlebars.escapeExpression(line));
-  }
-  return bytes;
-}
-
-/**
- * A reader's email from the parts, pure: the skeleton around the cards (in the edition's order),
- * each card's rank and why line filled in, then the edition's values. HTML values are escaped as
- * Handlebars escapes them.
- */
-export function assembleFromParts(
-  skeleton: CompiledSkeleton,
-  cards: readonly CompiledCard[],
-  why: readonly (string | null)[],
-  recipe: Recipe,
-): { html: string; text: string; pieces: { html: string[]; text: string[] } } {
-  const h = editionValues(recipe, cards.length, 'html');
-  const t = editionValues(recipe, cards.length, 'text');
-  const html: string[] = [];
-  const text: string[] = [];
-  fill(html, skeleton.htmlHead, h, '', '');
-  fill(text, skeleton.textHead, t, '', '');
-  for (let i = 0; i < cards.length; i++) {
-    const c = cards[i] as CompiledCard;
-    const line = why[i] ?? '';
-    const rank = String(i + 1);
-    fill(html, c.html, h, rank, line && Handlebars.escapeExpression(line));
-    fill(text, c.text, t, rank, line && stripMarkers(line));
-  }
-  fill(html, skeleton.htmlTail, h, '', '');
-  fill(text, skeleton.textTail, t, '', '');
-  return { html: concat(html), text: concat(text), pieces: { html, text } };
-}
-
 const marker = (m: string) => new Handlebars.SafeString(m) as unknown as string;
 
 /**
- * The cards and skeletons of one date's pool, rendered on first use and kept for the planning run.
+ * The cards and skeletons of one date's pool (why they exist: parts.ts), rendered on first use and
+ * kept for the planning run.
  * Every part rendered is also listed in `fresh`, for the caller to store with the digest.
  */
 export class Fragments {
@@ -269,8 +51,6 @@ export class Fragments {
   private readonly skeletons = new Map<string, Promise<CompiledSkeleton | null>>();
   /** Parts rendered since the caller last took them. */
   private fresh: PartRow[] = [];
-  /** MJML compiles made (cards per abstract length and why, skeletons per shape). */
-  compiles = 0;
 
   private constructor(
     private readonly t: { mjml: TemplateFn; text: TemplateFn },
@@ -290,8 +70,6 @@ export class Fragments {
   }
 
   private async render(view: DigestView, n: number) {
-    this.compiles++;
-    renderStats.mjmlCompiles++;
     const mjml = await compileMjml(
       this.t.mjml(view),
       'templates/digest.mjml.hbs',

@@ -1,5 +1,4 @@
-import type { IsoDate, Paper } from '../domain.js';
-import type { DigestContent } from '../store/digests.js';
+import type { DigestContent, IsoDate, Paper } from '../domain.js';
 import { buildDigestView, type DigestView, type EditionOptions, type ViewSettings } from './digest-view.js';
 import { compileMjml } from './mjml-thread.js';
 import type { DigestTemplates } from './templates.js';
@@ -10,14 +9,10 @@ export interface RenderedDigest extends DigestContent {
   warnings: string[];
 }
 
-/** How many times MJML compiled in this process: one per digest and one per edition, never per reader. */
-export const renderStats = { mjmlCompiles: 0 };
-
 export async function renderView(
   templates: DigestTemplates,
   view: DigestView,
 ): Promise<{ html: string; warnings: string[] }> {
-  renderStats.mjmlCompiles++;
   return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs', 'fix the template; nothing was sent');
 }
 

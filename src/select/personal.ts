@@ -1,7 +1,6 @@
-import { ARXIV_CATEGORY, type Paper } from '../domain.js';
-import type { StoredVote } from '../store/votes.js';
+import { ARXIV_CATEGORY, type Paper, type StoredVote } from '../domain.js';
 import type { Personal } from './editions.js';
-import { type Embedder, hashedEmbedder, type PaperText, type Vector } from './embedder.js';
+import { type Embedder, hashedEmbedder, type PaperText } from './embedder.js';
 import {
   type Affinity,
   type AffinityScratch,
@@ -15,6 +14,7 @@ import {
   type ReaderModel,
 } from './reader-model.js';
 import { communityScores } from './score.js';
+import type { Vector } from './sparse-vector.js';
 
 /** As many votes as a model keeps, per reader, read for planning. */
 export const VOTES_READ = MAX_LIKES + MAX_DISLIKES;

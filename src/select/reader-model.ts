@@ -1,5 +1,5 @@
 import { codeUnitOrder as cmp } from '../text.js';
-import { addInto, dotSum, type Vector } from './embedder.js';
+import { addInto, dotSum, type Vector } from './sparse-vector.js';
 
 /**
  * One reader's model, fitted from their votes and topics, pure: what they liked, grouped into

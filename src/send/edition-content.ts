@@ -1,6 +1,6 @@
 import { PaperboyError } from '../errors.js';
+import { assembleFromParts } from '../render/assemble-parts.js';
 import {
-  assembleFromParts,
   type CompiledCard,
   type CompiledSkeleton,
   cardKey,
@@ -8,7 +8,7 @@ import {
   compileSkeleton,
   type Recipe,
   skeletonOfPart,
-} from '../render/fragments.js';
+} from '../render/parts.js';
 import type { Db } from '../store/db.js';
 import { type EditionPart, editionParts, storedEdition } from '../store/editions.js';
 import type { MessageContent } from './message-content.js';

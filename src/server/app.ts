@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '../pipeline/context.js';
+import { digestOfDate, feedEntries, recentDigests } from '../pipeline/digests.js';
 import { SendRegistry } from '../pipeline/sends.js';
 import { isIsoDate } from '../select/dates.js';
-import { digestPapers, findDigest, listDigests } from '../store/digests.js';
 import { adminApi } from './admin/api.js';
 import { adminAuth } from './admin/auth.js';
 import { adminPages } from './admin/pages.js';
@@ -38,7 +38,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   signupRoutes(app, ctx, opts);
 
   app.get('/digests', async (c) => {
-    const digests = await listDigests(ctx.db);
+    const digests = await recentDigests(ctx);
     return c.html(
       page(
         `${listName} archive`,
@@ -52,7 +52,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
 
   app.get('/digests/:date', async (c) => {
     const date = c.req.param('date');
-    const digest = isIsoDate(date) ? await findDigest(ctx.db, date) : undefined;
+    const digest = isIsoDate(date) ? await digestOfDate(ctx, date) : undefined;
     if (!digest) {
       return c.html(
         page('Not found', html`<h1>No digest for ${date}</h1><p><a href="/digests">All digests</a></p>`),
@@ -65,18 +65,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   });
 
   app.get('/feed.xml', async (c) => {
-    const digests = await listDigests(ctx.db, 50);
-    const entries = await Promise.all(
-      digests.map(async (d) => {
-        const full = await findDigest(ctx.db, d.date);
-        return {
-          date: d.date,
-          subject: d.subject,
-          updated: full?.sentAt ?? full?.createdAt ?? new Date().toISOString(),
-          papers: full ? await digestPapers(ctx.db, full.id) : [],
-        };
-      }),
-    );
+    const entries = await feedEntries(ctx, 50);
     c.header('Content-Type', 'application/atom+xml; charset=utf-8');
     return c.body(atomFeed({ baseUrl: ctx.config.baseUrl, listName, digests: entries }));
   });

@@ -4,11 +4,13 @@ import { type Subscriber, WEEKDAY_NAMES } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { signUp } from '../pipeline/sign-up.js';
-import { findSubscriber, setSubscriberStatus, updatePreferences } from '../store/subscribers.js';
-import { forgetAllVotes, forgetVote, type StoredVote, votesOf } from '../store/votes.js';
+import { subscriberById } from '../subscribers/directory.js';
 import { cleanName } from '../subscribers/email.js';
+import { unsubscribe } from '../subscribers/lifecycle.js';
+import { savePreferences } from '../subscribers/preferences.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import { parseTopics } from '../subscribers/topics.js';
+import { forgetOneVote, readerVotes, type StoredVote, startOver } from '../subscribers/votes.js';
 import { page } from './layout.js';
 
 const PAUSES = [7, 14, 30, 90];
@@ -27,7 +29,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
 
   const lookup = async (token: string) => {
     const id = verifyToken(ctx.secret, 'preferences', token);
-    return id === null ? undefined : findSubscriber(ctx.db, id);
+    return id === null ? undefined : subscriberById(ctx.db, id);
   };
   const invalid = () =>
     page(
@@ -137,7 +139,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
     const token = c.req.param('token');
     if (token === 'preview' || token.startsWith('0.')) return c.html(sample());
     const s = await lookup(token);
-    return s ? c.html(view(s, token, null, await votesOf(ctx.db, s.id))) : c.html(invalid(), 400);
+    return s ? c.html(view(s, token, null, await readerVotes(ctx.db, s.id))) : c.html(invalid(), 400);
   });
 
   app.post('/p/:token', async (c) => {
@@ -149,7 +151,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
     const action = String(body.action ?? 'save');
     let notice: string;
     if (action === 'unsubscribe') {
-      if (s.status !== 'unsubscribed') await setSubscriberStatus(ctx.db, s.id, 'unsubscribed', 'unsubscribed');
+      await unsubscribe(ctx.db, s);
       notice = `You are unsubscribed: ${s.email} gets no more ${listName} emails, starting with the next one.`;
     } else if (action === 'resubscribe') {
       try {
@@ -164,11 +166,11 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
       }
     } else if (action === 'forget') {
       const paperId = String(body.paper ?? '');
-      const vote = (await votesOf(ctx.db, s.id)).find((v) => v.paper.id === paperId);
-      await forgetVote(ctx.db, s.id, paperId);
+      const vote = (await readerVotes(ctx.db, s.id)).find((v) => v.paper.id === paperId);
+      await forgetOneVote(ctx.db, s.id, paperId);
       notice = vote ? `Forgotten: “${vote.paper.title}”.` : 'That vote was already forgotten.';
     } else if (action === 'start-over') {
-      const n = await forgetAllVotes(ctx.db, s.id);
+      const n = await startOver(ctx.db, s.id);
       notice = `Started over: ${n} ${n === 1 ? 'vote' : 'votes'} forgotten. Your digest ranks by upvotes and your topics again until you vote.`;
     } else if (s.status === 'active') {
       const pause = String(body.pause ?? 'keep');
@@ -177,13 +179,13 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         const error = !PAUSE_CHOICES.has(pause)
           ? 'That pause is not one of the choices (keep, 0, 7, 14, 30 or 90 days).'
           : 'That frequency is not one of the choices (daily, or weekly-0 to weekly-6).';
-        return c.html(view(s, token, null, await votesOf(ctx.db, s.id), error), 400);
+        return c.html(view(s, token, null, await readerVotes(ctx.db, s.id), error), 400);
       }
       const days = Number(pause);
       const pausedUntil =
         pause === 'keep' ? s.pausedUntil : days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : null;
       const weekly = frequency[2];
-      await updatePreferences(ctx.db, s.id, {
+      await savePreferences(ctx.db, s.id, {
         name: cleanName(String(body.name ?? '')),
         topics: parseTopics(String(body.topics ?? '')),
         pausedUntil,
@@ -195,7 +197,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
     } else {
       notice = 'Nothing to save: this address is not subscribed.';
     }
-    const fresh = (await findSubscriber(ctx.db, s.id)) ?? s;
-    return c.html(view(fresh, token, notice, await votesOf(ctx.db, s.id)));
+    const fresh = (await subscriberById(ctx.db, s.id)) ?? s;
+    return c.html(view(fresh, token, notice, await readerVotes(ctx.db, s.id)));
   });
 }

@@ -3,10 +3,10 @@ import { html } from 'hono/html';
 import { type Subscriber, WEEKDAY_NAMES } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
+import { newestDigest } from '../pipeline/digests.js';
 import { type ConfirmProblem, checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
 import { preferencesUrl } from '../send/message.js';
-import { latestDigest } from '../store/digests.js';
-import { findSubscriber } from '../store/subscribers.js';
+import { subscriberById } from '../subscribers/directory.js';
 import { normalizeEmail } from '../subscribers/email.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { formatInTimeZone } from '../time-zone.js';
@@ -35,7 +35,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
     </form>`;
 
   const home = async (error: string | null, values = {}) => {
-    const latest = await latestDigest(ctx.db);
+    const latest = await newestDigest(ctx);
     const next = opts.nextRun();
     return page(
       listName,
@@ -175,7 +175,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
       // The request closed between the check and the update (an unsubscribe, a bounce).
       return c.html(tokenProblem('closed'), problemStatus('closed'));
     }
-    const s = (await findSubscriber(ctx.db, check.subscriber.id)) ?? check.subscriber;
+    const s = (await subscriberById(ctx.db, check.subscriber.id)) ?? check.subscriber;
     return c.html(
       page('Subscribed', html`<h1>Welcome to ${listName}</h1><p>${s.email} is confirmed.</p>${welcome(s, true)}`),
     );

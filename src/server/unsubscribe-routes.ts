@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '../pipeline/context.js';
-import { findSubscriber, setSubscriberStatus } from '../store/subscribers.js';
+import { subscriberById } from '../subscribers/directory.js';
+import { unsubscribe } from '../subscribers/lifecycle.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import { page } from './layout.js';
 
@@ -34,7 +35,7 @@ export function unsubscribeRoutes(app: Hono, ctx: AppContext): void {
   /** The subscriber a valid token was signed for; undefined for a bad token or an unknown id. */
   const lookup = async (token: string) => {
     const id = verifyToken(deps.secret, 'unsubscribe', token);
-    return id === null ? undefined : findSubscriber(deps.db, id);
+    return id === null ? undefined : subscriberById(deps.db, id);
   };
 
   app.get('/u/:token', async (c) => {
@@ -65,9 +66,7 @@ export function unsubscribeRoutes(app: Hono, ctx: AppContext): void {
     if (isSampleToken(token)) return c.html(sample());
     const subscriber = await lookup(token);
     if (!subscriber) return c.html(invalid(), 400);
-    if (subscriber.status !== 'unsubscribed') {
-      await setSubscriberStatus(deps.db, subscriber.id, 'unsubscribed', 'unsubscribed');
-    }
+    await unsubscribe(deps.db, subscriber);
     return c.html(
       page(
         'Unsubscribed',

@@ -2,14 +2,12 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { Paper } from '../domain.js';
 import type { AppContext } from '../pipeline/context.js';
+import { readerEditions } from '../pipeline/reader-edition.js';
 import { personalize } from '../render/personalize.js';
-import { editionReader } from '../send/edition-content.js';
 import { preferencesUrl, recipientValues } from '../send/message.js';
-import { plannedEdition } from '../store/deliveries.js';
-import { findDigest } from '../store/digests.js';
-import { findSubscriber } from '../store/subscribers.js';
-import { forgetVote, recordVote, votablePaper, voteOf } from '../store/votes.js';
+import { subscriberById } from '../subscribers/directory.js';
 import { verifyVoteToken } from '../subscribers/tokens.js';
+import { castVote, currentVote, forgetOneVote, paperToVoteOn } from '../subscribers/votes.js';
 import { EMAIL_CSP } from './headers.js';
 import { page } from './layout.js';
 
@@ -28,7 +26,7 @@ const WORDS = {
  * vote links working as the email's do.
  */
 export function voteRoutes(app: Hono, ctx: AppContext): void {
-  const readEdition = editionReader(ctx.db);
+  const readEdition = readerEditions(ctx.db);
   const listName = ctx.config.listName;
   const invalid = () =>
     page(
@@ -49,9 +47,9 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     if (token === 'preview' || token.startsWith('0.'))
       return { ok: false as const, answer: sample(), status: 200 as const };
     const who = verifyVoteToken(ctx.secret, token);
-    const reader = who ? await findSubscriber(ctx.db, who.id) : undefined;
+    const reader = who ? await subscriberById(ctx.db, who.id) : undefined;
     if (!who || !reader) return { ok: false as const, answer: invalid(), status: 400 as const };
-    const paper = await votablePaper(ctx.db, paperId, who.date);
+    const paper = await paperToVoteOn(ctx.db, paperId, who.date);
     if (!paper) return { ok: false as const, answer: invalid(), status: 404 as const };
     return { ok: true as const, reader, paper, date: who.date };
   };
@@ -62,11 +60,9 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     // A test copy or a preview has no edition of its own: the public web versions.
     if (token === 'preview' || token.startsWith('0.')) return c.redirect('/digests', 302);
     const who = verifyVoteToken(ctx.secret, token);
-    const reader = who ? await findSubscriber(ctx.db, who.id) : undefined;
+    const reader = who ? await subscriberById(ctx.db, who.id) : undefined;
     if (!who || !reader) return c.html(invalid(), 400);
-    const digest = await findDigest(ctx.db, who.date);
-    const editionId = digest ? await plannedEdition(ctx.db, digest.id, reader.id) : null;
-    const content = editionId !== null ? await readEdition(editionId) : undefined;
+    const { digest, content } = await readEdition(reader.id, who.date);
     if (!content) return digest ? c.redirect(`/digests/${who.date}`, 302) : c.html(invalid(), 404);
     const values = recipientValues(ctx.messageSettings, {
       subscriberId: reader.id,
@@ -89,7 +85,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     const r = await resolve(token, c.req.param('paper'));
     if (!r.ok) return c.html(r.answer, r.status);
     const w = WORDS[dir];
-    const current = await voteOf(ctx.db, r.reader.id, r.paper.id);
+    const current = await currentVote(ctx.db, r.reader.id, r.paper.id);
     const action = `/v/${token}/${encodeURIComponent(r.paper.id)}/${dir}`;
     return c.html(
       page(
@@ -109,7 +105,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     const r = await resolve(token, c.req.param('paper'));
     if (!r.ok) return c.html(r.answer, r.status);
     const w = WORDS[dir];
-    const outcome = await recordVote(ctx.db, {
+    const outcome = await castVote(ctx.db, {
       subscriberId: r.reader.id,
       paperId: r.paper.id,
       vote: w.value,
@@ -136,7 +132,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     const token = c.req.param('token');
     const r = await resolve(token, c.req.param('paper'));
     if (!r.ok) return c.html(r.answer, r.status);
-    await forgetVote(ctx.db, r.reader.id, r.paper.id);
+    await forgetOneVote(ctx.db, r.reader.id, r.paper.id);
     const base = `/v/${token}/${encodeURIComponent(r.paper.id)}`;
     return c.html(
       page(

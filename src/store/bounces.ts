@@ -18,6 +18,9 @@ export interface BounceInput {
 
 export type BounceOutcome = 'duplicate' | 'recorded' | 'bounced';
 
+/** A bounce as stored: what a subscriber's history shows. */
+export type StoredBounce = Selectable<BouncesTable>;
+
 /**
  * Records a bounce and applies it: a hard bounce makes an active or pending subscriber `bounced`;
  * a soft bounce counts, and `softLimit` in a row make it `bounced`. An unsubscribed address stays so.
@@ -58,7 +61,7 @@ export async function recordBounce(db: Db, b: BounceInput, softLimit: number): P
   });
 }
 
-export async function bouncesOf(db: Db, subscriberId: number, limit = 50): Promise<Selectable<BouncesTable>[]> {
+export async function bouncesOf(db: Db, subscriberId: number, limit = 50): Promise<StoredBounce[]> {
   return db
     .selectFrom('bounces')
     .selectAll()

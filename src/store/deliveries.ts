@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import type { DeliveryStatus } from '../domain.js';
+import type { DeliveryCounts, DeliveryStatus } from '../domain.js';
 import { type Db, nowIso } from './db.js';
 
 /** Counting and reading a digest's ledger. */
 
-export type DeliveryCounts = Record<DeliveryStatus, number>;
+export type { DeliveryCounts } from '../domain.js';
 
 /** A digest's pending deliveries deferred to a later time: how many, and when the first is due. */
 export async function deferredDeliveries(db: Db, digestId: number): Promise<{ count: number; next: string | null }> {

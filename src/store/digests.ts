@@ -1,29 +1,11 @@
 import type { Selectable } from 'kysely';
-import type { Paper } from '../domain.js';
+import type { DigestContent, Paper, StoredDigest } from '../domain.js';
 import { type Db, nowIso } from './db.js';
 import { insertCandidates } from './editions.js';
 import { fromPaperRow } from './papers.js';
 import type { DigestsTable } from './schema.js';
 
-/** The content of a digest: what every reader of its date gets. */
-export interface DigestContent {
-  date: string;
-  subject: string;
-  preheader: string;
-  /** Compiled HTML and text of the email, per-recipient values still as markers. */
-  html: string;
-  text: string;
-  /** The public web version. */
-  webHtml: string;
-  webText: string;
-}
-
-export interface StoredDigest extends DigestContent {
-  id: number;
-  status: 'ready' | 'sending' | 'sent';
-  createdAt: string;
-  sentAt: string | null;
-}
+export type { DigestContent, StoredDigest } from '../domain.js';
 
 export interface NewDigest extends DigestContent {
   paperIds: readonly string[];

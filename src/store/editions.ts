@@ -1,7 +1,9 @@
-import type { Paper } from '../domain.js';
+import type { EditionSummary, Paper } from '../domain.js';
 import { chunked } from './chunks.js';
 import { type Db, nowIso } from './db.js';
 import { fromPaperRow } from './papers.js';
+
+export type { EditionSummary } from '../domain.js';
 
 /** Records the day's pool: every paper the sources answered for the digest's date. */
 export async function insertCandidates(db: Db, digestId: number, paperIds: readonly string[]): Promise<void> {
@@ -196,16 +198,6 @@ export async function editionParts(
     for (const r of rows) out.push({ kind: r.kind as EditionPart['kind'], key: r.key, html: r.html, text: r.text });
   }
   return out;
-}
-
-export interface EditionSummary {
-  id: number;
-  topics: string[];
-  frequency: string;
-  subject: string;
-  htmlBytes: number;
-  papers: { id: string; matched: string[] }[];
-  subscribers: number;
 }
 
 /**

@@ -1,16 +1,9 @@
-import type { Paper } from '../domain.js';
+import type { Paper, StoredVote, VoteValue } from '../domain.js';
 import { chunked } from './chunks.js';
 import { type Db, nowIso } from './db.js';
 import { fromPaperRow } from './papers.js';
 
-export type VoteValue = 1 | -1;
-
-export interface StoredVote {
-  paper: Paper;
-  vote: VoteValue;
-  digestDate: string;
-  at: string;
-}
+export type { StoredVote, VoteValue } from '../domain.js';
 
 /**
  * Records a reader's vote on a paper; the latest vote per reader and paper wins. `unchanged` when

@@ -3,7 +3,8 @@ import { Transform } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { SubscriberStatus } from '../domain.js';
 import { fileProblem, PaperboyError } from '../errors.js';
-import { type Db, nowIso } from '../store/db.js';
+import type { Db } from '../store/db.js';
+import { type ImportRow, importBatch } from '../store/subscriber-import.js';
 import { cleanName, normalizeEmail } from './email.js';
 import { undefuse } from './export-csv.js';
 import { parseTopics } from './topics.js';
@@ -43,7 +44,7 @@ export interface ImportOptions {
   onProgress?: (bytes: number, total: number) => void;
 }
 
-type Row = { email: string; name: string | null; topics: string[] | null; status: SubscriberStatus; line: number };
+type Row = ImportRow & { line: number };
 
 const STATUSES = new Set(['active', 'pending', 'unsubscribed', 'bounced']);
 const BATCH = 1000;
@@ -95,81 +96,20 @@ function decodeRecord(bytes: Record<string, Buffer | string | undefined>): {
   return { record, invalid };
 }
 
-/** Applies one batch of checked rows in one transaction: a multi-row insert for new addresses. */
+/** Applies one batch of checked rows (one transaction): the last row for an address wins, earlier ones count as merged. */
 async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: ImportOptions): Promise<void> {
   if (rows.length === 0) return;
-  // The last row for an address in the batch wins; earlier ones count as merged.
   const byEmail = new Map<string, Row>();
   for (const r of rows) {
     if (byEmail.has(r.email)) report.merged++;
     byEmail.set(r.email, r);
   }
-  await db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('subscribers')
-      .select(['id', 'email', 'name', 'topics', 'status'])
-      .where('email', 'in', [...byEmail.keys()])
-      .execute();
-    const now = nowIso();
-    for (const e of existing) {
-      const r = byEmail.get(e.email);
-      if (!r) continue;
-      byEmail.delete(e.email);
-      const suppressed = e.status === 'unsubscribed' || e.status === 'bounced';
-      const changes: {
-        name?: string;
-        topics?: string;
-        status?: string;
-        status_reason?: string | null;
-        requested_at?: null;
-      } = {};
-      if (r.name && r.name !== e.name) changes.name = r.name;
-      if (r.topics && JSON.stringify(r.topics) !== e.topics) changes.topics = JSON.stringify(r.topics);
-      if (suppressed && r.status === 'active') {
-        if (!opts.resubscribe) {
-          report.suppressed++;
-          continue;
-        }
-        Object.assign(changes, { status: 'active', status_reason: null });
-      } else if (!suppressed && (r.status === 'unsubscribed' || r.status === 'bounced')) {
-        Object.assign(changes, { status: r.status, status_reason: 'imported' });
-      } else if (e.status === 'pending' && r.status === 'active') {
-        changes.status = 'active';
-      }
-      if (Object.keys(changes).length === 0) {
-        report.unchanged++;
-        continue;
-      }
-      // A new status closes an open sign-up request: its confirmation link confirms nothing now.
-      if (changes.status) changes.requested_at = null;
-      await trx
-        .updateTable('subscribers')
-        .set({ ...changes, updated_at: now })
-        .where('id', '=', e.id)
-        .execute();
-      if (suppressed && changes.status === 'active') report.resubscribed++;
-      else report.updated++;
-    }
-    const fresh = [...byEmail.values()];
-    if (fresh.length > 0) {
-      await trx
-        .insertInto('subscribers')
-        .values(
-          fresh.map((r) => ({
-            email: r.email,
-            name: r.name,
-            topics: JSON.stringify(r.topics ?? []),
-            status: r.status,
-            status_reason: r.status === 'unsubscribed' || r.status === 'bounced' ? 'imported' : null,
-            confirmed_at: r.status === 'active' ? now : null,
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
-      report.added += fresh.length;
-    }
-  });
+  const counts = await importBatch(db, [...byEmail.values()], { resubscribe: opts.resubscribe === true });
+  report.added += counts.added;
+  report.updated += counts.updated;
+  report.unchanged += counts.unchanged;
+  report.suppressed += counts.suppressed;
+  report.resubscribed += counts.resubscribed;
 }
 
 /**

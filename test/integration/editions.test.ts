@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
-import { renderStats } from '../../src/render/render-digest.js';
 import { createApp } from '../../src/server/app.js';
 import { fileSource } from '../../src/sources/file.js';
 import { deliveriesOf } from '../../src/store/deliveries.js';
 import { findSubscriberByEmail, setFrequency, upsertSubscriber } from '../../src/store/subscribers.js';
 import { listen } from '../helpers/http-server.js';
 import { type SmtpSink, startSmtpSink, titlesTo } from '../helpers/smtp-sink.js';
+import { countingTemplates } from '../helpers/template-renders.js';
 import { hfItem, sourceFile, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
@@ -76,10 +76,11 @@ describe('editions', () => {
     await reader(app, 'c@example.com', ['quantum chromodynamics']);
     await reader(app, 'd@example.com', []);
 
-    const before = renderStats.mjmlCompiles;
+    const counting = countingTemplates(app.ctx.templates);
+    app.ctx.templates = counting.templates;
     const report = await runDigest(app.ctx, { date: '2026-11-28' });
     // The public digest (email + web version) and three editions: A and E share one.
-    expect(renderStats.mjmlCompiles - before).toBe(2 + 3);
+    expect(counting.mjmlRenders()).toBe(2 + 3);
     expect(report.editions).toBe(3);
     expect({ sent: report.sent, skipped: report.totals.skipped }).toEqual({ sent: 4, skipped: 1 });
 

@@ -1,12 +1,14 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Fragments, splitCards, whyLine } from '../../src/render/fragments.js';
+import { Fragments, whyLine } from '../../src/render/fragments.js';
+import { splitCards } from '../../src/render/parts.js';
 import { MARKERS } from '../../src/render/personalize.js';
 import { HTML_BUDGET, renderEdition } from '../../src/render/render-digest.js';
 import { CARD_END, CARD_START, loadTemplates } from '../../src/render/templates.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
 import { makePaper } from '../helpers/papers.js';
+import { countingTemplates } from '../helpers/template-renders.js';
 import { ROOT, tempDir } from '../helpers/test-app.js';
 
 const templates = loadTemplates(path.join(ROOT, 'templates'));
@@ -63,7 +65,8 @@ describe('an email assembled from per-paper fragments', () => {
 
   it('compiles MJML once per abstract length and why line and once per header shape, however many readers', async () => {
     const pool = samples.slice(0, 30);
-    const fragments = Fragments.of(templates, pool, DATE, settings);
+    const counting = countingTemplates(templates);
+    const fragments = Fragments.of(counting.templates, pool, DATE, settings);
     if (!fragments) throw new Error('cards templates');
     const subjects = new Set<string>();
     for (let r = 0; r < 40; r++) {
@@ -78,7 +81,7 @@ describe('an email assembled from per-paper fragments', () => {
       subjects.add(out.subject);
     }
     // Cards with and without a why line, and a skeleton for daily and one for weekly.
-    expect(fragments.compiles).toBe(4);
+    expect(counting.mjmlRenders()).toBe(4);
     // A subject names the date, the top paper and daily or weekly: one per distinct pair here.
     expect(subjects.size).toBe(new Set(Array.from({ length: 40 }, (_, r) => `${(r * 7) % 30}:${r % 2}`)).size);
     const parts = fragments.take();

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planStats } from '../../src/pipeline/plan-deliveries.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
-import { renderStats } from '../../src/render/render-digest.js';
 import { createApp } from '../../src/server/app.js';
 import { upsertPapers } from '../../src/store/papers.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
@@ -12,6 +11,7 @@ import { signVoteToken } from '../../src/subscribers/tokens.js';
 import { listen } from '../helpers/http-server.js';
 import { makePaper } from '../helpers/papers.js';
 import { type SmtpSink, startSmtpSink, titlesTo } from '../helpers/smtp-sink.js';
+import { countingTemplates } from '../helpers/template-renders.js';
 import { hfItem, sourceFile, startTestApp, TEST_SECRET, type TestApp } from '../helpers/test-app.js';
 
 let app: TestApp | undefined;
@@ -76,12 +76,13 @@ describe("readers' own editions, assembled from per-paper parts", () => {
     }
     await upsertSubscriber(db, { email: 'plain@example.com', name: null, status: 'active' });
 
-    const before = renderStats.mjmlCompiles;
+    const counting = countingTemplates(app.ctx.templates);
+    app.ctx.templates = counting.templates;
     const report = await runDigest(app.ctx, { date: DATE });
     expect(report.sent).toBe(25);
     // The digest (email and web version), the plain reader's edition, then the pool's cards (every
     // pick here has a why line) and one skeleton: the same for 24 readers as it would be for 2.
-    expect(renderStats.mjmlCompiles - before).toBe(2 + 1 + 2);
+    expect(counting.mjmlRenders()).toBe(2 + 1 + 2);
 
     const own = await db
       .selectFrom('editions')

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hashedEmbedder,
-  LATENT_DIMENSIONS,
-  type PaperText,
-  type Vector,
-  wordsEmbedder,
-} from '../../src/select/embedder.js';
+import { hashedEmbedder, LATENT_DIMENSIONS, type PaperText, wordsEmbedder } from '../../src/select/embedder.js';
+import type { Vector } from '../../src/select/sparse-vector.js';
 import { type ArxivRow, archiveOf, arxivSample } from '../helpers/papers.js';
 
 type Row = ArxivRow;

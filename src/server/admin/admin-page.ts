@@ -1,6 +1,7 @@
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { page } from '../layout.js';
+import { view } from './views.js';
 
 export type AdminSection = 'dashboard' | 'digests' | 'subscribers' | 'preview' | 'outbox';
 
@@ -18,11 +19,24 @@ export function adminPage(
   section: AdminSection | null,
   body: HtmlEscapedString | Promise<HtmlEscapedString>,
 ) {
-  return page(
-    title,
-    html`<nav class="admin" aria-label="Admin">${SECTIONS.map(([key, label, href]) =>
-      key === section ? html`<a href="${href}" aria-current="page">${label}</a>` : html`<a href="${href}">${label}</a>`,
-    )}</nav>${body}`,
-    { wide: true },
-  );
+  const nav = view('nav', {
+    links: SECTIONS.map(([key, label, href]) => ({ label, href, current: key === section })),
+  });
+  return page(title, html`${raw(nav)}${body}`, { wide: true });
+}
+
+/** An admin page whose body is templates/admin/NAME.hbs rendered with `data`. */
+export function adminView(title: string, section: AdminSection | null, name: string, data: object) {
+  return adminPage(title, section, raw(view(name, data)));
+}
+
+/** A short admin page: a heading, a line of text and a link, each left out when null. */
+export function adminMessage(
+  title: string,
+  section: AdminSection | null,
+  heading: string,
+  text: string | null,
+  link: { href: string; label: string } | null = null,
+) {
+  return adminView(title, section, 'message', { heading, text, link });
 }

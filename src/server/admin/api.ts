@@ -1,12 +1,12 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { errorMessage, isPaperboyError } from '../../errors.js';
+import { digestStatus } from '../../pipeline/admin-status.js';
 import type { AppContext } from '../../pipeline/context.js';
+import { recentDigests } from '../../pipeline/digests.js';
 import { runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
 import { dateProblem } from '../../select/dates.js';
-import { listDigests } from '../../store/digests.js';
-import { digestStatus } from './status.js';
 
 const SendBody = z.strictObject({
   dryRun: z.boolean({ error: '"dryRun" must be true or false' }).optional(),
@@ -55,7 +55,7 @@ async function jsonBody<T extends z.ZodType>(
  * other shape is answered 400 naming the field, and nothing starts.
  */
 export function adminApi(app: Hono, ctx: AppContext, sends: SendRegistry): void {
-  app.get('/api/digests', async (c) => c.json({ digests: await listDigests(ctx.db, 100) }));
+  app.get('/api/digests', async (c) => c.json({ digests: await recentDigests(ctx, 100) }));
 
   app.get('/api/digests/:date', async (c) => {
     const date = c.req.param('date');

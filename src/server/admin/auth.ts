@@ -1,12 +1,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { html } from 'hono/html';
+import { raw } from 'hono/html';
 import type { AppContext } from '../../pipeline/context.js';
 import { signTimedToken, verifyTimedToken } from '../../subscribers/tokens.js';
 import { clientIp, isDirectLoopback, isLoopbackHost, requestHost } from '../client.js';
 import { page } from '../layout.js';
 import { failureLimiter } from '../rate-limit.js';
+import { view } from './views.js';
 
 const COOKIE = 'pb_admin';
 const SESSION_SECONDS = 12 * 3600;
@@ -62,20 +63,9 @@ export function adminAuth(app: Hono, ctx: AppContext): void {
   const refuse = (c: Context, status: 403 | 421, title: string, msg: string) =>
     c.req.path.startsWith('/api/')
       ? c.json({ error: msg }, status)
-      : c.html(page(title, html`<h1>${title}</h1><p>${msg}</p>`), status);
+      : c.html(page(title, raw(view('message', { heading: title, text: msg, link: null }))), status);
 
-  const loginPage = (error: string | null, next: string) =>
-    page(
-      'paperboy admin',
-      html`<h1>paperboy admin</h1>
-        ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-        <form method="post" action="/admin/login" class="signup">
-          <input type="hidden" name="next" value="${next}">
-          <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
-          <button type="submit">Log in</button>
-        </form>
-        <p class="muted">The token is PAPERBOY_ADMIN_TOKEN in the server's settings.</p>`,
-    );
+  const loginPage = (error: string | null, next: string) => page('paperboy admin', raw(view('login', { error, next })));
 
   /** State-changing requests with a cookie session (or from loopback) must carry the CSRF token. */
   const checkCsrf: MiddlewareHandler = async (c, next) => {
@@ -92,7 +82,13 @@ export function adminAuth(app: Hono, ctx: AppContext): void {
         : c.html(
             page(
               'Refused',
-              html`<h1>Refused</h1><p>This form is stale or came from another site. Reload the page and try again.</p>`,
+              raw(
+                view('message', {
+                  heading: 'Refused',
+                  text: 'This form is stale or came from another site. Reload the page and try again.',
+                  link: null,
+                }),
+              ),
             ),
             403,
           );

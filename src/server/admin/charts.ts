@@ -1,9 +1,7 @@
-import { html } from 'hono/html';
-import type { HtmlEscapedString } from 'hono/utils/html';
-
 /**
- * The admin's pictures, drawn on the server as inline SVG: no script, the page's style sheet colours
- * them (`.c-*` classes, with dark-mode colours), every label escaped. Pure functions of the figures.
+ * The admin's pictures, drawn on the server as inline SVG (templates/admin/_chart.hbs): no script,
+ * the page's style sheet colours them (`.c-*` classes, with dark-mode colours), every label escaped.
+ * Pure functions of the figures: they give the chart's shapes, the template draws them.
  */
 
 export interface Series {
@@ -13,9 +11,31 @@ export interface Series {
   values: readonly number[];
 }
 
+/** What templates/admin/_chart.hbs draws. */
+export interface Chart {
+  id: string;
+  title: string;
+  summary: string;
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  labelX: number;
+  topLabelY: number;
+  topLabel: string;
+  bars: { cls: string; x: string; y: string; width: string; height: string; title: string }[];
+  lines: { cls: string; points: string }[];
+  ticks: { x: number; y: number; anchor: string; label: string }[];
+  series: { cls: string; name: string }[];
+}
+
 const W = 640;
 const H = 200;
 const PAD = { left: 44, right: 8, top: 10, bottom: 34 };
+const Y0 = H - PAD.bottom;
+const SPAN = Y0 - PAD.top;
 
 /** The `n` dates up to and including `last` (YYYY-MM-DD, UTC calendar). */
 export function lastDays(last: string, n: number): string[] {
@@ -52,69 +72,80 @@ export function niceMax(max: number): number {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+/** The middle of label i's slot on the x axis. */
+const slotX = (labels: readonly string[], i: number) =>
+  PAD.left + ((W - PAD.left - PAD.right) * (i + 0.5)) / Math.max(1, labels.length);
 
+/** The frame every chart has: axes, the value axis's top, the first, middle and last labels, the key. */
 function frame(
   labels: readonly string[],
   top: number,
   title: string,
   summary: string,
-  body: HtmlEscapedString | Promise<HtmlEscapedString>,
   series: readonly Series[],
-) {
-  const y0 = H - PAD.bottom;
-  const x = (i: number) => PAD.left + ((W - PAD.left - PAD.right) * (i + 0.5)) / Math.max(1, labels.length);
+  shapes: Pick<Chart, 'bars' | 'lines'>,
+): Chart {
   const ticks = labels.length <= 1 ? [0] : [0, Math.floor((labels.length - 1) / 2), labels.length - 1];
-  const id = `${title.replace(/\W+/g, '-')}-t`;
-  return html`<figure class="chart">
-    <svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}">
-      <title id="${id}">${title}: ${summary}</title>
-      <line class="axis" x1="${PAD.left}" y1="${y0}" x2="${W - PAD.right}" y2="${y0}"/>
-      <line class="grid" x1="${PAD.left}" y1="${PAD.top}" x2="${W - PAD.right}" y2="${PAD.top}"/>
-      <text class="label" x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end">${fmt(top)}</text>
-      <text class="label" x="${PAD.left - 6}" y="${y0}" text-anchor="end">0</text>
-      ${body}
-      ${ticks.map(
-        (i, k) =>
-          html`<text class="label" x="${k === 0 ? PAD.left : k === ticks.length - 1 && k > 0 ? W - PAD.right : x(i)}" y="${H - 16}" text-anchor="${k === 0 ? 'start' : k === ticks.length - 1 ? 'end' : 'middle'}">${labels[i] ?? ''}</text>`,
-      )}
-    </svg>
-    <figcaption>${title} · ${series.map((s) => html`<span class="key ${s.cls}">■</span> ${s.name} `)}</figcaption>
-  </figure>`;
+  const last = ticks.length - 1;
+  return {
+    id: `${title.replace(/\W+/g, '-')}-t`,
+    title,
+    summary,
+    width: W,
+    height: H,
+    left: PAD.left,
+    right: W - PAD.right,
+    top: PAD.top,
+    bottom: Y0,
+    labelX: PAD.left - 6,
+    topLabelY: PAD.top + 4,
+    topLabel: fmt(top),
+    ...shapes,
+    ticks: ticks.map((i, k) => ({
+      x: k === 0 ? PAD.left : k === last && k > 0 ? W - PAD.right : slotX(labels, i),
+      y: H - 16,
+      anchor: k === 0 ? 'start' : k === last ? 'end' : 'middle',
+      label: labels[i] ?? '',
+    })),
+    series: series.map((s) => ({ cls: s.cls, name: s.name })),
+  };
 }
 
 /** Bars per label, the series stacked (deliveries per day: sent, failed, bounced). */
-export function stackedBars(title: string, labels: readonly string[], series: readonly Series[]) {
+export function stackedBars(title: string, labels: readonly string[], series: readonly Series[]): Chart {
   const totals = labels.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
   const top = niceMax(Math.max(0, ...totals));
-  const y0 = H - PAD.bottom;
-  const span = y0 - PAD.top;
   const slot = (W - PAD.left - PAD.right) / Math.max(1, labels.length);
   const bars = labels.flatMap((label, i) => {
-    let base = y0;
+    let base = Y0;
     return series.flatMap((s) => {
       const v = s.values[i] ?? 0;
       if (v <= 0) return [];
-      const h = Math.max(1, (v / top) * span);
+      const h = Math.max(1, (v / top) * SPAN);
       base -= h;
       return [
-        html`<rect class="${s.cls}" x="${(PAD.left + i * slot + slot * 0.15).toFixed(1)}" y="${base.toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}"><title>${label}: ${fmt(v)} ${s.name}</title></rect>`,
+        {
+          cls: s.cls,
+          x: (PAD.left + i * slot + slot * 0.15).toFixed(1),
+          y: base.toFixed(1),
+          width: (slot * 0.7).toFixed(1),
+          height: h.toFixed(1),
+          title: `${label}: ${fmt(v)} ${s.name}`,
+        },
       ];
     });
   });
   const summary = series.map((s) => `${fmt(s.values.reduce((a, b) => a + b, 0))} ${s.name}`).join(', ');
-  return frame(labels, top, title, `${summary} over ${labels.length} days`, html`${bars}`, series);
+  return frame(labels, top, title, `${summary} over ${labels.length} days`, series, { bars, lines: [] });
 }
 
 /** One line per series over the labels (subscribers over time, a send's messages over time). */
-export function lines(title: string, labels: readonly string[], series: readonly Series[]) {
+export function lines(title: string, labels: readonly string[], series: readonly Series[]): Chart {
   const top = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
-  const y0 = H - PAD.bottom;
-  const span = y0 - PAD.top;
-  const x = (i: number) => PAD.left + ((W - PAD.left - PAD.right) * (i + 0.5)) / Math.max(1, labels.length);
-  const paths = series.map(
-    (s) =>
-      html`<polyline class="${s.cls} line" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${(y0 - (v / top) * span).toFixed(1)}`).join(' ')}"/>`,
-  );
+  const paths = series.map((s) => ({
+    cls: s.cls,
+    points: s.values.map((v, i) => `${slotX(labels, i).toFixed(1)},${(Y0 - (v / top) * SPAN).toFixed(1)}`).join(' '),
+  }));
   const summary = series.map((s) => `${fmt(s.values.at(-1) ?? 0)} ${s.name}`).join(', ');
-  return frame(labels, top, title, `${summary} at the end`, html`${paths}`, series);
+  return frame(labels, top, title, `${summary} at the end`, series, { bars: [], lines: paths });
 }

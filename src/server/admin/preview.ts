@@ -1,15 +1,11 @@
 import type { Context, Hono } from 'hono';
-import { html } from 'hono/html';
-import { errorMessage } from '../../errors.js';
+import { previewForAdmin } from '../../pipeline/admin-preview.js';
 import type { AppContext } from '../../pipeline/context.js';
-import { type Preview, previewDigest } from '../../pipeline/preview.js';
-import { dateProblem } from '../../select/dates.js';
+import type { Preview } from '../../pipeline/preview.js';
 import { readableHeaders } from '../../send/mime-header.js';
-import { findSubscriberByEmail } from '../../store/subscribers.js';
-import { normalizeEmail } from '../../subscribers/email.js';
 import { dateInZone } from '../../time-zone.js';
 import { FRAMED_EMAIL_CSP } from '../headers.js';
-import { adminPage } from './admin-page.js';
+import { adminMessage, adminView } from './admin-page.js';
 
 const GMAIL_CLIP = 102 * 1024;
 const BUDGET = 90 * 1024;
@@ -26,25 +22,13 @@ export function forceDark(htmlText: string): string {
  * its headers; its HTML size against Gmail's clipping limit; MJML's warnings.
  */
 export function adminPreview(app: Hono, ctx: AppContext): void {
-  const load = async (c: Context): Promise<Preview | string> => {
-    const date = c.req.query('date') ?? dateInZone(new Date(), ctx.config.timezone);
-    const problem = dateProblem(date);
-    if (problem) return problem;
-    const email = c.req.query('subscriber');
-    let subscriber: Awaited<ReturnType<typeof findSubscriberByEmail>>;
-    if (email) {
-      const normalized = normalizeEmail(email);
-      subscriber = normalized ? await findSubscriberByEmail(ctx.db, normalized) : undefined;
-      if (!subscriber) return `${email} is not a subscriber`;
-    }
-    const edition = c.req.query('edition');
-    if (edition !== undefined && !/^\d+$/.test(edition)) return `edition "${edition}" is not an edition number`;
-    try {
-      return await previewDigest(ctx, date, subscriber, edition === undefined ? undefined : Number(edition));
-    } catch (err) {
-      return errorMessage(err);
-    }
-  };
+  const load = async (c: Context): Promise<Preview | string> =>
+    previewForAdmin(
+      ctx,
+      c.req.query('date') ?? dateInZone(new Date(), ctx.config.timezone),
+      c.req.query('subscriber'),
+      c.req.query('edition'),
+    );
 
   app.get('/admin/preview/html', async (c) => {
     const p = await load(c);
@@ -55,8 +39,7 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
 
   app.get('/admin/preview', async (c) => {
     const p = await load(c);
-    if (typeof p === 'string')
-      return c.html(adminPage('Preview', 'preview', html`<h1>No preview</h1><p>${p}</p>`), 400);
+    if (typeof p === 'string') return c.html(adminMessage('Preview', 'preview', 'No preview', p), 400);
     const view = (VIEWS as readonly string[]).includes(c.req.query('view') ?? '')
       ? (c.req.query('view') as (typeof VIEWS)[number])
       : 'desktop';
@@ -65,42 +48,33 @@ export function adminPreview(app: Hono, ctx: AppContext): void {
     const q = (extra: Record<string, string>) =>
       `?${new URLSearchParams({ date: p.date, ...(sub ? { subscriber: sub } : {}), ...(edition ? { edition } : {}), ...extra }).toString()}`;
     const bytes = Buffer.byteLength(p.html);
-    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
     const headEnd = p.eml.indexOf('\r\n\r\n');
     const headers = p.eml.slice(0, headEnd === -1 ? undefined : headEnd);
-    const body =
-      view === 'text'
-        ? html`<pre class="email-text">${p.text}</pre>`
-        : view === 'headers'
-          ? html`<table class="headers"><tbody>${readableHeaders(headers).map(
-              (h) => html`<tr><td>${h.name}</td><td>${h.value}</td></tr>`,
-            )}</tbody></table>
-            <p class="muted">Encoded words decoded and folded lines joined, as a mail program shows them; <a href="/admin/preview${q({ view: 'text' })}">the text part</a> shows the body.</p>`
-          : html`<iframe class="email ${view}" title="The email, ${view}" src="/admin/preview/html${q(view === 'dark' ? { dark: '1' } : {})}"></iframe>`;
     return c.html(
-      adminPage(
-        `Preview ${p.date}`,
-        'preview',
-        html`<h1>Preview of ${p.date}${sub ? html` for ${sub}` : ''}${edition ? html`, edition #${edition}` : ''}</h1>
-          <p><b>${p.subject}</b></p>
-          <p class="muted">${
-            p.of === 'nothing'
-              ? 'This reader gets no email for this date: nothing matches their topics.'
-              : p.stored
-                ? 'As stored for this date (what was or is being sent).'
-                : 'Rendered now: this date has not been sent.'
-          }</p>
-          <p>HTML size: <b>${kb(bytes)}</b> — ${
-            bytes > GMAIL_CLIP
-              ? html`<span class="error">over Gmail's clipping limit (102 KB)</span>`
-              : bytes > BUDGET
-                ? `over paperboy's 90 KB budget, under Gmail's 102 KB clipping limit`
-                : `under Gmail's 102 KB clipping limit`
-          }</p>
-          ${p.warnings.length ? html`<p class="error">MJML warnings:</p><ul>${p.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : html`<p class="muted">No MJML warnings.</p>`}
-          <nav class="views">${VIEWS.map((v) => (v === view ? html`<b>${v}</b> ` : html`<a href="/admin/preview${q({ view: v })}">${v}</a> `))}</nav>
-          ${body}`,
-      ),
+      adminView(`Preview ${p.date}`, 'preview', 'preview', {
+        date: p.date,
+        subscriber: sub ?? null,
+        edition: edition ?? null,
+        subject: p.subject,
+        of:
+          p.of === 'nothing'
+            ? 'This reader gets no email for this date: nothing matches their topics.'
+            : p.stored
+              ? 'As stored for this date (what was or is being sent).'
+              : 'Rendered now: this date has not been sent.',
+        size: `${(bytes / 1024).toFixed(1)} KB`,
+        clipped: bytes > GMAIL_CLIP,
+        sizeNote:
+          bytes > BUDGET
+            ? `over paperboy's 90 KB budget, under Gmail's 102 KB clipping limit`
+            : `under Gmail's 102 KB clipping limit`,
+        warnings: p.warnings,
+        views: VIEWS.map((v) => ({ name: v, current: v === view, href: q({ view: v }) })),
+        text: view === 'text' ? p.text : null,
+        headers: view === 'headers' ? readableHeaders(headers) : null,
+        textHref: q({ view: 'text' }),
+        frame: view === 'text' || view === 'headers' ? null : { view, href: q(view === 'dark' ? { dark: '1' } : {}) },
+      }),
     );
   });
 }

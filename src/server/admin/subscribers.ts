@@ -2,33 +2,60 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context, Hono } from 'hono';
-import { html } from 'hono/html';
 import { stream } from 'hono/streaming';
-import { type SubscriberStatus, WEEKDAY_NAMES } from '../../domain.js';
+import { type Subscriber, type SubscriberStatus, WEEKDAY_NAMES } from '../../domain.js';
 import { errorMessage } from '../../errors.js';
+import { subscriberList } from '../../pipeline/admin-subscribers.js';
 import type { AppContext } from '../../pipeline/context.js';
-import { bouncesOf } from '../../store/bounces.js';
-import { deliveriesOf } from '../../store/deliveries.js';
-import {
-  countSubscribersByStatus,
-  findSubscriber,
-  setSubscriberStatus,
-  subscribersPage,
-} from '../../store/subscribers.js';
-import { voteLists, votesOf } from '../../store/votes.js';
+import { subscriberById, subscriberHistory, subscriberPagesWithVotes } from '../../subscribers/directory.js';
 import { EXPORT_HEADER, exportLine } from '../../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../../subscribers/import-csv.js';
+import { remove, resubscribe } from '../../subscribers/lifecycle.js';
 import { counted } from '../../text.js';
-import { adminPage } from './admin-page.js';
+import { adminMessage, adminView } from './admin-page.js';
 import { csrfToken } from './auth.js';
 
 const STATUSES: readonly SubscriberStatus[] = ['active', 'pending', 'unsubscribed', 'bounced'];
 const PAGE = 50;
 /** Bad rows shown on the import's report (all of them are counted). */
 const BAD_SHOWN = 100;
+/** A subscriber's latest votes shown on their page. */
+const VOTES_SHOWN = 50;
 
 const statusOf = (v: string | undefined): SubscriberStatus | undefined =>
   STATUSES.includes(v as SubscriberStatus) ? (v as SubscriberStatus) : undefined;
+
+const minutes = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+const gone = (s: Subscriber) => s.status === 'unsubscribed' || s.status === 'bounced';
+
+/** What a subscriber's page shows of them: each field as its table cell reads. */
+function subscriberFields(s: Subscriber) {
+  return {
+    id: s.id,
+    email: s.email,
+    name: s.name ?? '',
+    status: `${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
+    topics: s.topics.length ? s.topics.join(', ') : 'none: the day’s top papers',
+    frequency: s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily',
+    pausedUntil: s.pausedUntil?.slice(0, 10) ?? '—',
+    softBounces: s.softBounces,
+    added: minutes(s.createdAt),
+    confirmed: s.confirmedAt ? `${minutes(s.confirmedAt)} UTC` : '—',
+    action: gone(s)
+      ? {
+          what: 'resubscribe',
+          label: 'Resubscribe',
+          cls: '',
+          note: 'Resubscribe only when the reader asked to come back.',
+        }
+      : {
+          what: 'remove',
+          label: 'Remove',
+          cls: 'secondary',
+          note: 'Remove suppresses the address: no further digest, and an import does not bring it back.',
+        },
+  };
+}
 
 /**
  * The admin's subscribers: a list with search and a status filter, paged by keyset (the last id
@@ -41,52 +68,36 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
     const q = (c.req.query('q') ?? '').trim().slice(0, 200);
     const status = statusOf(c.req.query('status'));
     const after = Math.max(0, Number.parseInt(c.req.query('after') ?? '0', 10) || 0);
-    const rows = await subscribersPage(ctx.db, { afterId: after, limit: PAGE + 1, status, search: q || undefined });
+    const { rows, counts } = await subscriberList(ctx, {
+      afterId: after,
+      limit: PAGE + 1,
+      status,
+      search: q || undefined,
+    });
     const shown = rows.slice(0, PAGE);
-    const more = rows.length > PAGE;
-    const counts = await countSubscribersByStatus(ctx.db);
     const total = STATUSES.reduce((s, k) => s + counts[k], 0);
     const link = (extra: Record<string, string>) =>
       `/admin/subscribers?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), ...extra }).toString()}`;
-    const csrf = csrfToken(ctx, c);
     return c.html(
-      adminPage(
-        'Subscribers',
-        'subscribers',
-        html`<h1>Subscribers</h1>
-          <p>${counted(total, 'subscriber')}: ${STATUSES.map(
-            (s, i) => html`${i ? ' · ' : ''}<a href="/admin/subscribers?status=${s}">${`${counts[s]} ${s}`}</a>`,
-          )}</p>
-          <form method="get" action="/admin/subscribers" class="filters" role="search">
-            <label>Search <input type="search" name="q" value="${q}" placeholder="address or name"></label>
-            <label>Status <select name="status"><option value="">any</option>${STATUSES.map(
-              (s) => html`<option value="${s}"${s === status ? html` selected` : ''}>${s}</option>`,
-            )}</select></label>
-            <button type="submit">Show</button>
-          </form>
-          ${
-            shown.length === 0
-              ? html`<p>No subscriber${q || status ? ' matches' : ' yet'}.</p>`
-              : html`<div class="wrap-table"><table><thead><tr><th>Email</th><th>Name</th><th>Status</th><th>Topics</th><th class="nowrap">Added</th></tr></thead><tbody>
-              ${shown.map(
-                (s) =>
-                  html`<tr><td><a href="/admin/subscribers/${s.id}">${s.email}</a></td><td>${s.name ?? ''}</td><td>${s.status}</td><td>${s.topics.join(', ')}</td><td class="nowrap">${s.createdAt.slice(0, 10)}</td></tr>`,
-              )}</tbody></table></div>`
-          }
-          <p>${after > 0 ? html`<a href="${link({})}">← First page</a> ` : ''}${
-            more ? html`<a href="${link({ after: String(shown.at(-1)?.id ?? 0) })}" rel="next">Next ${PAGE} →</a>` : ''
-          }</p>
-          <h2>Export</h2>
-          <p><a href="/admin/subscribers/export.csv${status ? `?status=${status}` : ''}">Download ${status ? `the ${status} subscribers` : 'every subscriber'} as CSV</a> <span class="muted">(email, name, topics, status, status_reason, created_at, votes: what <code>subscribers import</code> reads)</span></p>
-          <h2>Import</h2>
-          <form method="post" action="/admin/subscribers/import" enctype="multipart/form-data" class="signup">
-            <input type="hidden" name="csrf" value="${csrf}">
-            <label>CSV file with a header line: <code>email</code>, and optionally <code>name</code>, <code>topics</code>, <code>status</code>
-              <input type="file" name="file" accept=".csv,text/csv" required></label>
-            <label class="check"><input type="checkbox" name="resubscribe" value="1"> Make unsubscribed and bounced addresses listed as active active again (only when they asked to come back)</label>
-            <button type="submit">Import</button>
-          </form>`,
-      ),
+      adminView('Subscribers', 'subscribers', 'subscribers', {
+        total: counted(total, 'subscriber'),
+        counts: STATUSES.map((s) => ({ status: s, count: counts[s], selected: s === status })),
+        q,
+        status: status ?? null,
+        filtered: Boolean(q || status),
+        rows: shown.map((s) => ({
+          id: s.id,
+          email: s.email,
+          name: s.name ?? '',
+          status: s.status,
+          topics: s.topics.join(', '),
+          added: s.createdAt.slice(0, 10),
+        })),
+        firstPage: after > 0 ? link({}) : null,
+        nextPage: rows.length > PAGE ? link({ after: String(shown.at(-1)?.id ?? 0) }) : null,
+        pageSize: PAGE,
+        csrf: csrfToken(ctx, c),
+      }),
     );
   });
 
@@ -97,15 +108,8 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
     c.header('Cache-Control', 'no-store');
     return stream(c, async (out) => {
       await out.write(`${EXPORT_HEADER}\n`);
-      for (let afterId = 0; ; ) {
-        const page = await subscribersPage(ctx.db, { afterId, limit: 1000, status });
-        if (page.length === 0) break;
-        const votes = await voteLists(
-          ctx.db,
-          page.map((s) => s.id),
-        );
-        await out.write(`${page.map((s) => exportLine(s, votes.get(s.id) ?? '')).join('\n')}\n`);
-        afterId = page.at(-1)?.id ?? afterId;
+      for await (const page of subscriberPagesWithVotes(ctx.db, status)) {
+        await out.write(`${page.map((r) => exportLine(r.subscriber, r.votes)).join('\n')}\n`);
       }
     });
   });
@@ -114,7 +118,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
     const body = await c.req.parseBody();
     const file = body.file;
     if (!(file instanceof File) || file.size === 0) {
-      return c.html(importAnswer(html`<p class="error">Choose a CSV file to import.</p>`), 400);
+      return c.html(importAnswer({ error: 'Choose a CSV file to import.' }), 400);
     }
     const dir = await mkdtemp(path.join(tmpdir(), 'paperboy-import-'));
     try {
@@ -122,100 +126,65 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
       await writeFile(csv, Buffer.from(await file.arrayBuffer()));
       const r = await importSubscribersCsv(ctx.db, csv, { resubscribe: body.resubscribe === '1' });
       const name = file.name || 'the file';
+      const shown = Math.min(BAD_SHOWN, r.bad.length);
       return c.html(
-        importAnswer(
-          html`<p class="notice" role="status">Imported ${name}: ${counted(r.rows, 'row')} · ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.merged} repeated in the file, ${r.suppressed} left suppressed, ${r.resubscribed} resubscribed, ${counted(r.badCount, 'bad row')} skipped.</p>
-          ${
-            r.bad.length
-              ? html`<h2>Bad rows (not imported)</h2><div class="wrap-table"><table><thead><tr><th class="nowrap">Line</th><th>Why</th></tr></thead><tbody>${r.bad
-                  .slice(0, BAD_SHOWN)
-                  .map(
-                    (b) => html`<tr><td class="num">${b.line}</td><td>${b.reason}</td></tr>`,
-                  )}</tbody></table></div>${r.badCount > Math.min(BAD_SHOWN, r.bad.length) ? html`<p class="muted">… and ${counted(r.badCount - Math.min(BAD_SHOWN, r.bad.length), 'more bad row')} (<code>paperboy subscribers import FILE --errors OUT.csv</code> lists them all).</p>` : ''}`
-              : ''
-          }`,
-        ),
+        importAnswer({
+          report: `Imported ${name}: ${counted(r.rows, 'row')} · ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.merged} repeated in the file, ${r.suppressed} left suppressed, ${r.resubscribed} resubscribed, ${counted(r.badCount, 'bad row')} skipped.`,
+          bad: r.bad.slice(0, BAD_SHOWN),
+          moreBad: r.badCount > shown ? counted(r.badCount - shown, 'more bad row') : null,
+        }),
         r.badCount > 0 ? 422 : 200,
       );
     } catch (err) {
-      return c.html(importAnswer(html`<p class="error">The file was not imported: ${errorMessage(err)}</p>`), 400);
+      return c.html(importAnswer({ error: `The file was not imported: ${errorMessage(err)}` }), 400);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
+  const notFound = () => adminMessage('Not found', 'subscribers', 'No such subscriber', null);
+
   app.get('/admin/subscribers/:id{[0-9]+}', async (c) => {
-    const s = await findSubscriber(ctx.db, Number(c.req.param('id')));
-    if (!s) return c.html(adminPage('Not found', 'subscribers', html`<h1>No such subscriber</h1>`), 404);
-    const [deliveries, bounces, votes] = await Promise.all([
-      deliveriesOf(ctx.db, s.id),
-      bouncesOf(ctx.db, s.id),
-      votesOf(ctx.db, s.id, 50),
-    ]);
-    const csrf = csrfToken(ctx, c);
-    const action = (what: 'remove' | 'resubscribe', label: string, cls = '') =>
-      html`<form method="post" action="/admin/subscribers/${s.id}/${what}"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="${cls}">${label}</button></form>`;
+    const s = await subscriberById(ctx.db, Number(c.req.param('id')));
+    if (!s) return c.html(notFound(), 404);
+    const { deliveries, bounces, votes } = await subscriberHistory(ctx.db, s.id);
     const done = c.req.query('done');
     return c.html(
-      adminPage(
-        s.email,
-        'subscribers',
-        html`<h1>${s.email}</h1>
-          ${done ? html`<p class="notice" role="status">${done === 'removed' ? 'Removed: no further digests; the history is kept.' : 'Active again: the next digest goes to this address.'}</p>` : ''}
-          <table class="headers">
-            <tr><td>Name</td><td>${s.name ?? ''}</td></tr>
-            <tr><td>Status</td><td>${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}</td></tr>
-            <tr><td>Topics</td><td>${s.topics.length ? s.topics.join(', ') : 'none: the day’s top papers'}</td></tr>
-            <tr><td>Frequency</td><td>${s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily'}</td></tr>
-            <tr><td>Paused until</td><td>${s.pausedUntil?.slice(0, 10) ?? '—'}</td></tr>
-            <tr><td>Soft bounces</td><td>${s.softBounces} in a row</td></tr>
-            <tr><td>Added</td><td>${s.createdAt.slice(0, 16).replace('T', ' ')} UTC</td></tr>
-            <tr><td>Confirmed</td><td>${s.confirmedAt ? `${s.confirmedAt.slice(0, 16).replace('T', ' ')} UTC` : '—'}</td></tr>
-          </table>
-          <div class="controls">${
-            s.status === 'unsubscribed' || s.status === 'bounced'
-              ? action('resubscribe', 'Resubscribe')
-              : action('remove', 'Remove', 'secondary')
-          }</div>
-          <p class="muted">${
-            s.status === 'unsubscribed' || s.status === 'bounced'
-              ? 'Resubscribe only when the reader asked to come back.'
-              : 'Remove suppresses the address: no further digest, and an import does not bring it back.'
-          }</p>
-          <h2>Deliveries</h2>
-          ${
-            deliveries.length
-              ? html`<div class="wrap-table"><table><thead><tr><th class="nowrap">Digest</th><th>Status</th><th class="num">Attempts</th><th class="nowrap">Sent</th><th>Last error</th></tr></thead><tbody>${deliveries.map(
-                  (d) =>
-                    html`<tr><td class="nowrap"><a href="/admin/digests/${d.date}">${d.date}</a></td><td>${d.status}</td><td class="num">${d.attempts}</td><td class="nowrap">${d.sentAt ? d.sentAt.slice(11, 16) : ''}</td><td>${d.lastError ?? ''}</td></tr>`,
-                )}</tbody></table></div>`
-              : html`<p class="muted">None yet.</p>`
-          }
-          <h2>Bounces</h2>
-          ${
-            bounces.length
-              ? html`<div class="wrap-table"><table><thead><tr><th class="nowrap">When</th><th>Kind</th><th>From</th><th>Status</th><th>Detail</th></tr></thead><tbody>${bounces.map(
-                  (b) =>
-                    html`<tr><td class="nowrap">${b.created_at.slice(0, 16).replace('T', ' ')}</td><td>${b.kind}</td><td>${b.source}</td><td>${b.status}</td><td>${b.detail ?? ''}</td></tr>`,
-                )}</tbody></table></div>`
-              : html`<p class="muted">None.</p>`
-          }
-          <h2>Votes</h2>
-          ${
-            votes.length
-              ? html`<ul>${votes.map((v) => html`<li>${v.at.slice(0, 10)} · ${v.vote > 0 ? 'More like this' : 'Less like this'} · ${v.paper.title}</li>`)}</ul>`
-              : html`<p class="muted">None.</p>`
-          }
-          <p><a href="/admin/subscribers">All subscribers</a></p>`,
-      ),
+      adminView(s.email, 'subscribers', 'subscriber', {
+        ...subscriberFields(s),
+        csrf: csrfToken(ctx, c),
+        done: done
+          ? done === 'removed'
+            ? 'Removed: no further digests; the history is kept.'
+            : 'Active again: the next digest goes to this address.'
+          : null,
+        deliveries: deliveries.map((d) => ({
+          date: d.date,
+          status: d.status,
+          attempts: d.attempts,
+          sent: d.sentAt ? d.sentAt.slice(11, 16) : '',
+          lastError: d.lastError ?? '',
+        })),
+        bounces: bounces.map((b) => ({
+          when: minutes(b.created_at),
+          kind: b.kind,
+          source: b.source,
+          status: b.status,
+          detail: b.detail ?? '',
+        })),
+        votes: votes.slice(0, VOTES_SHOWN).map((v) => ({
+          day: v.at.slice(0, 10),
+          vote: v.vote > 0 ? 'More like this' : 'Less like this',
+          title: v.paper.title,
+        })),
+      }),
     );
   });
 
   const change = (what: 'remove' | 'resubscribe') => async (c: Context) => {
-    const s = await findSubscriber(ctx.db, Number(c.req.param('id')));
-    if (!s) return c.html(adminPage('Not found', 'subscribers', html`<h1>No such subscriber</h1>`), 404);
-    if (what === 'remove') await setSubscriberStatus(ctx.db, s.id, 'unsubscribed', 'removed');
-    else await setSubscriberStatus(ctx.db, s.id, 'active');
+    const s = await subscriberById(ctx.db, Number(c.req.param('id')));
+    if (!s) return c.html(notFound(), 404);
+    await (what === 'remove' ? remove : resubscribe)(ctx.db, s);
     ctx.log.info(
       { event: `admin.subscriber.${what}`, subscriber_id: s.id },
       `${s.email} ${what === 'remove' ? 'removed' : 'resubscribed'} by an admin`,
@@ -226,10 +195,17 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
   app.post('/admin/subscribers/:id{[0-9]+}/resubscribe', change('resubscribe'));
 }
 
-function importAnswer(body: ReturnType<typeof html>) {
-  return adminPage(
-    'Import',
-    'subscribers',
-    html`<h1>Import</h1>${body}<p><a href="/admin/subscribers">Subscribers</a></p>`,
-  );
+/** The import's answer: an error, or the report with its bad rows. */
+function importAnswer(a: {
+  error?: string;
+  report?: string;
+  bad?: readonly { line: number; reason: string }[];
+  moreBad?: string | null;
+}) {
+  return adminView('Import', 'subscribers', 'import', {
+    error: a.error ?? null,
+    report: a.report ?? null,
+    bad: a.bad ?? [],
+    moreBad: a.moreBad ?? null,
+  });
 }

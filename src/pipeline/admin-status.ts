@@ -1,8 +1,12 @@
-import type { IsoDate } from '../../domain.js';
-import type { AppContext } from '../../pipeline/context.js';
-import type { SendRegistry, SendStop } from '../../pipeline/sends.js';
-import { type DeliveryCounts, deliveryCounts } from '../../store/deliveries.js';
-import { digestControl, findDigest } from '../../store/digests.js';
+import type { IsoDate } from '../domain.js';
+import { bounceCount, editionCount } from '../store/admin-digests.js';
+import { type DeliveryCounts, deliveryCounts } from '../store/deliveries.js';
+import { digestControl, findDigest } from '../store/digests.js';
+import type { AppContext } from './context.js';
+import { recentDigests } from './digests.js';
+import type { SendRegistry, SendStop } from './sends.js';
+
+export type { DeliveryCounts };
 
 export interface DigestStatus {
   date: IsoDate;
@@ -20,34 +24,18 @@ export interface DigestStatus {
   stopped: SendStop | null;
 }
 
+/** The status of each of the latest `limit` digests, newest first. */
+export async function recentDigestStatuses(ctx: AppContext, sends: SendRegistry, limit: number) {
+  return Promise.all((await recentDigests(ctx, limit)).map((d) => digestStatus(ctx, sends, d.date)));
+}
+
 /** One date's send as the dashboard and `GET /api/digests/:date` show it. */
 export async function digestStatus(ctx: AppContext, sends: SendRegistry, date: IsoDate): Promise<DigestStatus> {
   const d = await findDigest(ctx.db, date);
   const run = sends.get(date);
   const counts = d ? await deliveryCounts(ctx.db, d.id) : null;
-  const editions = d
-    ? Number(
-        (
-          await ctx.db
-            .selectFrom('editions')
-            .select(ctx.db.fn.countAll<number>().as('n'))
-            .where('digest_id', '=', d.id)
-            .executeTakeFirst()
-        )?.n ?? 0,
-      )
-    : 0;
-  const bounced = d
-    ? Number(
-        (
-          await ctx.db
-            .selectFrom('bounces')
-            .innerJoin('deliveries', 'deliveries.id', 'bounces.delivery_id')
-            .select(ctx.db.fn.countAll<number>().as('n'))
-            .where('deliveries.digest_id', '=', d.id)
-            .executeTakeFirst()
-        )?.n ?? 0,
-      )
-    : 0;
+  const editions = d ? await editionCount(ctx.db, d.id) : 0;
+  const bounced = d ? await bounceCount(ctx.db, d.id) : 0;
   let progress: DigestStatus['progress'] = null;
   if (run) {
     const seconds = Math.max(0.001, (Date.now() - run.startedAt) / 1000);

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { ARXIV_CATEGORY } from './domain.js';
+
+// The settings' values that take more than a pattern to read: each parser returns the value or the reason not.
+
+/** The From of every email: `Name <address@domain>`, the domain lower-cased. */
+export interface FromAddress {
+  name: string;
+  address: string;
+  domain: string;
+}
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  /** `url` as given minus the `schema` parameter; `schema`: where paperboy's tables live (null: the default search path). */
+  | { kind: 'postgres'; url: string; schema: string | null };
+
+export const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/**
+ * `postgres://user:password@host:5432/database[?schema=NAME&sslmode=…]`, or the reason not. The
+ * reason never repeats the URL: it may hold a password.
+ */
+export function parsePostgresUrl(value: string): DatabaseConfig | string {
+  const expected = 'expected postgres://user:password@host:5432/database (percent-encode special characters)';
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return expected;
+  }
+  if (u.pathname.length <= 1) return `${expected}: the database name is missing`;
+  const schema = u.searchParams.get('schema');
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    return 'expected ?schema= to be a lower-case name (letters, digits, _), such as paperboy';
+  }
+  u.searchParams.delete('schema');
+  return { kind: 'postgres', url: u.toString(), schema };
+}
+
+export type SourceSpec =
+  | { kind: 'hf' }
+  | { kind: 'file'; path: string }
+  | { kind: 'arxiv'; categories: string[]; query: string | null };
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** `mon-fri`, `mon,wed,fri`, `sat-sun`, `all`: the weekdays (0 = Sunday) named, or the reason not. */
+export function parseDays(value: string): number[] | string {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'all') return [0, 1, 2, 3, 4, 5, 6];
+  const days = new Set<number>();
+  for (const part of v.split(',').map((p) => p.trim())) {
+    const range = /^([a-z]{3})-([a-z]{3})$/.exec(part);
+    const from = DAYS.indexOf(range ? (range[1] ?? '') : part);
+    const to = range ? DAYS.indexOf(range[2] ?? '') : from;
+    if (from < 0 || to < 0) return `"${part}" is not a day (use mon … sun, ranges like mon-fri, or all)`;
+    for (let d = from; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === to) break;
+    }
+  }
+  return [...days].sort();
+}
+
+/**
+ * `hf`, `file:PATH`, `arxiv:cs.LG,cs.CL`, `arxiv:q=QUERY`, or several joined by commas
+ * (`hf,arxiv:cs.LG`). Commas after `arxiv:` add categories to it until the next source.
+ * Returns the sources, or the reason the value is not understood.
+ */
+export function parseSources(value: string, cwd: string): SourceSpec[] | string {
+  const specs: SourceSpec[] = [];
+  const raw = value.split(',');
+  for (let i = 0; i < raw.length; i++) {
+    const part = raw[i]?.trim() ?? '';
+    const last = specs.at(-1);
+    if (part === 'hf') specs.push({ kind: 'hf' });
+    else if (part.startsWith('file:') && part.length > 5)
+      specs.push({ kind: 'file', path: path.resolve(cwd, part.slice(5)) });
+    else if (part.startsWith('arxiv:q=') && part.length > 8) {
+      // A query runs to the end of the value: it may itself contain commas.
+      specs.push({ kind: 'arxiv', categories: [], query: raw.slice(i).join(',').trim().slice(8) });
+      break;
+    } else if (part.startsWith('arxiv:') && ARXIV_CATEGORY.test(part.slice(6))) {
+      specs.push({ kind: 'arxiv', categories: [part.slice(6)], query: null });
+    } else if (last?.kind === 'arxiv' && last.query === null && ARXIV_CATEGORY.test(part)) last.categories.push(part);
+    else return `"${part}" is not a source (expected hf, file:PATH, arxiv:CATEGORY[,CATEGORY…] or arxiv:q=QUERY)`;
+  }
+  return specs.length ? specs : 'no source named';
+}
+
+export const ADDRESS = /^[^\s@<>"(),;:]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)$/i;
+
+/** `Name <addr@domain>` or a bare address; the name never contains CR, LF, quotes or angle brackets. */
+export function parseFrom(value: string): FromAddress | null {
+  const m = /^\s*(?:([^<>"\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
+  if (!m) return null;
+  const address = (m[2] ?? m[3] ?? '').trim();
+  const am = ADDRESS.exec(address);
+  if (!am?.[1]) return null;
+  return { name: (m[1] ?? '').trim(), address, domain: am[1].toLowerCase() };
+}
+
+/** A value echoed in an error: quoted, escaped (never a raw line break), at most 80 characters. */
+export function quote(v: string): string {
+  return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+}
+
+export function isTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

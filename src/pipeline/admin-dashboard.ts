@@ -1,0 +1,50 @@
+import type { IsoDate } from '../domain.js';
+import {
+  type DayCounts,
+  deliveriesByDigestDate,
+  latestFailures,
+  sentPerMinute,
+  subscriberMovements,
+} from '../store/admin-figures.js';
+import { findDigest } from '../store/digests.js';
+import { type EditionSummary, editionsOf } from '../store/editions.js';
+import { countSubscribersByStatus } from '../store/subscribers.js';
+import { voteTally } from '../store/votes.js';
+import { type DigestStatus, digestStatus, recentDigestStatuses } from './admin-status.js';
+import type { AppContext } from './context.js';
+import type { SendRegistry } from './sends.js';
+
+export type { DayCounts, EditionSummary };
+
+/** What the admin's dashboard shows: subscribers, the latest digests and errors, and its two charts' figures. */
+export async function dashboardFigures(ctx: AppContext, sends: SendRegistry, since: IsoDate) {
+  const subscribers = await countSubscribersByStatus(ctx.db);
+  const digests = await recentDigestStatuses(ctx, sends, 14);
+  const errors = await latestFailures(ctx.db);
+  const [perDigest, movements] = await Promise.all([
+    deliveriesByDigestDate(ctx.db, since),
+    subscriberMovements(ctx.db),
+  ]);
+  return { subscribers, digests, errors, perDigest, movements };
+}
+
+export interface DigestDetail {
+  status: DigestStatus;
+  editions: EditionSummary[];
+  votes: { paperId: string; title: string; up: number; down: number }[];
+  /** Messages accepted per minute, in time order. */
+  minutes: DayCounts[];
+}
+
+/** One digest's page: its status, editions, votes (counts only) and messages sent per minute. */
+export async function digestDetail(ctx: AppContext, sends: SendRegistry, date: IsoDate): Promise<DigestDetail> {
+  const status = await digestStatus(ctx, sends, date);
+  const digest = await findDigest(ctx.db, date);
+  if (!digest) return { status, editions: [], votes: [], minutes: [] };
+  return {
+    status,
+    editions: await editionsOf(ctx.db, digest.id),
+    votes: await voteTally(ctx.db, date),
+    minutes: await sentPerMinute(ctx.db, digest.id),
+  };
+}
