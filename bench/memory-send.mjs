@@ -10,14 +10,15 @@ import { pino } from 'pino';
 import { loadConfig } from '../dist/config.js';
 import { createContext } from '../dist/pipeline/context.js';
 import { runDigest } from '../dist/pipeline/run-digest.js';
+import { SendEvents } from '../dist/send/events.js';
 import { benchEnv } from './env.mjs';
 
 const dir = process.argv[2];
 const config = loadConfig(benchEnv(dir), dir);
 const ctx = await createContext(config, pino({ level: 'silent' }));
 let bytes = 0;
-// Takes every message, counts its bytes, keeps nothing.
-ctx.transport = {
+// Takes every message, counts its bytes, keeps nothing (the sender's transport too: it was chosen at start-up).
+ctx.transport = ctx.sendSettings.transport = {
   kind: 'smtp',
   description: 'a discarding transport',
   async send(message) {
@@ -73,17 +74,19 @@ const sampler = trace
       Number(process.env.BENCH_TRACE_MS ?? 50),
     ) // BENCH_TRACE_MS: how often RSS is sampled
   : null;
-const report = await runDigest(ctx, {
-  date: '2026-11-27',
-  onProgress: (done, total) => {
-    if (firstAt === 0) firstAt = performance.now();
-    phase = done === total ? 'finish' : `send ${done}`;
-    if (trace && done % 100_000 === 0) {
-      globalThis.gc?.();
-      console.error(`${done}/${total} ${mem()}`);
-    }
-  },
+const events = new SendEvents();
+// Progress is read from the ledger every half second: a trace line per 100,000 passed.
+let traced = 0;
+events.on('send.progress', ({ done, total }) => {
+  if (firstAt === 0) firstAt = performance.now();
+  phase = done === total ? 'finish' : `send ${done}`;
+  if (trace && Math.floor(done / 100_000) > traced) {
+    traced = Math.floor(done / 100_000);
+    globalThis.gc?.();
+    console.error(`${done}/${total} ${mem()}`);
+  }
 });
+const report = await runDigest(ctx, { date: '2026-11-27', events });
 const seconds = (performance.now() - t0) / 1000;
 phase = 'close';
 await ctx.close();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { isPaperboyError, PaperboyError } from '../errors.js';
 import type { RunReport } from '../pipeline/run-digest.js';
 import { dateProblem } from '../select/dates.js';
+import { SendEvents } from '../send/events.js';
 import { dateInZone } from '../time-zone.js';
 import { type CliOutput, type CliRun, EXIT, withContext } from './run.js';
 
@@ -76,6 +77,12 @@ export function registerSend(program: Command, cli: CliRun): void {
           ? new SingleBar({ format: ' {bar} {value}/{total} deliveries · {eta_formatted} left', hideCursor: true })
           : null;
         const { runDigest } = await import('../pipeline/run-digest.js');
+        const events = new SendEvents();
+        events.on('send.progress', ({ done, total }) => {
+          if (!bar || total === 0) return;
+          if (done === 0) bar.start(total, 0);
+          else bar.update(done);
+        });
         let report: RunReport;
         let ended: RunReport | null = null;
         try {
@@ -86,11 +93,7 @@ export function registerSend(program: Command, cli: CliRun): void {
             resume: opts.resume !== undefined,
             force: opts.force === true,
             workers,
-            onProgress: (done, total) => {
-              if (!bar || total === 0) return;
-              if (done === 0) bar.start(total, 0);
-              else bar.update(done);
-            },
+            events,
             onReport: (r) => {
               ended = r;
             },

@@ -1,12 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppContext } from '../pipeline/context.js';
-import type { LoopTally } from '../send/send-loop.js';
-import { type DeliveryCounts, deferredDeliveries, deliveryCounts } from '../store/deliveries.js';
+import type { Sender, StartSender } from '../send/sender.js';
+import { deferredDeliveries, deliveryCounts } from '../store/deliveries.js';
 import { withStoreRetry } from '../store/retry.js';
 import { enqueueSend, openBoss, SEND_QUEUE } from './jobs.js';
 import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
 import { clusterPacer } from './rate-bucket.js';
-import { type SendWorker, startSendWorker } from './worker.js';
+import { type ClusterSettings, type SendWorker, startSendWorker } from './worker.js';
 
 export interface ClusterSendOptions {
   digestId: number;
@@ -17,32 +16,37 @@ export interface ClusterSendOptions {
    */
   workers: number;
   shouldStop: () => boolean;
-  /** Called as deliveries settle: how many of this send's have settled so far. */
-  onSettled?: (settled: number) => void;
 }
 
-const settledOf = (c: DeliveryCounts) => c.sent + c.failed + c.skipped;
+/** The cluster's sender: each pass becomes batch jobs for the workers (`workers` of them on this machine). */
+export function clusterSender(c: ClusterSettings): StartSender {
+  return ({ workers }): Sender => ({
+    async pass(p) {
+      await sendThroughWorkers(c, { digestId: p.digest.id, date: p.digest.date, workers, shouldStop: p.shouldStop });
+    },
+  });
+}
 
 /**
  * A send on PostgreSQL: the digest's pending deliveries become batch jobs (keyset ranges) in
  * pg-boss, worked by this process's worker, the worker processes it starts and any `paperboy worker` on any machine; this
- * returns when every delivery of the date is settled (or an admin paused or cancelled the send),
- * with what settled meanwhile, counted from the ledger.
+ * returns when every delivery of the date is settled (or an admin paused or cancelled the send).
  */
-export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions): Promise<LoopTally> {
-  const { db, log } = ctx;
-  const boss = await openBoss(ctx.config, log);
+export async function sendThroughWorkers(c: ClusterSettings, o: ClusterSendOptions): Promise<void> {
+  const { db, log } = c.send;
+  const { config } = c;
+  const boss = await openBoss(config, log);
   // The coordinator's reads ride out a restart of the database (a minute), as the workers do.
   const read = <T>(what: string, fn: () => Promise<T>) => withStoreRetry(fn, { log, what });
   let own: SendWorker | null = null;
   let local: LocalWorkers | null = null;
   try {
-    const before = await deliveryCounts(db, o.digestId);
-    const jobs = await enqueueSend(db, boss, ctx.config, o.digestId, o.date);
+    let now = await deliveryCounts(db, o.digestId);
+    const jobs = await enqueueSend(db, boss, config, o.digestId, o.date);
     log.info({ event: 'digest.send.enqueued', digest_date: o.date, jobs }, `${jobs} batch jobs enqueued`);
     // The worker in this process notices an unreachable relay (the send stops, as on one machine);
     // the others are processes of their own, so batches go out on as many cores.
-    if (o.workers > 0) own = await startSendWorker(ctx, boss, clusterPacer(db, ctx.config.rateLimit));
+    if (o.workers > 0) own = await startSendWorker(c, boss, clusterPacer(db, config.rateLimit));
     if (o.workers > 1) {
       local = startLocalWorkers(o.workers - 1);
       log.info(
@@ -50,10 +54,8 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
         `${local.count} worker processes started for this send`,
       );
     }
-    let now = before;
     for (;;) {
       now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
-      o.onSettled?.(settledOf(now) - settledOf(before));
       // Deliveries deferred by the receiving server to a later time wait for a later pass.
       const due =
         now.pending > 0
@@ -67,7 +69,7 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       if (queued === 0) {
         // Due deliveries and no batch for them (a deferred one whose retry came due after its
         // batch ended): batches again for what is pending.
-        const again = await read('enqueue batches', () => enqueueSend(db, boss, ctx.config, o.digestId, o.date));
+        const again = await read('enqueue batches', () => enqueueSend(db, boss, config, o.digestId, o.date));
         log.info(
           { event: 'digest.send.enqueued', digest_date: o.date, jobs: again },
           `${again} batch jobs enqueued again`,
@@ -88,12 +90,6 @@ export async function sendThroughWorkers(ctx: AppContext, o: ClusterSendOptions)
       await sleep(250);
       now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
     }
-    now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
-    return {
-      sent: now.sent - before.sent,
-      failed: now.failed - before.failed,
-      skipped: now.skipped - before.skipped,
-    };
   } finally {
     await own?.stop().catch(() => {});
     await local?.stop().catch(() => {});

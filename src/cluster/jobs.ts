@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
-import { pendingRanges } from '../store/deliveries.js';
+import { pendingRanges } from '../store/delivery-ranges.js';
 
 /** The queue of send batches: one job per keyset range of a digest's ledger. */
 export const SEND_QUEUE = 'paperboy-send';

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { type Pacer, pacer, unlimited } from '../send/pacer.js';
 import type { Db } from '../store/db.js';
+import { ensureRateBucket, takeTokens } from '../store/rate-bucket.js';
 
 /**
  * PAPERBOY_RATE_LIMIT for a whole cluster: a token bucket row in PostgreSQL that refills at `rate`
@@ -22,33 +22,14 @@ export function clusterPacer(db: Db, rate: number, name = 'send'): Pacer {
   // The bucket's row, made once per pacer (not on every refill).
   let created: Promise<unknown> | null = null;
 
-  const take = async (): Promise<number> => {
-    const r = await sql<{ got: number }>`
-      with now as (select floor(extract(epoch from clock_timestamp()) * 1000)::bigint as ms),
-      b as (
-        select least(${capacity}::float8, tokens + greatest(0, (select ms from now) - updated_ms) * ${rate}::float8 / 1000) as avail
-        from rate_buckets where name = ${name} for update
-      )
-      update rate_buckets set
-        tokens = b.avail - least(${chunk}::float8, floor(b.avail)),
-        updated_ms = (select ms from now)
-      from b where rate_buckets.name = ${name}
-      returning least(${chunk}::float8, floor(b.avail))::int as got`.execute(db);
-    return Number(r.rows[0]?.got ?? 0);
-  };
-
   const refill = async () => {
-    created ??= sql`insert into rate_buckets (name, tokens, updated_ms)
-      values (${name}, 0, floor(extract(epoch from clock_timestamp()) * 1000)::bigint)
-      on conflict (name) do nothing`
-      .execute(db)
-      .catch((err) => {
-        created = null;
-        throw err;
-      });
+    created ??= ensureRateBucket(db, name).catch((err) => {
+      created = null;
+      throw err;
+    });
     await created;
     for (;;) {
-      tokens = await take();
+      tokens = await takeTokens(db, name, { rate, capacity, chunk });
       if (tokens > 0) return;
       await new Promise((r) => setTimeout(r, Math.ceil((chunk * 1000) / rate / 2)));
     }

@@ -1,17 +1,26 @@
 import type PgBoss from 'pg-boss';
+import type { Config } from '../config.js';
 import { isPaperboyError, type PaperboyError } from '../errors.js';
-import type { AppContext } from '../pipeline/context.js';
-import { watchControl } from '../pipeline/control-watch.js';
-import { editionReader } from '../pipeline/edition-content.js';
+import { watchControl } from '../send/control-watch.js';
+import { editionReader } from '../send/edition-content.js';
+import { SendEvents } from '../send/events.js';
 import type { Pacer } from '../send/pacer.js';
 import { relaysFor, relaysTransport } from '../send/relays.js';
-import { sendPending } from '../send/send-loop.js';
+import { logSendEvents } from '../send/send-log.js';
+import { type SendSettings, sendPending } from '../send/send-loop.js';
 import type { Transport } from '../send/transport.js';
 import { nextCount } from '../store/counters.js';
-import { pendingInRange, requeueRange, skipPending } from '../store/deliveries.js';
+import { pendingInRange, requeueRange } from '../store/delivery-ranges.js';
+import { skipPending } from '../store/delivery-settle.js';
 import { digestControl, findDigest } from '../store/digests.js';
 import { SEND_QUEUE, type SendJob } from './jobs.js';
 import { clusterPacer } from './rate-bucket.js';
+
+/** What a cluster sender needs: the send settings (senderOptions) and the config (the queue, relays, rate, expiry). */
+export interface ClusterSettings {
+  send: SendSettings;
+  config: Config;
+}
 
 export interface SendWorker {
   /** Batches this worker finished. */
@@ -31,12 +40,13 @@ export interface SendWorker {
  * live worker is never taken for dead. Pause and cancel are seen within half a second, between
  * messages.
  */
-export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
-  const { db, config, log } = ctx;
+export async function startSendWorker(c: ClusterSettings, boss: PgBoss, pace?: Pacer): Promise<SendWorker> {
+  const { config } = c;
+  const { db, log } = c.send;
   const rate = pace ?? clusterPacer(db, config.rateLimit);
   // Several relays: each worker of the cluster takes the next one in turn (a counter in the store),
   // and the others stand by for the time its own is out.
-  let transport: Transport = ctx.transport;
+  let transport: Transport = c.send.transport;
   let ownTransport = false;
   if (config.smtpUrls.length > 1) {
     const urls = relaysFor(config.smtpUrls, await nextCount(db, 'send-workers'));
@@ -76,28 +86,24 @@ export async function startSendWorker(ctx: AppContext, boss: PgBoss, pace?: Pace
     const deadline = Date.now() + (config.workerExpirySeconds * 1000) / 2;
     try {
       relayDown = null;
+      const events = new SendEvents();
+      const unlog = logSendEvents(events, log);
       const tally = await sendPending({
-        db,
+        ...c.send,
+        transport,
         digestId,
         digestDate: date,
         content: digest,
         contentFor: async (editionId) => (await readEdition(editionId)) ?? digest,
-        settings: ctx.messageSettings,
-        transport,
-        log,
-        concurrency: config.smtpPool,
+        events,
         pacer: rate,
-        retries: config.smtpRetries,
-        retryDelayMs: config.retryDelayMs,
-        deferLimitMs: config.deferLimitMs,
-        softBounceLimit: config.softBounceLimit,
         range: { afterId, throughId },
         claimUntil: deadline,
         // At the deadline the messages on the wire finish and what was claimed but not sent goes
         // back to pending: nothing of this job is still `sending` when its expiry could hand the
         // range to a retry (which puts `sending` rows back), even at a low rate limit.
         shouldStop: () => stopping || admin.asked !== 'run' || Date.now() > deadline,
-      });
+      }).finally(unlog);
       // Cancelled: what this batch claimed but did not send went back to pending after the sender
       // skipped the rest; it is skipped too.
       if (admin.asked === 'cancel') await skipPending(db, digestId, 'cancelled by an admin');

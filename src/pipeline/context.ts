@@ -1,3 +1,4 @@
+import { clusterSender } from '../cluster/cluster-send.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { type DigestTemplates, loadTemplates } from '../render/templates.js';
@@ -5,6 +6,8 @@ import { resolveSecret } from '../secret.js';
 import type { MessageSettings } from '../send/message.js';
 import { outboxTransport } from '../send/outbox.js';
 import { relaysTransport } from '../send/relays.js';
+import type { SendSettings } from '../send/send-loop.js';
+import { localSender, type StartSender, senderOptions } from '../send/sender.js';
 import type { Transport } from '../send/transport.js';
 import type { CategoryLookup } from '../sources/arxiv-categories.js';
 import { createCategoryLookup, createSource } from '../sources/create-source.js';
@@ -23,6 +26,10 @@ export interface AppContext {
   categories: CategoryLookup | null;
   transport: Transport;
   messageSettings: MessageSettings;
+  /** How this process sends (senderOptions): for the local sender and a cluster worker alike. */
+  sendSettings: SendSettings;
+  /** The sender, chosen from the store: the send loop on SQLite, the batch workers on PostgreSQL. */
+  startSender: StartSender;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,18 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
   const transport = config.smtpUrl
     ? relaysTransport(config.smtpUrls, { pool: config.smtpPool, maxMessages: config.smtpMaxMessages, log })
     : outboxTransport(config.outboxDir);
+  const messageSettings: MessageSettings = {
+    from: config.from,
+    listId: config.listId,
+    listName: config.listName,
+    baseUrl: config.baseUrl,
+    unsubscribeMailto: config.unsubscribeMailto,
+    bounceDomain: config.bounceDomain,
+    dkim: config.dkim,
+    feedbackId: config.feedbackId,
+    secret,
+  };
+  const sendSettings = senderOptions(config, { db, log, transport, messageSettings });
   return {
     config,
     log,
@@ -48,17 +67,12 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     source: createSource(config),
     categories: createCategoryLookup(config),
     transport,
-    messageSettings: {
-      from: config.from,
-      listId: config.listId,
-      listName: config.listName,
-      baseUrl: config.baseUrl,
-      unsubscribeMailto: config.unsubscribeMailto,
-      bounceDomain: config.bounceDomain,
-      dkim: config.dkim,
-      feedbackId: config.feedbackId,
-      secret,
-    },
+    messageSettings,
+    sendSettings,
+    startSender:
+      config.database.kind === 'postgres'
+        ? clusterSender({ send: sendSettings, config })
+        : localSender(sendSettings, config.rateLimit),
     async close() {
       await transport.close();
       await db.destroy();

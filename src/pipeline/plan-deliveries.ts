@@ -5,7 +5,7 @@ import { stopMjmlThread } from '../render/mjml-thread.js';
 import { HTML_BUDGET, renderEdition } from '../render/render-digest.js';
 import { type Selection, selectForReader } from '../select/editions.js';
 import { PersonalRanker, VOTES_READ } from '../select/personal.js';
-import { addToLedger, type LedgerRow } from '../store/deliveries.js';
+import { addToLedger, type LedgerRow } from '../store/delivery-plan.js';
 import type { StoredDigest } from '../store/digests.js';
 import { addEditionParts, candidatePool, deliveredPapers, findEditionId, insertEdition } from '../store/editions.js';
 import { recentPapers } from '../store/papers.js';

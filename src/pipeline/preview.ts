@@ -4,13 +4,13 @@ import { PaperboyError } from '../errors.js';
 import { personalize } from '../render/personalize.js';
 import { renderEdition } from '../render/render-digest.js';
 import { selectForReader } from '../select/editions.js';
+import { editionReader } from '../send/edition-content.js';
 import { buildMessage, type MessageContent } from '../send/message.js';
 import { plannedEdition } from '../store/deliveries.js';
 import { findDigest } from '../store/digests.js';
 import { candidatePool, deliveredPapers, storedEdition } from '../store/editions.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
-import { editionReader } from './edition-content.js';
 import { poolDates } from './plan-deliveries.js';
 
 export interface Preview {

@@ -1,8 +1,8 @@
+import { editionReader } from '../send/edition-content.js';
 import type { MessageContent } from '../send/message.js';
 import type { Db } from '../store/db.js';
 import { plannedEdition } from '../store/deliveries.js';
 import { findDigest } from '../store/digests.js';
-import { editionReader } from './edition-content.js';
 
 /** A reader's own edition of a date's digest ("View in browser"), if one was planned for them. */
 export interface ReaderEdition {

@@ -1,6 +1,7 @@
 import type { IsoDate } from '../domain.js';
 import { errorMessage, isPaperboyError, PaperboyError } from '../errors.js';
-import { skipPending } from '../store/deliveries.js';
+import { SendEvents } from '../send/events.js';
+import { skipPending } from '../store/delivery-settle.js';
 import { findDigest, type SendControl, setDigestControl } from '../store/digests.js';
 import type { AppContext } from './context.js';
 import { checkSendDate, type RunReport, runDigest } from './run-digest.js';
@@ -43,15 +44,15 @@ export class SendRegistry {
     }
     this.stops.delete(date);
     const entry: RunningSend = { date, startedAt: Date.now(), done: 0, total: 0, finished: Promise.resolve() as never };
-    entry.finished = runDigest(this.ctx, {
-      date,
-      signal: this.stopping.signal,
-      resume: opts.resume,
-      onProgress: (done, total) => {
-        entry.done = done;
-        entry.total = total;
-      },
-    }).finally(() => this.running.delete(date));
+    // The admin's progress: counted from the ledger, as for the CLI's bar.
+    const events = new SendEvents();
+    events.on('send.progress', ({ done, total }) => {
+      entry.done = done;
+      entry.total = total;
+    });
+    entry.finished = runDigest(this.ctx, { date, signal: this.stopping.signal, resume: opts.resume, events }).finally(
+      () => this.running.delete(date),
+    );
     // Logged here, whoever started it (scheduler, admin, API); never an unhandled rejection.
     entry.finished.catch((err) => {
       const quiet = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY');

@@ -4,7 +4,7 @@ import { PaperboyError } from '../errors.js';
 import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
 import { dkimOptions } from '../send/message.js';
-import { failureText } from '../send/retry.js';
+import { failureText } from '../send/smtp-reply.js';
 import { findSubscriber } from '../store/subscribers.js';
 import { confirm, confirmationSent, requestSignUp, type SignUpOutcome } from '../subscribers/lifecycle.js';
 import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';

@@ -9,7 +9,7 @@ import {
   signatureField,
   signatureFieldAsync,
 } from './dkim-sign.js';
-import type { MessageContent } from './message.js';
+import type { MessageContent } from './message-content.js';
 import { dateValue, displayName, headerField, mailbox, messageIdValue, unstructured } from './mime-header.js';
 import { qpEncode } from './qp.js';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClaimedDelivery } from '../store/deliveries.js';
+import type { ClaimedDelivery } from '../store/delivery-claims.js';
 
 export interface ClaimQueueOptions {
   /** Claims the next batch after `afterId` (keyset): [] when there is nothing more. */

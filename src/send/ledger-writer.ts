@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js';
-import { type Settlement, settleMany } from '../store/deliveries.js';
+import { type Settlement, settleMany } from '../store/delivery-settle.js';
 
 /**
  * Group commit for the ledger: settlements that arrive in the same turn of the event loop are

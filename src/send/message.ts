@@ -12,20 +12,11 @@ import {
   messageTemplate,
 } from './assemble.js';
 import type { DkimSigning } from './dkim-sign.js';
+import type { MessageContent } from './message-content.js';
 import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
 
-export interface MessageContent {
-  subject: string;
-  html: string;
-  text: string;
-  /**
-   * The same parts as pieces whose concatenation they are, for a reader's own edition assembled
-   * from a day's shared parts: each long piece is encoded (and DKIM-canonicalized) once for all
-   * readers instead of the whole part per reader.
-   */
-  pieces?: { html: readonly string[]; text: readonly string[] };
-}
+export type { MessageContent } from './message-content.js';
 
 export interface Recipient {
   subscriberId: number;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { classifyFailure, failureText } from './retry.js';
 import { smtpTransport } from './smtp.js';
+import { classifyFailure, failureText } from './smtp-reply.js';
 import type { SmtpError, Transport } from './transport.js';
 
 /** How long a relay that failed is left out before it is tried again; doubled while it keeps failing. */

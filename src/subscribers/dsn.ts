@@ -1,5 +1,5 @@
 /** RFC 3464 delivery status notifications, read from the raw message text (pure). */
-import { enhancedStatus, statusKind } from '../send/retry.js';
+import { enhancedStatus, statusKind } from '../smtp-status.js';
 
 export interface DsnRecipient {
   recipient: string;

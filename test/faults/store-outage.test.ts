@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { watchControl } from '../../src/pipeline/control-watch.js';
 import { lockDigest } from '../../src/pipeline/digest-lock.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
+import { watchControl } from '../../src/send/control-watch.js';
 import { findDigest, setDigestControl } from '../../src/store/digests.js';
 import { capturingLog, startTestApp, type TestApp } from '../helpers/test-app.js';
 

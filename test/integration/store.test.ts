@@ -3,15 +3,10 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isPaperboyError } from '../../src/errors.js';
 import { type Db, openStore, sqliteHandle } from '../../src/store/db.js';
-import {
-  addToLedger,
-  CLAIM_SQLITE,
-  claimBatch,
-  deliveryCounts,
-  deliveryCountsQuery,
-  requeueInFlight,
-  settleMany,
-} from '../../src/store/deliveries.js';
+import { deliveryCounts, deliveryCountsQuery } from '../../src/store/deliveries.js';
+import { CLAIM_SQLITE, claimBatch, requeueInFlight } from '../../src/store/delivery-claims.js';
+import { addToLedger } from '../../src/store/delivery-plan.js';
+import { settleMany } from '../../src/store/delivery-settle.js';
 import { acquireDigestLock, insertDigest } from '../../src/store/digests.js';
 import { recentPapers, upsertPapers } from '../../src/store/papers.js';
 import { subscribersPage, upsertSubscriber } from '../../src/store/subscribers.js';

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  classifyFailure,
-  enhancedStatus,
-  REJECT_DOMAINS,
-  REJECT_STREAK,
-  REJECT_STREAK_ONE_DOMAIN,
-  RejectStreak,
-  refusedHint,
-  softBounceCounts,
-} from '../../src/send/retry.js';
+import { REJECT_DOMAINS, REJECT_STREAK, REJECT_STREAK_ONE_DOMAIN, RejectStreak } from '../../src/send/reject-streak.js';
+import { classifyFailure, refusedHint, softBounceCounts } from '../../src/send/smtp-reply.js';
+import { enhancedStatus } from '../../src/smtp-status.js';
 import { bounceKind } from '../../src/subscribers/dsn.js';
 import { cleanName, normalizeEmail } from '../../src/subscribers/email.js';
 

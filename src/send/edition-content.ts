@@ -9,9 +9,9 @@ import {
   type Recipe,
   skeletonOfPart,
 } from '../render/parts.js';
-import type { MessageContent } from '../send/message.js';
 import type { Db } from '../store/db.js';
 import { type EditionPart, editionParts, storedEdition } from '../store/editions.js';
+import type { MessageContent } from './message-content.js';
 
 /** Parts kept in memory across editions: a day's cards in every variant, many times over. */
 const PARTS_KEPT = 5000;

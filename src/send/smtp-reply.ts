@@ -1,4 +1,5 @@
 import { PaperboyError } from '../errors.js';
+import { enhancedStatus, statusKind } from '../smtp-status.js';
 import type { SmtpError } from './transport.js';
 
 export type Failure =
@@ -50,26 +51,6 @@ export function classifyFailure(err: SmtpError): Failure {
 }
 
 /** The enhanced status code (RFC 3463), alone or after the reply code: "550 5.1.1 …" → [5, 1, 1]. */
-export function enhancedStatus(reply: string): [number, number, number] | null {
-  const m = /^(?:\d{3}[ -])?([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(reply.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-}
-
-/**
- * What a failure's status says, whether permanent (5.x.x) or temporary (4.x.x), in an SMTP reply or
- * a bounce report: about the address (X.1 addressing, X.2.1 mailbox disabled, X.4.1 and X.4.4: the
- * address's domain takes no mail, Microsoft answers an unknown address 5.4.1), a full mailbox
- * (X.2.2), or only this message (policy, content, size, the sending system: X.7.x, X.6.x, X.3.4,
- * X.4.5 quota …), which says nothing about the reader and is never a bounce of theirs.
- */
-export function statusKind([, subject, detail]: readonly [number, number, number]): 'address' | 'full' | 'message' {
-  if (subject === 1 || (subject === 2 && detail === 1) || (subject === 4 && (detail === 1 || detail === 4))) {
-    return 'address';
-  }
-  if (subject === 2 && detail === 2) return 'full';
-  return 'message';
-}
-
 /**
  * A 5xx to the recipient or the message. Without an enhanced code, the reply is taken to be about
  * the address unless it says the relay refuses to relay.
@@ -103,45 +84,7 @@ export function refusedHint(err: SmtpError): string {
   return "check PAPERBOY_SMTP_URL and the relay's log; deliveries not yet sent stay pending";
 }
 
-/** Backoff before retry `attempt` (1-based): base, 2×base, 4×base … capped at 5 minutes. */
-export function backoffMs(attempt: number, baseMs: number): number {
-  return Math.min(baseMs * 2 ** (attempt - 1), 300_000);
-}
-
 /** One line for the ledger: "451 4.3.0 Try again later". */
 export function failureText(err: SmtpError): string {
   return (err.response ?? err.message).replace(/\s+/g, ' ').trim().slice(0, 500);
-}
-
-/**
- * Refusals of the `rejected` kind in a row (no message accepted between them) that mean the relay
- * refuses every message, not a few readers': at least `REJECT_STREAK` across `REJECT_DOMAINS`
- * recipient domains (one domain that blocks the list fails its readers and the send goes on), or
- * `REJECT_STREAK_ONE_DOMAIN` to a single domain.
- */
-export const REJECT_STREAK = 10;
-export const REJECT_DOMAINS = 3;
-export const REJECT_STREAK_ONE_DOMAIN = 100;
-
-/** Consecutive `rejected` refusals of a send, and whether they mean the relay refuses them all. */
-export class RejectStreak {
-  /** Refusals in the streak. */
-  length = 0;
-  private readonly domains = new Set<string>();
-
-  /** Counts a refusal to `email`; true when the streak now says the relay refuses every message. */
-  add(email: string): boolean {
-    this.length++;
-    this.domains.add(email.slice(email.lastIndexOf('@') + 1).toLowerCase());
-    return (
-      (this.length >= REJECT_STREAK && this.domains.size >= REJECT_DOMAINS) || this.length >= REJECT_STREAK_ONE_DOMAIN
-    );
-  }
-
-  /** A message was accepted: the streak is over. */
-  clear(): void {
-    if (this.length === 0) return;
-    this.length = 0;
-    this.domains.clear();
-  }
 }
