@@ -50,7 +50,6 @@ export function classifyFailure(err: SmtpError): Failure {
   return permanentKind(err.response ?? err.message);
 }
 
-/** The enhanced status code (RFC 3463), alone or after the reply code: "550 5.1.1 …" → [5, 1, 1]. */
 /**
  * A 5xx to the recipient or the message. Without an enhanced code, the reply is taken to be about
  * the address unless it says the relay refuses to relay.
