@@ -17,6 +17,10 @@ export default defineConfig({
     // temp folders, PostgreSQL schemas). A process per test file: the in-process CLI
     // (test/helpers/cli.ts) changes the process's folder while a command runs.
     pool: 'forks',
+    // Two test files at a time. vitest's default is one fewer than the cores: one at a time on the
+    // 2-core machines this runs on, where most tests wait on sockets, stores and child processes
+    // (npm test, quiet: 455 s one at a time, 343 s two at a time; docs/development.md, Test times).
+    maxWorkers: 2,
     // `npm run coverage` (scripts/coverage.mjs): line coverage of src/ over every project that runs,
     // PostgreSQL's included. Code run only in a spawned `bin/paperboy.js` (dist/) is not seen.
     coverage: {
