@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lockDigest } from '../../src/pipeline/digest-lock.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { watchControl } from '../../src/send/control-watch.js';
 import { findDigest, setDigestControl } from '../../src/store/digests.js';
-import { capturingLog, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { capturingLog, STORE, startTestApp, type TestApp, testDatabaseUrl } from '../helpers/test-app.js';
 
 const DATE = '2026-11-28';
 let app: TestApp | undefined;
@@ -13,6 +14,40 @@ afterEach(async () => {
   await app?.close();
   app = undefined;
 });
+
+// On PostgreSQL this file's stores live in a database of their own. Renaming a table away (the
+// outage below) while another test file, running beside this one, opens its store in the shared
+// run database fails that store's migration check: kysely reads every schema's tables from the
+// catalogue, and a table renamed mid-read is "relation … does not exist".
+const own = { url: '', name: '' };
+async function onServer(sqlText: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('testDatabaseUrl') });
+  await client.connect();
+  try {
+    await client.query(sqlText);
+  } finally {
+    await client.end();
+  }
+}
+beforeAll(async () => {
+  if (STORE !== 'postgres') return;
+  const run = new URL(inject('testDatabaseUrl'));
+  own.name = `${run.pathname.slice(1)}_outage`;
+  await onServer(`create database ${own.name}`);
+  run.pathname = `/${own.name}`;
+  own.url = run.toString();
+});
+afterAll(async () => {
+  if (own.name) await onServer(`drop database if exists ${own.name}`);
+});
+/** This file's store settings: on PostgreSQL a schema in the file's own database. */
+function outageStore(dir: string): Record<string, string> {
+  if (!own.url) return {};
+  const url = new URL(testDatabaseUrl(dir));
+  const at = new URL(own.url);
+  at.searchParams.set('schema', url.searchParams.get('schema') ?? 'public');
+  return { PAPERBOY_DATABASE_URL: at.toString() };
+}
 
 /** The store stops answering for the digests table (it is renamed away), as in an outage, until `back()`. */
 async function takeDigestsAway(t: TestApp): Promise<{ back: () => Promise<void> }> {
@@ -38,7 +73,7 @@ async function storedDigest(t: TestApp) {
 describe('a send whose store stops answering', () => {
   it('stops claiming once its lock cannot be renewed before it would expire, and says so in the log', async () => {
     const { log, lines } = capturingLog();
-    app = await startTestApp({}, { log });
+    app = await startTestApp(outageStore, { log });
     const digest = await storedDigest(app);
     const lock = await lockDigest(app.ctx.db, digest.id, DATE, log, { ttlMs: 2000, heartbeatMs: 200 });
     expect(lock.isHeld()).toBe(true);
@@ -58,7 +93,7 @@ describe('a send whose store stops answering', () => {
 
   it('keeps polling its pause and cancel through the outage, logs it once, and stops as paused past the limit', async () => {
     const { log, lines } = capturingLog();
-    app = await startTestApp({}, { log });
+    app = await startTestApp(outageStore, { log });
     const digest = await storedDigest(app);
     const watch = watchControl(app.ctx.db, digest.id, log, { date: DATE, limitMs: 1000, everyMs: 50 });
     try {
