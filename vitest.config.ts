@@ -11,8 +11,10 @@ const stores = [
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // A timeout is a hang detector, set three times above what the slowest test of its kind takes with
+    // two CPU-bound processes beside the run (19.6 s for a 30 s test before: too close).
+    testTimeout: 90_000,
+    hookTimeout: 90_000,
     // Integration tests start real SMTP and HTTP servers on port 0 and real stores (SQLite files in
     // temp folders, PostgreSQL schemas). A process per test file: the in-process CLI
     // (test/helpers/cli.ts) changes the process's folder while a command runs.

@@ -129,7 +129,7 @@ describe('the web admin in a browser', () => {
       'reader007@example.com,,,unsubscribed,removed',
     ]);
     await page.close();
-  }, 60_000);
+  }, 90_000);
 
   it('draws the dashboard’s deliveries and subscribers, and a digest’s progress, as SVG with the figures', async () => {
     app = await startTestApp();

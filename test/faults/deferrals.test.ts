@@ -62,7 +62,7 @@ describe('deliveries the receiving server defers (4xx)', () => {
     });
     expect(sink.received.map((r) => r.rcptTo[0])).toEqual([...others, 'grey1@example.com', 'grey2@example.net']);
     expect(sink.rcptAttempts.get('grey1@example.com')).toBe(2);
-  }, 45_000);
+  }, 90_000);
 
   it('stay pending past a pass’s retries, are not tried before they are due, and go with a later pass once', async () => {
     sink = await startSmtpSink((address, attempt) =>

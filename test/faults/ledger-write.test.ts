@@ -82,7 +82,7 @@ describe('a ledger write that fails while the relay has accepted the message', (
     } finally {
       cleanup();
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('a sender that fails', () => {
@@ -130,7 +130,7 @@ describe('a sender that fails', () => {
     const got = perReader(s);
     expect(got.size).toBe(600);
     expect([...got.values()].filter((n) => n > 1)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });
 
 async function injectFault(t: TestApp, id: number): Promise<void> {

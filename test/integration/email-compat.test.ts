@@ -397,7 +397,7 @@ beforeAll(async () => {
       papers: [],
     },
   );
-}, 60_000);
+}, 90_000);
 
 describe('email client compatibility (caniemail)', () => {
   it('renders the layouts it lints: a topics edition with its Matches lines, a heavy day with its More today list', () => {

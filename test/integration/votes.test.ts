@@ -203,7 +203,7 @@ describe('votes from the email', () => {
     // Bob's vote is his own.
     const bob = await findSubscriberByEmail(app.ctx.db, 'bob@example.com');
     expect(await votesOf(app.ctx.db, bob?.id ?? 0)).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 });
 
 /** The text of a page's HTML as a reader sees it (the entities hono's html and Handlebars write). */

@@ -86,5 +86,5 @@ describe('a PostgreSQL restart in the middle of a send', () => {
       skipped: 0,
     });
     await after.close();
-  }, 120_000);
+  }, 240_000);
 });

@@ -198,7 +198,7 @@ describe('send workers on PostgreSQL', () => {
     expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
     expect(sink.seen.length).toBe(N);
     await expectAllSent(ctx, N);
-  }, 120_000);
+  }, 150_000);
 
   it('send --workers 3 sends through itself and two worker processes of its own, which end with it', async () => {
     const N = 3000;
