@@ -12,8 +12,9 @@ export function registerWorker(program: Command, cli: CliRun): void {
         async (ctx) => {
           const { openBoss } = await import('../cluster/jobs.js');
           const { startSendWorker } = await import('../cluster/worker.js');
+          const { senderOptions } = await import('../send/sender.js');
           const boss = await openBoss(ctx.config, ctx.log);
-          const worker = await startSendWorker({ send: ctx.sendSettings, config: ctx.config }, boss);
+          const worker = await startSendWorker({ send: senderOptions(ctx.config, ctx), config: ctx.config }, boss);
           ctx.log.info({ event: 'worker.started', pid: process.pid }, `worker ${process.pid} is waiting for batches`);
           cli.stdout.write(`paperboy worker ${process.pid}: waiting for send batches (Ctrl-C stops)\n`);
           // Started by `send --workers N`: it also ends when that send is gone (killed, say).

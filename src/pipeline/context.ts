@@ -6,7 +6,6 @@ import { resolveSecret } from '../secret.js';
 import type { MessageSettings } from '../send/message.js';
 import { outboxTransport } from '../send/outbox.js';
 import { relaysTransport } from '../send/relays.js';
-import type { SendSettings } from '../send/send-loop.js';
 import { localSender, type StartSender, senderOptions } from '../send/sender.js';
 import type { Transport } from '../send/transport.js';
 import type { CategoryLookup } from '../sources/arxiv-categories.js';
@@ -26,9 +25,10 @@ export interface AppContext {
   categories: CategoryLookup | null;
   transport: Transport;
   messageSettings: MessageSettings;
-  /** How this process sends (senderOptions): for the local sender and a cluster worker alike. */
-  sendSettings: SendSettings;
-  /** The sender, chosen from the store: the send loop on SQLite, the batch workers on PostgreSQL. */
+  /**
+   * The sender, chosen from the store: the send loop on SQLite, the batch workers on PostgreSQL.
+   * Its settings are read from this context (senderOptions) when a send starts.
+   */
   startSender: StartSender;
   close(): Promise<void>;
 }
@@ -57,8 +57,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     feedbackId: config.feedbackId,
     secret,
   };
-  const sendSettings = senderOptions(config, { db, log, transport, messageSettings });
-  return {
+  const ctx: AppContext = {
     config,
     log,
     db,
@@ -68,14 +67,16 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     categories: createCategoryLookup(config),
     transport,
     messageSettings,
-    sendSettings,
-    startSender:
-      config.database.kind === 'postgres'
-        ? clusterSender({ send: sendSettings, config })
-        : localSender(sendSettings, config.rateLimit),
+    startSender: (o) => {
+      const send = senderOptions(config, ctx);
+      const start =
+        config.database.kind === 'postgres' ? clusterSender({ send, config }) : localSender(send, config.rateLimit);
+      return start(o);
+    },
     async close() {
       await transport.close();
       await db.destroy();
     },
   };
+  return ctx;
 }
