@@ -30,6 +30,10 @@ export const STORE: 'sqlite' | 'postgres' = process.env.PAPERBOY_TEST_STORE === 
  * run's database, which the project's global setup creates and drops.
  */
 export function testDatabaseUrl(dir: string): string {
+  // Test files share a process (vitest's isolate: false), never across projects: should that change,
+  // a SQLite test would silently run on PostgreSQL or the other way round. Say so instead.
+  const now = process.env.PAPERBOY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+  if (now !== STORE) throw new Error(`this test process was set up for ${STORE} and now runs a ${now} test`);
   if (STORE === 'sqlite') return path.join(dir, 'data', 'paperboy.db');
   const url = new URL(inject('testDatabaseUrl'));
   url.searchParams.set('schema', `t_${createHash('sha256').update(dir).digest('hex').slice(0, 24)}`);
