@@ -12,6 +12,7 @@ import {
   messageTemplate,
 } from './assemble.js';
 import type { DkimSigning } from './dkim-sign.js';
+import { listHeaders } from './list-headers.js';
 import type { MessageContent } from './message-content.js';
 import { wireAddress } from './mime-header.js';
 import type { OutgoingMessage } from './transport.js';
@@ -85,6 +86,7 @@ function templateFor(content: MessageContent, s: MessageSettings): MessageTempla
       from: { name: s.from.name, address: s.from.address },
       listName: s.listName,
       listId: s.listId,
+      list: listHeaders(s.baseUrl),
       feedbackId: s.feedbackId,
     });
     bySettings.set(content, t);

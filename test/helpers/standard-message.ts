@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { personalize } from '../../src/render/personalize.js';
+import { listHeaders, PRECEDENCE } from '../../src/send/list-headers.js';
 import {
   dkimOptions,
   listUnsubscribeHeader,
@@ -21,6 +22,7 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
   const values = recipientValues(s, r);
   const url = values.unsubscribeUrl;
   const name = cleanName(r.name);
+  const list = listHeaders(s.baseUrl);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
   return {
     ...(bounceTo ? { envelope: { from: bounceTo, to: r.email } } : {}),
@@ -34,6 +36,10 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
       'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': `${s.listName} <${s.listId}>`,
+      'List-Archive': list.archive,
+      'List-Help': list.help,
+      'List-Subscribe': list.subscribe,
+      Precedence: PRECEDENCE,
       ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
     },
     ...dkimOptions(s),

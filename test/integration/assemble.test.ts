@@ -117,7 +117,17 @@ async function expectEquivalent(content: MessageContent, r: Recipient, s: Messag
   // Each path stamps the time it builds the message.
   expect(Math.abs((a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0))).toBeLessThanOrEqual(2000);
   expect(a.headers.get('list')).toEqual(b.headers.get('list'));
-  for (const name of ['List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id', 'Feedback-ID', 'MIME-Version']) {
+  for (const name of [
+    'List-Unsubscribe',
+    'List-Unsubscribe-Post',
+    'List-Id',
+    'List-Archive',
+    'List-Help',
+    'List-Subscribe',
+    'Precedence',
+    'Feedback-ID',
+    'MIME-Version',
+  ]) {
     expect(rawField(a, name), name).toEqual(rawField(b, name));
   }
   expect(a.text).toBe(b.text);
