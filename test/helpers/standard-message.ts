@@ -1,8 +1,9 @@
+import { createPrivateKey } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { DKIM_HEADERS } from '../../src/dkim.js';
 import { personalize } from '../../src/render/personalize.js';
 import { listHeaders, PRECEDENCE } from '../../src/send/list-headers.js';
 import {
-  dkimOptions,
   listUnsubscribeHeader,
   type MessageContent,
   type MessageSettings,
@@ -44,6 +45,24 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
     },
     ...dkimOptions(s),
   };
+}
+
+/**
+ * nodemailer's own DKIM signing, for the messages it composes here: the reference paperboy's signer
+ * (src/send/dkim-sign.ts) is held to. Its h= names each field of DKIM_HEADERS at most once: nodemailer
+ * cannot oversign, which paperboy does (DKIM_OVERSIGNED).
+ */
+export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMessage, 'dkim'> {
+  return s.dkim
+    ? {
+        dkim: {
+          domainName: s.dkim.domain,
+          keySelector: s.dkim.selector,
+          privateKey: createPrivateKey(s.dkim.privateKey) as unknown as string,
+          headerFieldNames: DKIM_HEADERS.join(':'),
+        },
+      }
+    : {};
 }
 
 let composer: Transporter | null = null;
