@@ -17,15 +17,9 @@ import { loadDkimKey, makeDkimKey } from '../src/dkim.js';
 import { renderDigest, renderEdition } from '../src/render/render-digest.js';
 import { loadTemplates } from '../src/render/templates.js';
 import { MessageBuffers } from '../src/send/assemble.js';
-import {
-  buildMessage,
-  dkimOptions,
-  type MessageContent,
-  type MessageSettings,
-  type Recipient,
-} from '../src/send/message.js';
+import { buildMessage, type MessageContent, type MessageSettings, type Recipient } from '../src/send/message.js';
 import { parseHfItems } from '../src/sources/hf-items.js';
-import { composeMessage, standardMessage } from '../test/helpers/standard-message.js';
+import { composeMessage, dkimOptions, standardMessage } from '../test/helpers/standard-message.js';
 import { fmt, ROOT } from './lib.js';
 
 const N = Number(process.argv[2] ?? 20_000);

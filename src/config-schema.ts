@@ -152,6 +152,14 @@ export const envSchema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || v === '' || ADDRESS.test(v), { message: 'expected an email address' }),
+  PAPERBOY_SMTP_NAME: z
+    .string()
+    .optional()
+    .refine((v) => !v?.trim() || isHostName(v.trim()), {
+      message:
+        'expected the host name paperboy gives in EHLO, such as mail.example.org (unset: the domain of PAPERBOY_FROM)',
+    })
+    .transform((v) => (v?.trim() ? v.trim().toLowerCase() : null)),
   PAPERBOY_SMTP_POOL: int('pool', 1, 50, 5),
   PAPERBOY_SMTP_MAX_MESSAGES: int('messages', 1, 1_000_000, 1000),
   PAPERBOY_RATE_LIMIT: int('rate', 0, 100_000, 0),
@@ -210,6 +218,13 @@ export const envSchema = z.object({
     })
     .optional(),
 });
+
+/** A host name (RFC 1123): letters, digits and inner hyphens in dot-separated labels of at most 63, 253 in all. */
+function isHostName(v: string): boolean {
+  return (
+    v.length <= 253 && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v)
+  );
+}
 
 /** A duration in hours or minutes (`6h`, `90m`, `0`), in ms. */
 function duration(fallback: string, zero: string) {

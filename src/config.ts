@@ -47,6 +47,8 @@ export interface Config {
   listName: string;
   listId: string;
   unsubscribeMailto: string | null;
+  /** The name paperboy gives in the SMTP greeting (EHLO): PAPERBOY_SMTP_NAME, else the From domain. */
+  smtpName: string;
   smtpPool: number;
   /** Messages sent over one SMTP connection before it is closed and a new one opened. */
   smtpMaxMessages: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     listName: e.PAPERBOY_LIST_NAME,
     listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
+    smtpName: e.PAPERBOY_SMTP_NAME ?? e.PAPERBOY_FROM.domain,
     smtpPool: e.PAPERBOY_SMTP_POOL,
     smtpMaxMessages: e.PAPERBOY_SMTP_MAX_MESSAGES,
     rateLimit: e.PAPERBOY_RATE_LIMIT,

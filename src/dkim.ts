@@ -2,8 +2,33 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The headers every digest signs: nodemailer's default list lacks List-Unsubscribe-Post. */
-export const DKIM_HEADERS = 'From:To:Subject:Date:Message-ID:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+/**
+ * The fields h= names once more than they occur (oversigning, RFC 6376 §5.4.2 and §8.15): the name
+ * past the last occurrence signs "no such field", so a copy added in transit (a second Subject or
+ * From above the real one, which many readers show) breaks the signature instead of riding on it.
+ */
+const ONCE_MORE = [
+  'From',
+  'To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'List-Id',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Archive',
+  'List-Help',
+  'List-Subscribe',
+];
+export const DKIM_OVERSIGNED: ReadonlySet<string> = new Set(ONCE_MORE);
+
+/**
+ * The header fields a DKIM signature covers (h=), in order: every occurrence of each (the absent
+ * ones are left out unless oversigned), List-Unsubscribe-Post among them (RFC 8058 one-click needs
+ * it signed; nodemailer's default list lacks it), Feedback-ID (Google asks for it signed), and
+ * MIME-Version and Content-Type, which say how the body is read.
+ */
+export const DKIM_HEADERS: readonly string[] = [...ONCE_MORE, 'Feedback-ID', 'MIME-Version', 'Content-Type'];
 
 export interface DkimKey {
   domain: string;

@@ -5,7 +5,7 @@ import { watchControl } from '../send/control-watch.js';
 import { editionReader } from '../send/edition-content.js';
 import { SendEvents } from '../send/events.js';
 import type { Pacer } from '../send/pacer.js';
-import { relaysFor, relaysTransport } from '../send/relays.js';
+import { relaysFor, relaysSettings, relaysTransport } from '../send/relays.js';
 import { logSendEvents } from '../send/send-log.js';
 import { type SendSettings, sendPending } from '../send/send-loop.js';
 import type { Transport } from '../send/transport.js';
@@ -50,12 +50,7 @@ export async function startSendWorker(c: ClusterSettings, boss: PgBoss, pace?: P
   let ownTransport = false;
   if (config.smtpUrls.length > 1) {
     const urls = relaysFor(config.smtpUrls, await nextCount(db, 'send-workers'));
-    transport = relaysTransport(urls, {
-      pool: config.smtpPool,
-      maxMessages: config.smtpMaxMessages,
-      log,
-      order: 'primary',
-    });
+    transport = relaysTransport(urls, { ...relaysSettings(config), log, order: 'primary' });
     ownTransport = true;
     log.info(
       { event: 'worker.relay', relays: transport.description },

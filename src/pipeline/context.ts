@@ -5,7 +5,7 @@ import { type DigestTemplates, loadTemplates } from '../render/templates.js';
 import { resolveSecret } from '../secret.js';
 import type { MessageSettings } from '../send/message.js';
 import { outboxTransport } from '../send/outbox.js';
-import { relaysTransport } from '../send/relays.js';
+import { relaysSettings, relaysTransport } from '../send/relays.js';
 import { localSender, type StartSender, senderOptions } from '../send/sender.js';
 import type { Transport } from '../send/transport.js';
 import type { CategoryLookup } from '../sources/arxiv-categories.js';
@@ -44,7 +44,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
   }
   const db = await openStore(config.database);
   const transport = config.smtpUrl
-    ? relaysTransport(config.smtpUrls, { pool: config.smtpPool, maxMessages: config.smtpMaxMessages, log })
+    ? relaysTransport(config.smtpUrls, { ...relaysSettings(config), log })
     : outboxTransport(config.outboxDir);
   const messageSettings: MessageSettings = {
     from: config.from,

@@ -11,7 +11,8 @@ export interface RenderedConfirm {
 /** The double opt-in email, compiled once per process: only the address and the link differ per message. */
 export async function renderConfirm(
   templates: DigestTemplates,
-  settings: { listName: string; ttlDays: number },
+  /** `homeUrl`: the list's home page, the email's second link (its past digests, what it is). */
+  settings: { listName: string; ttlDays: number; homeUrl: string },
 ): Promise<RenderedConfirm> {
   const subject = `Confirm your subscription to ${settings.listName}`;
   const view = { ...settings, subject };

@@ -9,6 +9,7 @@ import {
   signatureField,
   signatureFieldAsync,
 } from './dkim-sign.js';
+import { type ListHeaders, PRECEDENCE } from './list-headers.js';
 import type { MessageContent } from './message-content.js';
 import { dateValue, displayName, headerField, mailbox, messageIdValue, unstructured } from './mime-header.js';
 import { qpEncode } from './qp.js';
@@ -30,6 +31,8 @@ export interface StaticHeaders {
   from: { name: string; address: string };
   listName: string;
   listId: string;
+  /** List-Archive, List-Help, List-Subscribe (list-headers.ts). */
+  list: ListHeaders;
   feedbackId: string | null;
 }
 
@@ -141,6 +144,10 @@ export function messageTemplate(content: MessageContent, head: StaticHeaders): M
     headerField('Subject', unstructured(content.subject)) +
     headerField('List-Id', `${displayName(head.listName)} <${head.listId}>`) +
     headerField('List-Unsubscribe-Post', 'List-Unsubscribe=One-Click') +
+    headerField('List-Archive', head.list.archive) +
+    headerField('List-Help', head.list.help) +
+    headerField('List-Subscribe', head.list.subscribe) +
+    headerField('Precedence', PRECEDENCE) +
     (head.feedbackId ? headerField('Feedback-ID', head.feedbackId) : '');
 
   const raw: (string | Buffer | Slot)[] = [top, { slot: 'headers' }, 'MIME-Version: 1.0\r\n'];

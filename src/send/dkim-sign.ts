@@ -1,18 +1,20 @@
 import { createHash, type KeyObject, sign as rsaSign } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import MessageParser from 'nodemailer/lib/dkim/message-parser';
-import sign from 'nodemailer/lib/dkim/sign';
 import { foldLines } from 'nodemailer/lib/mime-funcs';
 
 /**
- * DKIM signing of the messages paperboy assembles (assemble.ts), without nodemailer's signing stream.
+ * DKIM signing of the messages paperboy sends (assemble.ts; composed.ts for the confirmation),
+ * without nodemailer's signing stream.
  *
  * nodemailer canonicalizes the body byte by byte in JavaScript for every message (about 1 ms for
  * 80 KB). Here the static pieces of a template are canonicalized once; per message only the
  * recipient's few values are, and the pieces are hashed in order. The signature header is made as
  * nodemailer's signer makes it (its relaxed header canonicalization, its tag list and folding,
- * RSA-SHA256), so a message signed here carries the signature nodemailer would have written for it,
- * byte for byte (a test holds the two equal), and the RSA step can run off the main thread.
+ * RSA-SHA256), so for the same h= a message signed here carries the signature nodemailer would have
+ * written for it, byte for byte (a test holds the two equal), and the RSA step can run off the main
+ * thread. h= is where the two differ: nodemailer names each field at most once and cannot
+ * oversign; here h= names every occurrence, and the oversigned fields once more (DKIM_OVERSIGNED).
  *
  * Relaxed body canonicalization (RFC 6376 §3.4.4), as nodemailer implements it: whitespace at the
  * end of a line is dropped, a run of spaces and tabs inside a line becomes one space, a bare LF ends
@@ -124,17 +126,44 @@ export interface DkimSigning {
   domain: string;
   selector: string;
   key: KeyObject;
-  /** Colon-separated header names for h= (DKIM_HEADERS). */
-  headerFieldNames: string;
+  /** The fields h= covers, in order (DKIM_HEADERS). */
+  headers: readonly string[];
+  /** Of those, the ones named once more than they occur (DKIM_OVERSIGNED). */
+  oversigned: ReadonlySet<string>;
 }
 
-type Relaxed = (
-  headers: ReturnType<MessageParser['parseHeaders']>,
-  fieldNames: string,
-  skipFields?: string,
-) => { headers: string; fieldNames: string };
-/** nodemailer's relaxed header canonicalization (exported on its signer, typed there as the signer). */
-const relaxedHeaders = (sign as unknown as { relaxedHeaders: Relaxed }).relaxedHeaders;
+/** Relaxed canonicalization of one field (RFC 6376 §3.4.2), as nodemailer's signer does it. */
+function relaxedField(key: string, line: string): string {
+  const value = line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n/g, '')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ | $/g, '');
+  return `${key}:${value}`;
+}
+
+/**
+ * The signed fields canonicalized, and h=: for each name, its occurrences from the bottom up (RFC
+ * 6376 §5.4.2), then once more for an oversigned one — a name past the last occurrence stands for
+ * no field and adds nothing to the signed data.
+ */
+function relaxedHeaders(
+  parsed: ReturnType<MessageParser['parseHeaders']>,
+  d: Pick<DkimSigning, 'headers' | 'oversigned'>,
+): { headers: string; fieldNames: string } {
+  const names: string[] = [];
+  let headers = '';
+  for (const name of d.headers) {
+    const key = name.toLowerCase();
+    const found = parsed.filter((h) => h.key === key);
+    for (let i = found.length - 1; i >= 0; i--) {
+      names.push(key);
+      headers += `${relaxedField(key, (found[i] as { line: string }).line)}\r\n`;
+    }
+    if (d.oversigned.has(name)) names.push(key);
+  }
+  return { headers, fieldNames: names.join(':') };
+}
 
 /** A tag value as nodemailer's signer writes it: no control characters, no `;` or `=`. */
 const tagValue = (v: string) => [...v].filter((c) => c > '\x1f' && c !== '\x7f' && c !== ';' && c !== '=').join('');
@@ -143,13 +172,13 @@ const tagValue = (v: string) => [...v].filter((c) => c > '\x1f' && c !== '\x7f' 
  * What a DKIM signature of a message signs, as nodemailer's signer (`sign`) makes it: the field up
  * to its empty `b=` (the tag list, folded), and the data the RSA signature is over (the signed
  * fields canonicalized, relaxed, then the field itself). A test holds the result equal to
- * nodemailer's field, byte for byte.
+ * nodemailer's field, byte for byte, for an h= without oversigning.
  */
 function signingInput(headers: Buffer, bh: string, d: DkimSigning): { field: string; data: Buffer } {
   // The fields as nodemailer's signer reads them (its own parser; one small object per message).
   const parser = new MessageParser();
   parser.rawHeaders = headers;
-  const canonical = relaxedHeaders(parser.parseHeaders(), d.headerFieldNames);
+  const canonical = relaxedHeaders(parser.parseHeaders(), d);
   const tags = [
     'v=1',
     'a=rsa-sha256',

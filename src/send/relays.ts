@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import { smtpTransport } from './smtp.js';
 import { classifyFailure, failureText } from './smtp-reply.js';
 import type { SmtpError, Transport } from './transport.js';
@@ -17,6 +18,8 @@ interface Relay {
 
 export interface RelaysOptions {
   pool: number;
+  /** The host name given in EHLO (PAPERBOY_SMTP_NAME). */
+  name?: string;
   /** Messages per SMTP connection (PAPERBOY_SMTP_MAX_MESSAGES). */
   maxMessages?: number;
   /** Connection, greeting and socket timeouts; nodemailer's 30 s / 60 s when unset. */
@@ -29,6 +32,13 @@ export interface RelaysOptions {
   order?: 'turns' | 'primary';
   /** The clock (tests). */
   now?: () => number;
+}
+
+/** The relays' options every sending process takes from the settings: the worker's transport is the main one's. */
+export function relaysSettings(
+  config: Pick<Config, 'smtpPool' | 'smtpMaxMessages' | 'smtpName'>,
+): Pick<RelaysOptions, 'pool' | 'maxMessages' | 'name'> {
+  return { pool: config.smtpPool, maxMessages: config.smtpMaxMessages, name: config.smtpName };
 }
 
 /**

@@ -13,6 +13,8 @@ export function smtpTransport(
     maxMessages?: number;
     /** Connection, greeting and socket timeouts (doctor: short). */
     timeoutMs?: number;
+    /** The host name given in EHLO (PAPERBOY_SMTP_NAME); nodemailer's default is the machine's name or [IP]. */
+    name?: string;
   },
 ): Transport {
   const u = new URL(url);
@@ -20,6 +22,7 @@ export function smtpTransport(
   const q = u.searchParams;
   const options: SMTPPool.Options = {
     pool: true,
+    ...(opts.name ? { name: opts.name } : {}),
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port: u.port ? Number(u.port) : secure ? 465 : 587,
     secure,

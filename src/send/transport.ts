@@ -1,9 +1,9 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
 /**
- * nodemailer's message options: the fields for nodemailer to compose (the confirmation email,
- * DKIM-signed on the way when `dkim` is set), or, for digests, a ready `raw` message with its
- * `envelope` (assemble.ts, signed already when a DKIM key is set), which nodemailer sends as it is.
+ * nodemailer's message options. paperboy hands over a ready `raw` message with its `envelope`,
+ * signed already when a DKIM key is set, which nodemailer sends as it is: a digest assembled by
+ * assemble.ts, the confirmation composed and signed by composed.ts.
  */
 export type OutgoingMessage = Mail.Options;
 

@@ -6,10 +6,19 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
  * - `unsubscribe`, `preferences`: links in every digest; they do not expire.
  * - `confirm`: the double opt-in link; carries its issue time and expires.
  * - `bounce`: the VERP envelope sender of one delivery (`bounce+TOKEN@domain`).
+ * - `confirm-bounce`: the VERP envelope sender of a subscriber's confirmation emails (they have no
+ *   delivery): never taken for a delivery's, so a bounce of a confirmation records nothing.
  * - `vote`: "More like this" / "Less like this" in one reader's digest of one date (the paper and
  *   the direction are in the link; the server checks the paper was in that digest).
  */
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'confirm' | 'bounce' | 'admin-session' | 'vote';
+export type TokenPurpose =
+  | 'unsubscribe'
+  | 'preferences'
+  | 'confirm'
+  | 'bounce'
+  | 'confirm-bounce'
+  | 'admin-session'
+  | 'vote';
 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B36 = /^[0-9a-z]{1,11}$/;

@@ -6,6 +6,8 @@ export interface Received {
   /** MAIL FROM and RCPT TO as the server saw them. */
   mailFrom: string;
   rcptTo: string[];
+  /** The name the client gave in its greeting (EHLO or HELO). */
+  clientName: string;
   raw: string;
   mail: ParsedMail;
 }
@@ -92,6 +94,7 @@ export async function startSmtpSink(
             received.push({
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               rcptTo: session.envelope.rcptTo.map((r) => r.address),
+              clientName: session.hostNameAppearsAs,
               raw: raw.toString('utf8'),
               mail,
             });

@@ -1,7 +1,9 @@
+import { createPrivateKey } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { DKIM_HEADERS } from '../../src/dkim.js';
 import { personalize } from '../../src/render/personalize.js';
+import { listHeaders, PRECEDENCE } from '../../src/send/list-headers.js';
 import {
-  dkimOptions,
   listUnsubscribeHeader,
   type MessageContent,
   type MessageSettings,
@@ -21,6 +23,7 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
   const values = recipientValues(s, r);
   const url = values.unsubscribeUrl;
   const name = cleanName(r.name);
+  const list = listHeaders(s.baseUrl);
   const bounceTo = r.deliveryId === null ? null : verpAddress(s, r.deliveryId);
   return {
     ...(bounceTo ? { envelope: { from: bounceTo, to: r.email } } : {}),
@@ -34,10 +37,32 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
       'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': `${s.listName} <${s.listId}>`,
+      'List-Archive': list.archive,
+      'List-Help': list.help,
+      'List-Subscribe': list.subscribe,
+      Precedence: PRECEDENCE,
       ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
     },
     ...dkimOptions(s),
   };
+}
+
+/**
+ * nodemailer's own DKIM signing, for the messages it composes here: the reference paperboy's signer
+ * (src/send/dkim-sign.ts) is held to. Its h= names each field of DKIM_HEADERS at most once: nodemailer
+ * cannot oversign, which paperboy does (DKIM_OVERSIGNED).
+ */
+export function dkimOptions(s: Pick<MessageSettings, 'dkim'>): Pick<OutgoingMessage, 'dkim'> {
+  return s.dkim
+    ? {
+        dkim: {
+          domainName: s.dkim.domain,
+          keySelector: s.dkim.selector,
+          privateKey: createPrivateKey(s.dkim.privateKey) as unknown as string,
+          headerFieldNames: DKIM_HEADERS.join(':'),
+        },
+      }
+    : {};
 }
 
 let composer: Transporter | null = null;

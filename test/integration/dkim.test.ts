@@ -11,6 +11,17 @@ import { dkimChecker, MUST_SIGN, signedHeaders } from '../helpers/dkim.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
 
+/** The h= of a digest's signature (DKIM_HEADERS with DKIM_OVERSIGNED), Feedback-ID set. */
+const DIGEST_H =
+  'from:from:to:to:subject:subject:date:date:message-id:message-id:list-id:list-id:' +
+  'list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post:list-archive:list-archive:' +
+  'list-help:list-help:list-subscribe:list-subscribe:feedback-id:mime-version:content-type';
+
+/** The first signature's result for a raw message. */
+async function result(verify: ReturnType<typeof dkimChecker>, raw: string): Promise<string | undefined> {
+  return (await verify(raw)).results[0]?.status.result;
+}
+
 let app: TestApp | undefined;
 let sink: SmtpSink | undefined;
 afterEach(async () => {
@@ -49,12 +60,23 @@ describe('DKIM', () => {
       expect(sig?.selector).toBe('pb1');
       const h = signedHeaders(m.raw);
       for (const name of MUST_SIGN) expect(h, name).toContain(name);
+      // Every field once, and once more where a copy added in transit must break the signature.
+      expect(h.join(':')).toBe(DIGEST_H);
       expect(rawHeaders(m.raw, 'feedback-id')).toEqual(['daily:papers:paperboy']);
     }
+    const raw = sink.received[0]?.raw ?? '';
     // A changed header breaks the signature: the check is real.
-    const tampered = sink.received[0]?.raw.replace(/^Subject: /m, 'Subject: X') ?? '';
-    const bad = await verify(tampered);
-    expect(bad.results[0]?.status.result).toBe('fail');
+    expect(await result(verify, raw.replace(/^Subject: /m, 'Subject: X'))).toBe('fail');
+    // So does a second Subject, From or List-Unsubscribe added above the signed one (oversigned).
+    for (const added of [
+      'Subject: You won a prize',
+      'From: Bank <security@bank.example>',
+      'List-Unsubscribe: <https://evil.example/u>',
+    ]) {
+      expect(await result(verify, `${added}\r\n${raw}`), added).toBe('fail');
+    }
+    // Below the signature, unchanged, it still passes: the failures are the added fields'.
+    expect(await result(verify, raw)).toBe('pass');
   });
 
   it('signs the confirmation email too', async () => {
@@ -72,7 +94,12 @@ describe('DKIM', () => {
     const raw = sink.received[0]?.raw ?? '';
     const [sig] = (await dkimChecker(key)(raw)).results;
     expect(sig?.status.result).toBe('pass');
-    expect(signedHeaders(raw)).toEqual(['from', 'to', 'subject', 'date', 'message-id']);
+    // The digests' h=: the list fields it lacks are named once (none may be added), Feedback-ID is unset.
+    expect(signedHeaders(raw).join(':')).toBe(
+      'from:from:to:to:subject:subject:date:date:message-id:message-id:list-id:list-unsubscribe:' +
+        'list-unsubscribe-post:list-archive:list-help:list-subscribe:mime-version:content-type',
+    );
+    expect(await result(dkimChecker(key), `Subject: Urgent\r\n${raw}`)).toBe('fail');
   });
 
   it('refuses a key under 1024 bits and a half-set configuration at start-up', () => {

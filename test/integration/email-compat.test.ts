@@ -382,7 +382,11 @@ beforeAll(async () => {
       githubRepo: `https://github.com/example/repo-${i}`,
     }),
   );
-  const confirm = await renderConfirm(templates, { listName: 'Daily Papers', ttlDays: 7 });
+  const confirm = await renderConfirm(templates, {
+    listName: 'Daily Papers',
+    ttlDays: 7,
+    homeUrl: 'https://papers.example.org/',
+  });
   emails.push(
     await digestEmail('digest', papers),
     await digestEmail('digest for topics', papers.slice(0, 4), {

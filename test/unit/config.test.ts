@@ -31,6 +31,7 @@ describe('config', () => {
       listName: 'Daily Papers',
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
+      smtpName: 'localhost',
       smtpPool: 5,
       smtpMaxMessages: 1000,
       rateLimit: 0,
