@@ -31,7 +31,7 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
     text: personalize(digest.text, values, 'text'),
     html: personalize(digest.html, values, 'html'),
     headers: {
-      'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
+      'List-Unsubscribe': listUnsubscribeHeader(s, r.subscriberId, url),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': `${s.listName} <${s.listId}>`,
       ...(s.feedbackId ? { 'Feedback-ID': s.feedbackId } : {}),
