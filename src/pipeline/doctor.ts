@@ -9,17 +9,14 @@ import { describeStore } from '../store/db.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
 import { dateInZone } from '../time-zone.js';
 import type { AppContext } from './context.js';
+import { dnsLookups } from './dns-lookups.js';
+import type { Check } from './doctor-check.js';
+import { dnsChecks } from './doctor-dns.js';
 
 /** How long doctor waits for the mail server and the source: it reports, it does not ride out an outage. */
 const NETWORK_TIMEOUT_MS = 5_000;
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  /** What to do about a warn or fail. */
-  fix?: string;
-}
+export type { Check } from './doctor-check.js';
 
 async function attempt(name: string, body: () => Promise<Omit<Check, 'name'>>, fix: string): Promise<Check> {
   try {
@@ -56,7 +53,7 @@ function adminCheck(config: AppContext['config']): Check {
 
 /**
  * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
- * templates, the mail server, the paper source.
+ * templates, the mail server, its DNS records, the paper source.
  */
 export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = () => {}): Promise<Check[]> {
   const { config } = ctx;
@@ -184,6 +181,16 @@ export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = (
       config.smtpUrl ? 'check PAPERBOY_SMTP_URL: host, port, user and password' : 'make PAPERBOY_OUTBOX_DIR writable',
     ),
   );
+  // The records receivers look up: DKIM key, SPF, DMARC, reverse DNS (doctor-dns.ts).
+  const dns = await dnsChecks(config, dnsLookups(config.dnsServers, NETWORK_TIMEOUT_MS)).catch((err: unknown) => [
+    {
+      name: 'dns',
+      status: 'warn' as const,
+      detail: errorMessage(err),
+      fix: 'check the network, or PAPERBOY_DNS_SERVERS',
+    },
+  ]);
+  for (const c of dns) checks.push(c);
   const fallback = !config.smtpUrl && config.sources.every((s) => s.kind !== 'file');
   const sourceCheck = await attempt(
     'source',
