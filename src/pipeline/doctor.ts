@@ -51,6 +51,27 @@ function adminCheck(config: AppContext['config']): Check {
   };
 }
 
+/** With a bounce domain, bounces and the readers' unsubscribe mails arrive there: are they read? */
+function bounceCheck(config: AppContext['config']): Check {
+  const d = config.bounceDomain;
+  const unused = config.unsubscribeMailto
+    ? `; PAPERBOY_UNSUBSCRIBE_MAILTO (${config.unsubscribeMailto}) is not used: each reader has an unsubscribe address of their own`
+    : '';
+  if (!config.bounceMaildir) {
+    return {
+      name: 'bounces',
+      status: 'warn',
+      detail: `nothing reads the bounces (bounce+…@${d}) and unsubscribe mails (unsubscribe+…@${d}): no PAPERBOY_BOUNCE_MAILDIR${unused}`,
+      fix: `deliver mail for ${d} into a Maildir and set PAPERBOY_BOUNCE_MAILDIR to it (serve reads it every 5 minutes), or run paperboy bounces process --maildir DIR from cron`,
+    };
+  }
+  return {
+    name: 'bounces',
+    status: 'ok',
+    detail: `bounces and unsubscribe mails to ${d} are read from ${config.bounceMaildir}${unused}`,
+  };
+}
+
 /**
  * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
  * templates, the mail server, its DNS records, the paper source.
@@ -181,6 +202,7 @@ export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = (
       config.smtpUrl ? 'check PAPERBOY_SMTP_URL: host, port, user and password' : 'make PAPERBOY_OUTBOX_DIR writable',
     ),
   );
+  if (config.bounceDomain) checks.push(bounceCheck(config));
   // The records receivers look up: DKIM key, SPF, DMARC, reverse DNS (doctor-dns.ts).
   const dns = await dnsChecks(config, dnsLookups(config.dnsServers, NETWORK_TIMEOUT_MS)).catch((err: unknown) => [
     {

@@ -44,15 +44,19 @@ async function keygen(dir: string): Promise<{ file: string; record: string; valu
 async function doctor(dir: string, env: Record<string, string>, names: string[]) {
   const r = await runCli(['doctor'], testEnv(dir, { PAPERBOY_LOG_LEVEL: 'error', ...env }), dir);
   const lines = r.stdout.split('\n');
-  const picked = lines.flatMap((l, i) => {
-    const name = /^(?:ok|warn|FAIL) +(\S+)/.exec(l)?.[1];
-    if (!name || !names.includes(name)) return [];
-    const fix = lines[i + 1]?.startsWith(' ') ? [lines[i + 1] ?? ''] : [];
-    return [l, ...fix];
-  });
+  const pick = (wanted: string[]) =>
+    lines.flatMap((l, i) => {
+      const name = /^(?:ok|warn|FAIL) +(\S+)/.exec(l)?.[1];
+      if (!name || !wanted.includes(name)) return [];
+      const fix = lines[i + 1]?.startsWith(' ') ? [lines[i + 1] ?? ''] : [];
+      return [l, ...fix];
+    });
+  const picked = pick(names);
+  const bounces = pick(['bounces']);
   return {
     code: r.code,
     lines: picked,
+    bounces,
     names: lines.map((l) => /^(?:ok|warn|FAIL) +(\S+)/.exec(l)?.[1]).filter(Boolean),
   };
 }
@@ -100,8 +104,12 @@ describe('doctor checks DNS', () => {
       'ok    ptr       203.0.113.5 is mail.papers.example.org (PAPERBOY_SENDING_IP), which resolves back to it',
     ]);
     expect(r.code).toBe(0);
-    // After the mail server, before the source.
-    expect(r.names.slice(6)).toEqual(['mail', 'dkim-dns', 'spf', 'dmarc', 'ptr', 'source']);
+    // After the mail server (and, with a bounce domain, whether its mail is read), before the source.
+    expect(r.names.slice(6)).toEqual(['mail', 'bounces', 'dkim-dns', 'spf', 'dmarc', 'ptr', 'source']);
+    expect(r.bounces).toEqual([
+      'warn  bounces   nothing reads the bounces (bounce+…@bounces.papers.example.org) and unsubscribe mails (unsubscribe+…@bounces.papers.example.org): no PAPERBOY_BOUNCE_MAILDIR',
+      `${FIX}deliver mail for bounces.papers.example.org into a Maildir and set PAPERBOY_BOUNCE_MAILDIR to it (serve reads it every 5 minutes), or run paperboy bounces process --maildir DIR from cron`,
+    ]);
     // The envelope domain's SPF was asked, then the include's, and the mx of it was looked at.
     expect(dns.questions).toContain('TXT _spf.papers.example.org');
     expect(dns.questions).toContain('MX papers.example.org');

@@ -106,6 +106,17 @@ describe('unsubscribe by mail (List-Unsubscribe mailto)', () => {
     await runDigest(app.ctx, { date: '2026-11-29' });
     expect(sink.to('ada@example.com')).toHaveLength(1);
     expect(sink.to('bob@example.com')).toHaveLength(2);
+    // doctor says where these mails are read, and that the fixed address is not used.
+    const env = testEnv(app.dir, {
+      PAPERBOY_BOUNCE_DOMAIN: DOMAIN,
+      PAPERBOY_BOUNCE_MAILDIR: maildir,
+      PAPERBOY_UNSUBSCRIBE_MAILTO: 'unsubscribe@papers.example.org',
+    });
+    const doctor = await runCli(['doctor'], env, app.dir);
+    expect(doctor.stdout.split('\n').filter((l) => / bounces /.test(l))).toEqual([
+      `ok    bounces   bounces and unsubscribe mails to ${DOMAIN} are read from ${maildir}; ` +
+        'PAPERBOY_UNSUBSCRIBE_MAILTO (unsubscribe@papers.example.org) is not used: each reader has an unsubscribe address of their own',
+    ]);
   });
 
   it('a forged or damaged token unsubscribes nobody and is reported; a bounce report quoting a digest does not unsubscribe', async () => {
