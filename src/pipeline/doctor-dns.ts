@@ -86,8 +86,8 @@ async function spfCheck(config: Config, host: SendingHost, dns: DnsLookups): Pro
     if (r.result === 'pass' && r.term) terms.add(r.term);
     if (r.result === 'none') return missing;
     if (r.result === 'permerror') {
-      if (r.record === null && /SPF records at/.test(r.reason))
-        return severalSpf(domain, Number.parseInt(r.reason, 10));
+      const several = r.record === null ? /^(\d+) SPF records at (\S+)$/.exec(r.reason) : null;
+      if (several) return severalSpf(several[2] ?? domain, Number(several[1]));
       return {
         name: 'spf',
         status: 'warn',
@@ -96,7 +96,7 @@ async function spfCheck(config: Config, host: SendingHost, dns: DnsLookups): Pro
       };
     }
     if (r.result === 'unknown') {
-      return { name: 'spf', status: 'ok', detail: `${domain}: "${r.record}"; not evaluated for ${ip}: ${r.reason}` };
+      return { name: 'spf', status: 'ok', detail: `${r.domain}: "${r.record}"; not evaluated for ${ip}: ${r.reason}` };
     }
     if (r.result !== 'pass') {
       const record = await spfRecord(dns, domain);

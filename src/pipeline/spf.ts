@@ -64,7 +64,7 @@ async function evaluate(dns: DnsLookups, ip: string, domain: string, count: { lo
   let redirect: string | null = null;
   for (const term of record.split(/\s+/).slice(1)) {
     if (term === '') continue;
-    if (term.includes('%{')) return stop('unknown', `${domain} uses macros (${term}): not evaluated`);
+    if (term.includes('%{')) return stop('unknown', `${domain} uses macros (${term})`);
     const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(term);
     if (modifier) {
       if (modifier[1]?.toLowerCase() === 'redirect') redirect = modifier[2] ?? null;
@@ -92,7 +92,7 @@ async function evaluate(dns: DnsLookups, ip: string, domain: string, count: { lo
           if (addresses.some((a) => inNetwork(ip, a, prefix))) match = true;
         }
       }
-    } else return stop('unknown', `${domain} uses ${t.name}: (not evaluated)`);
+    } else return stop('unknown', `${domain} uses ${t.name}`);
     if (match) return { result: t.qualifier, record, domain, term };
   }
   if (redirect) {

@@ -161,6 +161,25 @@ describe('doctor checks DNS', () => {
     expect(r.code).toBe(1);
   });
 
+  it('two SPF records are an error receivers see; a record that needs exists: is shown, not guessed', async () => {
+    const { sink, dir } = await sinkAndFolder();
+    const dns = await dnsServer({
+      'papers.example.org': { TXT: ['v=spf1 ip4:203.0.113.5 -all', 'v=spf1 mx ~all'] },
+      'bounces.papers.example.org': { TXT: ['v=spf1 include:_spf.papers.example.org -all'] },
+      '_spf.papers.example.org': { TXT: ['v=spf1 exists:%{i}._ip.papers.example.org -all'] },
+    });
+    const env = { PAPERBOY_SMTP_URL: sink.url, PAPERBOY_DNS_SERVERS: dns.address, PAPERBOY_SENDING_IP: '203.0.113.5' };
+    const two = await doctor(dir, env, ['spf']);
+    expect(two.lines).toEqual([
+      'warn  spf       2 SPF records at papers.example.org: receivers treat that as an error (permerror)',
+      `${FIX}merge them into one v=spf1 TXT record at papers.example.org`,
+    ]);
+    const macro = await doctor(dir, { ...env, PAPERBOY_BOUNCE_DOMAIN: 'bounces.papers.example.org' }, ['spf']);
+    expect(macro.lines).toEqual([
+      'ok    spf       _spf.papers.example.org: "v=spf1 exists:%{i}._ip.papers.example.org -all"; not evaluated for 203.0.113.5: _spf.papers.example.org uses macros (exists:%{i}._ip.papers.example.org)',
+    ]);
+  });
+
   it('a DNS server that does not answer is one warning, not a hang or a crash; in outbox mode DNS is not asked', async () => {
     const { sink, dir } = await sinkAndFolder();
     const silent = await dnsServer({}, { silent: true });
