@@ -2,6 +2,7 @@
 // delivered into the bounce Maildir as an MTA would, read back by the bounce processing.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maintain } from '../../src/pipeline/maintenance.js';
 import { processBounceMaildir } from '../../src/pipeline/process-bounces.js';
@@ -10,6 +11,7 @@ import { findSubscriberByEmail } from '../../src/store/subscribers.js';
 import { signToken } from '../../src/subscribers/tokens.js';
 import { unsubscribeMailAddress } from '../../src/subscribers/unsubscribe-mail.js';
 import { runCli } from '../helpers/cli.js';
+import { type PostfixInstance, startPostfix } from '../helpers/postfix.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, ROOT, startTestApp, TEST_SECRET, type TestApp, testEnv } from '../helpers/test-app.js';
 
@@ -17,10 +19,12 @@ const DOMAIN = 'bounces.papers.example.org';
 
 let app: TestApp | undefined;
 let sink: SmtpSink | undefined;
+let mta: PostfixInstance | undefined;
 afterEach(async () => {
   await app?.close();
   await sink?.close();
-  app = sink = undefined;
+  await mta?.stop();
+  app = sink = mta = undefined;
 });
 
 const sub = async (email: string) => {
@@ -172,4 +176,39 @@ describe('unsubscribe by mail (List-Unsubscribe mailto)', () => {
     expect(await sub('ada@example.com')).toMatchObject({ status: 'bounced', statusReason: 'hard-bounce' });
     expect(readdirSync(path.join(maildir, 'cur')).sort()).toEqual(['a:2,S', 'b:2,S', 'c:2,S']);
   });
+
+  it('a real MTA (Postfix) delivers the mail into the bounce Maildir; its Delivered-To names the reader', async () => {
+    // Postfix takes mail for the bounce domain into one Maildir: PAPERBOY_BOUNCE_MAILDIR.
+    mta = await startPostfix({ domain: DOMAIN });
+    sink = await startSmtpSink();
+    const maildir = mta.maildir;
+    app = await startTestApp({
+      PAPERBOY_SMTP_URL: sink.url,
+      PAPERBOY_BOUNCE_DOMAIN: DOMAIN,
+      PAPERBOY_BOUNCE_MAILDIR: maildir,
+    });
+    await addActive(app, 'ada@example.com', 'bob@example.com');
+    await runDigest(app.ctx, { date: '2026-11-28' });
+    const [sent] = sink.to('ada@example.com');
+    const list = sent?.mail.headers.get('list') as { unsubscribe?: { mail?: string } } | undefined;
+    const mailto = (list?.unsubscribe?.mail ?? '').replace(/\?.*$/, '');
+
+    // A mail client's server hands the mail to Postfix; the header names no recipient, only the envelope does.
+    const client = nodemailer.createTransport({ host: '127.0.0.1', port: mta.port, secure: false, ignoreTLS: true });
+    await client.sendMail({
+      envelope: { from: 'someone.else@elsewhere.example', to: mailto },
+      from: 'someone.else@elsewhere.example',
+      subject: 'unsubscribe',
+      text: 'unsubscribe',
+    });
+    client.close();
+    const [file] = await mta.waitForDelivery(1);
+    expect(rawHeaders(readFileSync(file ?? '', 'utf8'), 'delivered-to')).toEqual([mailto]);
+
+    await maintain(app.ctx);
+    expect(await sub('ada@example.com')).toMatchObject({ status: 'unsubscribed', statusReason: 'unsubscribed' });
+    expect((await sub('bob@example.com'))?.status).toBe('active');
+    expect(mta.delivered()).toEqual([]);
+    expect(readdirSync(path.join(maildir, 'cur'))).toEqual([`${path.basename(file ?? '')}:2,S`]);
+  }, 120_000);
 });
