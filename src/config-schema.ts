@@ -15,6 +15,14 @@ import {
   type SourceSpec,
 } from './config-values.js';
 
+/** `1.2.3.4`, `1.2.3.4:53`, `::1` or `[::1]:53`: what node's Resolver.setServers takes. */
+function isDnsServer(s: string): boolean {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([\d.]+)(?::(\d{1,5}))?$/.exec(s);
+  const host = m ? m[1] : s;
+  const port = m?.[2] === undefined ? 53 : Number(m[2]);
+  return host !== undefined && isIP(host) !== 0 && port >= 1 && port <= 65535;
+}
+
 const int = (name: string, min: number, max: number, fallback: number) =>
   z
     .string()
@@ -181,6 +189,31 @@ export const envSchema = z.object({
       message: 'expected a domain name such as bounces.example.org',
     })
     .transform((v) => (v ? v.toLowerCase() : null)),
+  PAPERBOY_DNS_SERVERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = list.find((s) => !isDnsServer(s));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected IP addresses with an optional port, comma-separated, e.g. 127.0.0.1:5353,[::1]:53; got ${quote(bad)}`,
+        });
+        return z.NEVER;
+      }
+      return list.length ? list : null;
+    }),
+  PAPERBOY_SENDING_IP: z
+    .string()
+    .optional()
+    .refine((v) => !v?.trim() || isIP(v.trim()) !== 0, {
+      message: 'expected the public IP address mail leaves from, e.g. 203.0.113.5',
+    })
+    .transform((v) => v?.trim() || null),
   PAPERBOY_DKIM_DOMAIN: z
     .string()
     .optional()

@@ -95,6 +95,10 @@ export interface Config {
   trustProxy: boolean;
   /** Domain of the VERP envelope sender `bounce+TOKEN@domain`, or null (envelope sender = From). */
   bounceDomain: string | null;
+  /** The DNS servers doctor asks (`127.0.0.1:5353`, …), or null: the system's resolver. */
+  dnsServers: string[] | null;
+  /** The public address mail leaves from, for doctor's SPF and PTR checks; null: the relay's address. */
+  sendingIp: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -206,6 +210,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     confirmTtlDays: e.PAPERBOY_CONFIRM_TTL_DAYS,
     bounceMaildir: e.PAPERBOY_BOUNCE_MAILDIR ? at(e.PAPERBOY_BOUNCE_MAILDIR) : null,
     bounceDomain: e.PAPERBOY_BOUNCE_DOMAIN,
+    dnsServers: e.PAPERBOY_DNS_SERVERS,
+    sendingIp: e.PAPERBOY_SENDING_IP,
     trustProxy: e.PAPERBOY_TRUST_PROXY,
     sendDays: e.PAPERBOY_SEND_DAYS,
     adminToken: e.PAPERBOY_ADMIN_TOKEN,

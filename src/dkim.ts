@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -67,12 +67,20 @@ export function makeDkimKey(domain: string, selector: string): { privateKey: str
     publicKeyEncoding: { type: 'spki', format: 'der' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const p = publicKey.toString('base64');
+  return { privateKey, ...dkimRecord(domain, selector, publicKey.toString('base64')) };
+}
+
+/** The public half of a DKIM private key (PEM) as DNS publishes it: the SPKI DER in base64 (`p=`). */
+export function dkimPublicKey(privateKeyPem: string): string {
+  return createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' }).toString('base64');
+}
+
+/** The TXT record that publishes a DKIM public key, as `paperboy dkim keygen` prints it and doctor suggests. */
+export function dkimRecord(domain: string, selector: string, p: string): { name: string; record: string } {
   // DNS strings are at most 255 characters: split the value, the resolver joins them.
   const value = `v=DKIM1; k=rsa; p=${p}`;
   const chunks = value.match(/.{1,250}/g) ?? [value];
   return {
-    privateKey,
     name: `${selector}._domainkey.${domain}`,
     record: `${selector}._domainkey.${domain}. IN TXT ( ${chunks.map((c) => `"${c}"`).join(' ')} )`,
   };

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   EBUSY: 'a send for that date is already running',
   EUSAGE: 'the command was called wrongly',
   ESEND: 'a message could not be sent',
+  EDNS: 'the DNS servers did not answer',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

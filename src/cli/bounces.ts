@@ -6,7 +6,7 @@ export function registerBounces(program: Command, cli: CliRun): void {
   const cmd = program.command('bounces').description('bounce reports');
   cmd
     .command('process')
-    .description('apply the RFC 3464 bounce reports in PAPERBOY_BOUNCE_MAILDIR (new/ → cur/)')
+    .description('apply the bounce reports (RFC 3464) and unsubscribe mails in PAPERBOY_BOUNCE_MAILDIR (new/ → cur/)')
     .option('--maildir <dir>', 'the Maildir folder (default: PAPERBOY_BOUNCE_MAILDIR)')
     .action(async (opts: { maildir?: string }) => {
       await withContext(cli, async (ctx) => {
@@ -19,8 +19,9 @@ export function registerBounces(program: Command, cli: CliRun): void {
         const { processBounceMaildir } = await import('../pipeline/process-bounces.js');
         const r = await processBounceMaildir(ctx, dir);
         cli.stdout.write(
-          `${dir}: ${r.files} reports · ${r.applied} bounces applied (${r.bounced} addresses now bounced) · ` +
-            `${r.duplicates} already applied · ${r.refused} refusals of the message, not bounces · ${r.ignored} not ours or not bounces\n`,
+          `${dir}: ${r.files} messages · ${r.applied} bounces applied (${r.bounced} addresses now bounced) · ` +
+            `${r.duplicates} already applied · ${r.refused} refusals of the message, not bounces · ${r.ignored} not ours or not bounces · ` +
+            `${r.unsubscribed} readers unsubscribed by mail (${r.unsubscribeUnchanged} already gone, ${r.unsubscribeRefused} with a forged or damaged token)\n`,
         );
         return EXIT.ok;
       });

@@ -9,17 +9,14 @@ import { describeStore } from '../store/db.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
 import { dateInZone } from '../time-zone.js';
 import type { AppContext } from './context.js';
+import { dnsLookups } from './dns-lookups.js';
+import type { Check } from './doctor-check.js';
+import { dnsChecks } from './doctor-dns.js';
 
 /** How long doctor waits for the mail server and the source: it reports, it does not ride out an outage. */
 const NETWORK_TIMEOUT_MS = 5_000;
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  /** What to do about a warn or fail. */
-  fix?: string;
-}
+export type { Check } from './doctor-check.js';
 
 async function attempt(name: string, body: () => Promise<Omit<Check, 'name'>>, fix: string): Promise<Check> {
   try {
@@ -54,9 +51,30 @@ function adminCheck(config: AppContext['config']): Check {
   };
 }
 
+/** With a bounce domain, bounces and the readers' unsubscribe mails arrive there: are they read? */
+function bounceCheck(config: AppContext['config']): Check {
+  const d = config.bounceDomain;
+  const unused = config.unsubscribeMailto
+    ? `; PAPERBOY_UNSUBSCRIBE_MAILTO (${config.unsubscribeMailto}) is not used: each reader has an unsubscribe address of their own`
+    : '';
+  if (!config.bounceMaildir) {
+    return {
+      name: 'bounces',
+      status: 'warn',
+      detail: `nothing reads the bounces (bounce+…@${d}) and unsubscribe mails (unsubscribe+…@${d}): no PAPERBOY_BOUNCE_MAILDIR${unused}`,
+      fix: `deliver mail for ${d} into a Maildir and set PAPERBOY_BOUNCE_MAILDIR to it (serve reads it every 5 minutes), or run paperboy bounces process --maildir DIR from cron`,
+    };
+  }
+  return {
+    name: 'bounces',
+    status: 'ok',
+    detail: `bounces and unsubscribe mails to ${d} are read from ${config.bounceMaildir}${unused}`,
+  };
+}
+
 /**
  * What `paperboy doctor` checks, each with what to do when it fails: the settings, the store, the
- * templates, the mail server, the paper source.
+ * templates, the mail server, its DNS records, the paper source.
  */
 export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = () => {}): Promise<Check[]> {
   const { config } = ctx;
@@ -167,7 +185,7 @@ export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = (
       async () => {
         // Its own connection with short timeouts: a relay that does not answer is said in seconds.
         const transport = config.smtpUrl
-          ? relaysTransport(config.smtpUrls, { pool: 1, timeoutMs: NETWORK_TIMEOUT_MS })
+          ? relaysTransport(config.smtpUrls, { pool: 1, timeoutMs: NETWORK_TIMEOUT_MS, name: config.smtpName })
           : ctx.transport;
         try {
           await transport.verify();
@@ -184,6 +202,17 @@ export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = (
       config.smtpUrl ? 'check PAPERBOY_SMTP_URL: host, port, user and password' : 'make PAPERBOY_OUTBOX_DIR writable',
     ),
   );
+  if (config.bounceDomain) checks.push(bounceCheck(config));
+  // The records receivers look up: DKIM key, SPF, DMARC, reverse DNS (doctor-dns.ts).
+  const dns = await dnsChecks(config, dnsLookups(config.dnsServers, NETWORK_TIMEOUT_MS)).catch((err: unknown) => [
+    {
+      name: 'dns',
+      status: 'warn' as const,
+      detail: errorMessage(err),
+      fix: 'check the network, or PAPERBOY_DNS_SERVERS',
+    },
+  ]);
+  for (const c of dns) checks.push(c);
   const fallback = !config.smtpUrl && config.sources.every((s) => s.kind !== 'file');
   const sourceCheck = await attempt(
     'source',

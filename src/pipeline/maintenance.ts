@@ -11,13 +11,17 @@ export async function expireUnconfirmed(ctx: AppContext, now = Date.now()): Prom
   return n;
 }
 
-/** What `serve` does every few minutes: expire unconfirmed sign-ups, apply bounce reports. */
+/** What `serve` does every few minutes: expire unconfirmed sign-ups, apply bounce reports and unsubscribe mails. */
 export async function maintain(ctx: AppContext): Promise<void> {
   try {
     await expireUnconfirmed(ctx);
     if (ctx.config.bounceMaildir) {
       const r = await processBounceMaildir(ctx, ctx.config.bounceMaildir);
-      if (r.files > 0) ctx.log.info({ event: 'bounce.maildir.processed', ...r }, `${r.files} bounce reports read`);
+      if (r.files > 0)
+        ctx.log.info(
+          { event: 'bounce.maildir.processed', ...r },
+          `${r.files} bounce reports and unsubscribe mails read`,
+        );
     }
   } catch (err) {
     ctx.log.error({ event: 'maintenance.failed', err: errorMessage(err) }, errorMessage(err));

@@ -4,6 +4,7 @@ import { DKIM_HEADERS, DKIM_OVERSIGNED } from '../dkim.js';
 import type { RecipientValues } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
 import { signToken, signVoteToken } from '../subscribers/tokens.js';
+import { unsubscribeMailAddress } from '../subscribers/unsubscribe-mail.js';
 import {
   assembleMessage,
   assembleMessageSigned,
@@ -62,8 +63,17 @@ export function verpAddress(s: Pick<MessageSettings, 'secret' | 'bounceDomain'>,
   return s.bounceDomain ? `bounce+${signToken(s.secret, 'bounce', deliveryId)}@${s.bounceDomain}` : null;
 }
 
-/** `<https://…/u/TOKEN>` first (RFC 8058 one-click), then the mailto when one is configured. */
-export function listUnsubscribeHeader(url: string, mailto: string | null): string {
+/**
+ * `<https://…/u/TOKEN>` first (RFC 8058 one-click), then a mailto: with a bounce domain the reader's
+ * own `unsubscribe+TOKEN@bounce-domain` (read back from the bounce Maildir, whoever sends it), else
+ * the fixed PAPERBOY_UNSUBSCRIBE_MAILTO when set, else none.
+ */
+export function listUnsubscribeHeader(
+  s: Pick<MessageSettings, 'secret' | 'bounceDomain' | 'unsubscribeMailto'>,
+  subscriberId: number,
+  url: string,
+): string {
+  const mailto = s.bounceDomain ? unsubscribeMailAddress(s.secret, subscriberId, s.bounceDomain) : s.unsubscribeMailto;
   return mailto ? `<${url}>, <mailto:${mailto}?subject=unsubscribe>` : `<${url}>`;
 }
 
@@ -172,7 +182,7 @@ function recipientParts(r: Recipient, s: MessageSettings) {
       toAddress: r.email,
       messageId: r.messageId,
       date: new Date(),
-      listUnsubscribe: listUnsubscribeHeader(values.unsubscribeUrl, s.unsubscribeMailto),
+      listUnsubscribe: listUnsubscribeHeader(s, r.subscriberId, values.unsubscribeUrl),
       values,
     },
     envelope: { from: bounceTo ?? wireAddress(s.from.address), to: [wireAddress(r.email)] },

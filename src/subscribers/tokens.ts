@@ -8,11 +8,14 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
  * - `bounce`: the VERP envelope sender of one delivery (`bounce+TOKEN@domain`).
  * - `confirm-bounce`: the VERP envelope sender of a subscriber's confirmation emails (they have no
  *   delivery): never taken for a delivery's, so a bounce of a confirmation records nothing.
+ * - `unsubscribe-mail`: the reader's mailto unsubscribe address (`unsubscribe+TOKEN@domain`, a short
+ *   token: signShortToken).
  * - `vote`: "More like this" / "Less like this" in one reader's digest of one date (the paper and
  *   the direction are in the link; the server checks the paper was in that digest).
  */
 export type TokenPurpose =
   | 'unsubscribe'
+  | 'unsubscribe-mail'
   | 'preferences'
   | 'confirm'
   | 'bounce'
@@ -64,6 +67,28 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
   const id = parseB36(parts[0]);
   if (id === null || id <= 0) return null;
   return sigMatches(parts[1] ?? '', mac(secret, purpose, id, null)) ? id : null;
+}
+
+const SHORT_SIG = /^[0-9a-f]{32}$/;
+
+/**
+ * `<id in base 36>.<first 128 bits of HMAC-SHA256(purpose, id), 32 hex digits>`: at most 44
+ * characters in one case, for an address's local part (≤ 64 octets with a prefix such as
+ * `unsubscribe+`, and unharmed by a mail server that lowercases it).
+ */
+export function signShortToken(secret: string, purpose: TokenPurpose, id: number): string {
+  return `${id.toString(36)}.${mac(secret, purpose, id, null).subarray(0, 16).toString('hex')}`;
+}
+
+/** The id of a short token (any case), or null when it is malformed, tampered or for another purpose. */
+export function verifyShortToken(secret: string, purpose: TokenPurpose, token: string): number | null {
+  const parts = token.toLowerCase().split('.');
+  if (parts.length !== 2) return null;
+  const id = parseB36(parts[0]);
+  const sig = parts[1] ?? '';
+  if (id === null || id <= 0 || !SHORT_SIG.test(sig)) return null;
+  const expected = Buffer.from(mac(secret, purpose, id, null).subarray(0, 16).toString('hex'), 'ascii');
+  return timingSafeEqual(Buffer.from(sig, 'ascii'), expected) ? id : null;
 }
 
 /** `<id>.<issued at, seconds>.<MAC over purpose, id and time>`: a token that expires. */

@@ -34,7 +34,7 @@ export function standardOptions(digest: MessageContent, r: Recipient, s: Message
     text: personalize(digest.text, values, 'text'),
     html: personalize(digest.html, values, 'html'),
     headers: {
-      'List-Unsubscribe': listUnsubscribeHeader(url, s.unsubscribeMailto),
+      'List-Unsubscribe': listUnsubscribeHeader(s, r.subscriberId, url),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': `${s.listName} <${s.listId}>`,
       'List-Archive': list.archive,

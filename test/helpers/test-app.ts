@@ -55,6 +55,9 @@ export function testEnv(dir: string, extra: Env = {}): Env {
     PAPERBOY_LOG_LEVEL: 'silent',
     // Tests never reach the internet: those of the lookup point it at a local arXiv.
     PAPERBOY_ARXIV_CATEGORIES: '0',
+    // doctor's DNS checks ask a closed local port (an outage, said at once); those of
+    // test/integration/doctor-dns.test.ts start a DNS server of their own.
+    PAPERBOY_DNS_SERVERS: '127.0.0.1:1',
     ...extra,
   };
 }

@@ -8,6 +8,7 @@ import { runDigest } from '../../src/pipeline/run-digest.js';
 import { deliveryById, deliveryByMessageId } from '../../src/store/deliveries.js';
 import { findSubscriberByEmail, upsertSubscriber } from '../../src/store/subscribers.js';
 import { signToken, verifyToken } from '../../src/subscribers/tokens.js';
+import { unsubscribeMailAddress } from '../../src/subscribers/unsubscribe-mail.js';
 import { dkimChecker, MUST_SIGN, signedHeaders } from '../helpers/dkim.js';
 import { sampleTopTitles } from '../helpers/papers.js';
 import { type PostfixInstance, startPostfix } from '../helpers/postfix.js';
@@ -126,7 +127,10 @@ describe('a digest through a real MTA (Postfix)', () => {
       expect(mail.messageId).toMatch(new RegExp(`^<${DATE}\\.${sub.id}\\.[0-9a-f]{16}@papers\\.example\\.org>$`));
       expect((await deliveryByMessageId(app.ctx.db, mail.messageId ?? ''))?.id).toBe(deliveryId);
       const unsubscribe = `https://${FROM_DOMAIN}/u/${signToken(TEST_SECRET, 'unsubscribe', sub.id)}`;
-      expect(rawHeaders(raw, 'list-unsubscribe')).toEqual([`<${unsubscribe}>, <mailto:${MAILTO}?subject=unsubscribe>`]);
+      // With a bounce domain the mailto is the reader's own (PAPERBOY_UNSUBSCRIBE_MAILTO is set and unused).
+      const mailto = unsubscribeMailAddress(TEST_SECRET, sub.id, BOUNCE_DOMAIN);
+      expect(mailto).not.toContain(MAILTO);
+      expect(rawHeaders(raw, 'list-unsubscribe')).toEqual([`<${unsubscribe}>, <mailto:${mailto}?subject=unsubscribe>`]);
       expect(rawHeaders(raw, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe=One-Click']);
       expect(rawHeaders(raw, 'list-id')).toEqual([`Daily Papers <daily-papers.${FROM_DOMAIN}>`]);
 

@@ -47,6 +47,8 @@ describe('config', () => {
       confirmTtlDays: 7,
       bounceMaildir: null,
       bounceDomain: null,
+      dnsServers: null,
+      sendingIp: null,
       trustProxy: false,
       sendDays: [0, 1, 2, 3, 4, 5, 6],
       adminToken: null,
@@ -97,6 +99,20 @@ describe('config', () => {
     expect(c.smtpUrl).toBe('smtp://a.example.org:25');
     expect(() => loadConfig({ PAPERBOY_SMTP_URL: 'smtp://a.example.org:25,mail.example.org' })).toThrowError(
       'PAPERBOY_SMTP_URL: relay 2 of 2: expected smtp://user:pass@host:port or smtps://user:pass@host:port, several separated by commas (unset it to write to the outbox)',
+    );
+  });
+
+  it("takes doctor's DNS servers (IP and port, comma-separated) and sending address, and names a bad one", () => {
+    const c = loadConfig({
+      PAPERBOY_DNS_SERVERS: '127.0.0.1:5353, [::1]:53,9.9.9.9',
+      PAPERBOY_SENDING_IP: '203.0.113.5',
+    });
+    expect([c.dnsServers, c.sendingIp]).toEqual([['127.0.0.1:5353', '[::1]:53', '9.9.9.9'], '203.0.113.5']);
+    expect(() => loadConfig({ PAPERBOY_DNS_SERVERS: '127.0.0.1:5353,dns.example.org' })).toThrowError(
+      'PAPERBOY_DNS_SERVERS: expected IP addresses with an optional port, comma-separated, e.g. 127.0.0.1:5353,[::1]:53; got "dns.example.org"',
+    );
+    expect(() => loadConfig({ PAPERBOY_SENDING_IP: 'mail.example.org' })).toThrowError(
+      'PAPERBOY_SENDING_IP: expected the public IP address mail leaves from, e.g. 203.0.113.5',
     );
   });
 
