@@ -81,6 +81,9 @@ describe('the confirmation email', () => {
       duplicates: 0,
       ignored: 1,
       refused: 0,
+      unsubscribed: 0,
+      unsubscribeUnchanged: 0,
+      unsubscribeRefused: 0,
     });
     const statuses = await t.ctx.db.selectFrom('subscribers').select(['email', 'status']).orderBy('id').execute();
     expect(statuses).toEqual([
