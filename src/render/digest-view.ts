@@ -85,10 +85,23 @@ function shortDate(date: IsoDate): string {
   return d;
 }
 
-/** `Daily Papers · 28 Nov 2026 · <top paper title>`, one line, at most 120 characters. */
-export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false): string {
+/** ` + 9 more`, ` (1 paper)`: how many papers the email has besides its top one. */
+function countSuffix(count: number): string {
+  return count > 1 ? ` + ${count - 1} more` : ' (1 paper)';
+}
+
+/**
+ * `Daily Papers · 28 Nov 2026 · <top paper title> + 9 more` (weekly: `Daily Papers weekly · …`;
+ * one paper: `… · <title> (1 paper)`), one line, at most 120 characters: the title is cut at a word
+ * with `…` before the count, so the subject never ends with a raw title (a title ending in `?` costs
+ * a spam point, rspamd's SUBJECT_ENDS_QUESTION). With no title, the list name and date alone.
+ */
+export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false, count = 1): string {
   const head = `${listName}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
-  return head + cutAtWord(oneLine(topTitle), Math.max(20, SUBJECT_MAX - head.length));
+  const title = oneLine(topTitle);
+  if (!title) return head;
+  const tail = countSuffix(count);
+  return head + cutAtWord(title, Math.max(20, SUBJECT_MAX - head.length - tail.length)) + tail;
 }
 
 /** Absolute paper page on Hugging Face; arXiv abstract and PDF pages. */
@@ -122,7 +135,13 @@ export function editionHeading(
           140,
         )
       : '';
-  return { subject: digestSubject(listName, date, topTitle ?? 'no papers', weekly), preheader };
+  return {
+    subject:
+      topTitle !== null
+        ? digestSubject(listName, date, topTitle, weekly, count)
+        : `${digestSubject(listName, date, '', weekly)}no papers`,
+    preheader,
+  };
 }
 
 export function buildDigestView(

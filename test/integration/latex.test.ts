@@ -34,7 +34,7 @@ describe('LaTeX in a paper, as a reader sees it', () => {
     const readableTitle = 'Certified ℓ∞ Robustness at 10× the Speed';
     const readableAbstract = 'Given A ∈ ℝᵈ we reach O(ε⁻²) queries, a “free lunch” for 95% of models.';
     const mail = sink.to('ada@example.com')[0]?.mail;
-    expect(mail?.subject).toBe(`Daily Papers · 28 Nov 2026 · ${readableTitle}`);
+    expect(mail?.subject).toBe(`Daily Papers · 28 Nov 2026 · ${readableTitle} + 1 more`);
     expect(mail?.text).toContain(readableTitle);
     // The text part wraps at 72 columns.
     expect(String(mail?.text).replace(/\s+/g, ' ')).toContain(readableAbstract);

@@ -25,7 +25,7 @@ describe('digest templates', () => {
     const papers = Array.from({ length: 10 }, (_, i) => paper(i + 1));
     const r = await renderDigest(templates, papers, '2026-11-28', settings);
     expect(r.warnings).toEqual([]);
-    expect(r.subject).toBe('Daily Papers · 28 Nov 2026 · Paper number 1');
+    expect(r.subject).toBe('Daily Papers · 28 Nov 2026 · Paper number 1 + 9 more');
     expect(r.preheader).toBe("Today's top paper: Paper number 1 — and 9 more papers");
     // Preheader in the HTML, not in the text part.
     expect(r.html).toContain('Today&#x27;s top paper: Paper number 1 — and 9 more papers');

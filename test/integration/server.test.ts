@@ -190,8 +190,8 @@ describe('HTTP server', () => {
       'alternate https://papers.example.org/digests',
     ]);
     expect(feed.entry.map((e: { id: string; title: string }) => [e.id, e.title])).toEqual([
-      ['https://papers.example.org/digests/2026-11-28', 'Daily Papers · 28 Nov 2026 · Third'],
-      ['https://papers.example.org/digests/2026-11-27', 'Daily Papers · 27 Nov 2026 · Plain title'],
+      ['https://papers.example.org/digests/2026-11-28', 'Daily Papers · 28 Nov 2026 · Third (1 paper)'],
+      ['https://papers.example.org/digests/2026-11-27', 'Daily Papers · 27 Nov 2026 · Plain title + 1 more'],
     ]);
     const older = feed.entry[1];
     expect(older.link[0].href).toBe('https://papers.example.org/digests/2026-11-27');
