@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import type { Compiled, CompiledCard, CompiledSkeleton, EKey, Recipe } from './parts.js';
+import type { Compiled, CompiledCard, CompiledSkeleton, EKey, Measure, Recipe } from './parts.js';
 import { stripMarkers } from './personalize.js';
 
 /** An edition's values as they go in: escaped as Handlebars escapes them (HTML), markers broken (text). */
@@ -14,9 +14,10 @@ function bytesOf(
   values: { subject: string; preheader: string; topics: string; count: string },
   rank: string,
   why: string,
+  measure: Measure,
 ): number {
   let bytes = c.staticBytes;
-  for (const k of c.keys) bytes += Buffer.byteLength(k === 'rank' ? rank : k === 'why' ? why : values[k]);
+  for (const k of c.keys) bytes += measure(k === 'rank' ? rank : k === 'why' ? why : values[k]);
   return bytes;
 }
 
@@ -42,18 +43,28 @@ function concat(pieces: readonly string[]): string {
   return s;
 }
 
-/** The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs no more). */
+/**
+ * The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs
+ * no more): the parts' static bytes as compiled (by their measure) and each value by `measure`.
+ */
 export function assembledHtmlBytes(
   skeleton: CompiledSkeleton,
   cards: readonly CompiledCard[],
   why: readonly (string | null)[],
   recipe: Recipe,
+  measure: Measure = (s) => Buffer.byteLength(s),
 ): number {
   const h = editionValues(recipe, cards.length, 'html');
-  let bytes = bytesOf(skeleton.htmlHead, h, '', '') + bytesOf(skeleton.htmlTail, h, '', '');
+  let bytes = bytesOf(skeleton.htmlHead, h, '', '', measure) + bytesOf(skeleton.htmlTail, h, '', '', measure);
   for (let i = 0; i < cards.length; i++) {
     const line = why[i] ?? '';
-    bytes += bytesOf((cards[i] as CompiledCard).html, h, String(i + 1), line && Handlebars.escapeExpression(line));
+    bytes += bytesOf(
+      (cards[i] as CompiledCard).html,
+      h,
+      String(i + 1),
+      line && Handlebars.escapeExpression(line),
+      measure,
+    );
   }
   return bytes;
 }

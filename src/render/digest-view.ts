@@ -69,6 +69,17 @@ export interface ViewSettings {
   cards?: number;
   /** Titles cut to this many characters (the clipping guard's last resort on days of huge titles). */
   titleChars?: number;
+  /**
+   * The bytes an HTML piece takes on the wire, as the sender encodes it (quoted-printable with
+   * CRLF line ends: the caller passes the sender's encoder, which this stage cannot import); what
+   * the clipping budget is measured in. UTF-8 bytes when not given.
+   */
+  wireBytes?: (html: string) => number;
+}
+
+/** The settings' wire measure, or UTF-8 bytes. */
+export function wireMeasure(settings: ViewSettings): (html: string) => number {
+  return settings.wireBytes ?? ((s) => Buffer.byteLength(s));
 }
 
 const SUBJECT_MAX = 120;

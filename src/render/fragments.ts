@@ -1,7 +1,15 @@
 import Handlebars from 'handlebars';
 import type { IsoDate, Paper } from '../domain.js';
 import { assembledHtmlBytes, assembleFromParts } from './assemble-parts.js';
-import { buildDigestView, type DigestView, editionHeading, type ViewSettings, viewTitle } from './digest-view.js';
+import { compactHtml } from './compact-html.js';
+import {
+  buildDigestView,
+  type DigestView,
+  editionHeading,
+  type ViewSettings,
+  viewTitle,
+  wireMeasure,
+} from './digest-view.js';
 import { cutAtWord, oneLine } from './helpers.js';
 import { compileMjml } from './mjml-thread.js';
 import {
@@ -75,7 +83,7 @@ export class Fragments {
       'templates/digest.mjml.hbs',
       'fix the template; nothing was sent',
     );
-    const html = splitCards(mjml.html, n);
+    const html = splitCards(compactHtml(mjml.html), n);
     const text = splitCards(this.t.text(view), n);
     return html && text ? { html, text } : null;
   }
@@ -97,7 +105,7 @@ export class Fragments {
         const map = new Map<string, CompiledCard>();
         this.pool.forEach((paper, i) => {
           const card = { html: out.html.cards[i] as string, text: out.text.cards[i] as string };
-          map.set(paper.id, compileCard(card));
+          map.set(paper.id, compileCard(card, wireMeasure(this.settings)));
           this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id), ...card });
         });
         return map;
@@ -130,7 +138,7 @@ export class Fragments {
           textTail: out.text.tail,
         };
         this.fresh.push({ kind: 'skeleton', key, ...skeletonPart(skeleton) });
-        return compileSkeleton(skeleton);
+        return compileSkeleton(skeleton, wireMeasure(this.settings));
       })();
       this.skeletons.set(key, p);
     }
@@ -191,7 +199,8 @@ export class Fragments {
         cards.push(card);
       }
       const r = { ...recipe, abstractChars };
-      if (assembledHtmlBytes(skeleton, cards, e.why, r) <= budget) return { recipe: r, skeleton, cards };
+      if (assembledHtmlBytes(skeleton, cards, e.why, r, wireMeasure(this.settings)) <= budget)
+        return { recipe: r, skeleton, cards };
     }
     return null;
   }

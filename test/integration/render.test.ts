@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Paper } from '../../src/domain.js';
+import { htmlWireBytes } from '../../src/pipeline/view-settings.js';
 import { HTML_BUDGET, renderDigest } from '../../src/render/render-digest.js';
 import { loadTemplates } from '../../src/render/templates.js';
-import { makePaper } from '../helpers/papers.js';
+import { makePaper, sampleTopPapers } from '../helpers/papers.js';
 import { ROOT } from '../helpers/test-app.js';
 
 const templates = loadTemplates(path.join(ROOT, 'templates'));
-const settings = { listName: 'Daily Papers', baseUrl: 'https://papers.example.org' };
+const settings = { listName: 'Daily Papers', baseUrl: 'https://papers.example.org', wireBytes: htmlWireBytes };
 
 const paper = (i: number, over: Partial<Paper> = {}): Paper =>
   makePaper({
@@ -35,6 +36,8 @@ describe('digest templates', () => {
     expect(r.html).toContain('<meta name="supported-color-schemes" content="light dark"');
     expect(r.html).toContain('@media (prefers-color-scheme: dark)');
     expect(r.html).toContain('<!--[if mso | IE]>');
+    // No indentation (a quarter of MJML's bytes): no line starts with a space or a tab.
+    expect(r.html).not.toMatch(/^[ \t]/m);
     expect(r.html).toContain('role="presentation"');
     expect(r.html).not.toMatch(/%7B%7B|\{\{/);
     // No web fonts: nothing is fetched from a third party when the email is opened.
@@ -66,7 +69,7 @@ describe('digest templates', () => {
       }),
     );
     const r = await renderDigest(templates, papers, '2026-11-28', settings);
-    expect(Buffer.byteLength(r.html)).toBeLessThan(90 * 1024);
+    expect(htmlWireBytes(r.html)).toBeLessThanOrEqual(HTML_BUDGET);
     expect(r.text).toContain(
       'Author Number0 With-A-Long-Name, Author Number1 With-A-Long-Name, Author Number2 With-A-Long-Name et al.',
     );
@@ -81,7 +84,7 @@ describe('digest templates', () => {
       }),
     );
     const r = await renderDigest(templates, papers, '2026-11-28', settings);
-    expect(Buffer.byteLength(r.html)).toBeLessThanOrEqual(HTML_BUDGET);
+    expect(htmlWireBytes(r.html)).toBeLessThanOrEqual(HTML_BUDGET);
     for (const p of papers) {
       expect(r.html).toContain(`href="https://huggingface.co/papers/${p.id}"`);
       expect(r.text).toContain(`https://huggingface.co/papers/${p.id}`);
@@ -91,6 +94,15 @@ describe('digest templates', () => {
     // The web version is not squeezed: every paper has its card and abstract.
     expect(r.webHtml).not.toContain('More today');
     expect(r.webHtml.match(/This abstract goes on and on without mercy\./g)?.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('measures the budget on the bytes on the wire: a normal day whole, a day of 20 real papers squeezed', async () => {
+    const normal = await renderDigest(templates, sampleTopPapers(10), '2026-11-28', settings);
+    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([57982, 63722]);
+    expect(normal.html).not.toContain('More today');
+    const heavy = await renderDigest(templates, sampleTopPapers(20), '2026-11-28', settings);
+    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82339, 90585]);
+    expect(heavy.html.match(/<li style/g)).toHaveLength(4);
   });
 
   it('escapes paper data, MJML and Handlebars syntax included', async () => {
