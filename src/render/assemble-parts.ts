@@ -8,6 +8,16 @@ function editionValues(recipe: Recipe, count: number, kind: 'html' | 'text') {
   return { subject: v(recipe.subject), preheader: v(recipe.preheader), topics: v(recipe.topics), count: String(count) };
 }
 
+/** What fills the slot `k` of a card or skeleton. */
+function slotValue(
+  k: EKey,
+  values: { subject: string; preheader: string; topics: string; count: string },
+  rank: string,
+  why: string,
+): string {
+  return k === 'rank' ? rank : k === 'rankPad' ? rank.padStart(2, ' ') : k === 'why' ? why : values[k];
+}
+
 /** The bytes a part takes once filled (values as editionValues gives them). */
 function bytesOf(
   c: Compiled,
@@ -17,7 +27,7 @@ function bytesOf(
   measure: Measure,
 ): number {
   let bytes = c.staticBytes;
-  for (const k of c.keys) bytes += measure(k === 'rank' ? rank : k === 'why' ? why : values[k]);
+  for (const k of c.keys) bytes += measure(slotValue(k, values, rank, why));
   return bytes;
 }
 
@@ -31,7 +41,7 @@ function fill(
 ): void {
   for (let i = 0; i < c.keys.length; i++) {
     const k = c.keys[i] as EKey;
-    out.push(c.statics[i] as string, k === 'rank' ? rank : k === 'why' ? why : values[k]);
+    out.push(c.statics[i] as string, slotValue(k, values, rank, why));
   }
   out.push(c.statics[c.keys.length] as string);
 }

@@ -14,7 +14,11 @@ export interface PaperView {
   authors: string;
   upvotes: number;
   numComments: number;
+  /** Hugging Face's one-line AI summary, shown as the paper's TL;DR above the abstract (null: none). */
+  tldr: string | null;
   abstract: string;
+  /** The rank as the text part shows it, right-aligned to two columns (` 1`, `10`). */
+  rankPad: string;
   /** The primary arXiv category, when a source gave one. */
   category: string | null;
   /** Why it is in this reader's edition: the topics it matches ("sparse attention, RL"). */
@@ -83,6 +87,16 @@ export function wireMeasure(settings: ViewSettings): (html: string) => number {
 }
 
 const SUBJECT_MAX = 120;
+/** A TL;DR longer than this (it is meant as one line) is cut at a word. */
+export const TLDR_CHARS = 200;
+
+/**
+ * The abstract's length for a budget step of `abstractChars`: 5/8 of it when the paper has a TL;DR
+ * (200 instead of 320, 100 instead of 160), which says the gist already.
+ */
+export function abstractLength(abstractChars: number, hasTldr: boolean): number {
+  return hasTldr ? Math.round((abstractChars * 5) / 8) : abstractChars;
+}
 
 const shortDates = new Map<string, string>();
 /** `28 Nov 2026`, kept per date (date-fns' format costs about 10 µs, and every reader's subject has it). */
@@ -155,6 +169,22 @@ export function editionHeading(
   };
 }
 
+/**
+ * The TL;DR (Hugging Face's one-line AI summary, LaTeX already made readable by the source) and the
+ * abstract, shorter when there is a TL;DR; an abstract that opens with the TL;DR's very words goes
+ * on after them instead of saying them twice.
+ */
+function tldrAndAbstract(p: Paper, abstractChars: number): { tldr: string | null; abstract: string } {
+  const tldr = p.aiSummary ? oneLine(p.aiSummary) : '';
+  if (!tldr) return { tldr: null, abstract: stripMarkers(shortAbstract(p.summary, abstractChars)) };
+  const summary = oneLine(p.summary);
+  const rest = summary.startsWith(tldr) ? summary.slice(tldr.length).trim() : summary;
+  return {
+    tldr: stripMarkers(cutAtWord(tldr, TLDR_CHARS)),
+    abstract: stripMarkers(shortAbstract(rest, abstractLength(abstractChars, true))),
+  };
+}
+
 export function buildDigestView(
   papers: readonly Paper[],
   date: IsoDate,
@@ -175,7 +205,8 @@ export function buildDigestView(
       authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),
       upvotes: p.upvotes,
       numComments: p.numComments,
-      abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
+      ...tldrAndAbstract(p, settings.abstractChars ?? 320),
+      rankPad: String(i + 1).padStart(2, ' '),
       category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
       matched,
       why: because ? cutAtWord(because, 140) : matched ? `Matches: ${matched}` : null,

@@ -98,6 +98,7 @@ export class Fragments {
         view.papers = view.papers.map((v) => ({
           ...v,
           rank: marker(E.rank) as unknown as number,
+          rankPad: marker(E.rankPad),
           why: why ? marker(E.why) : null,
         }));
         const out = await this.render(view, this.pool.length);

@@ -12,6 +12,8 @@ import { CARD_END, CARD_START } from './templates.js';
  */
 export const EDITION_MARKERS = {
   rank: '=pb:e_rank=',
+  /** The rank right-aligned to two columns, for the text part (` 1`, `10`). */
+  rankPad: '=pb:e_rankPad=',
   why: '=pb:e_why=',
   subject: '=pb:e_subject=',
   preheader: '=pb:e_preheader=',

@@ -77,7 +77,7 @@ describe('an email assembled from per-paper fragments', () => {
         HTML_BUDGET,
       );
       if (!out) throw new Error(`reader ${r} was not assembled`);
-      expect(out.text.match(/^\d+\. /gm)).toHaveLength(10);
+      expect(out.text.match(/^ ?\d+\. /gm)).toHaveLength(10);
       subjects.add(out.subject);
     }
     // Cards with and without a why line, and a skeleton for daily and one for weekly.

@@ -162,10 +162,10 @@ describe('hostile paper data, sent over SMTP', () => {
       expect(links.length).toBeGreaterThan(20);
       expect(links.filter((h) => !/^(https?:\/\/|mailto:)/i.test(h))).toEqual([]);
       expect(html).toContain(`href="${escapeHtml(new URL(SAFE_REPO).toString())}"`);
-      const textLinks = [...text.matchAll(/^ {3}(?:Paper|PDF|Code|On Hugging Face): +(\S*)/gm)].map((m) => m[1]);
+      const textLinks = [...text.matchAll(/^ {4}(?:arXiv|PDF|Code|Hugging Face): +(\S*)/gm)].map((m) => m[1]);
       expect(textLinks.length).toBeGreaterThan(20);
       expect(textLinks.filter((u) => !u?.startsWith('https://'))).toEqual([]);
-      expect(text).toContain(`   Code:  ${new URL(SAFE_REPO).toString()}\n`);
+      expect(text).toContain(`\n    Code:           ${new URL(SAFE_REPO).toString()}\n`);
       // A marker forged in the data is never filled: the reader's address appears once, in the footer.
       const address = r.rcptTo[0] ?? '';
       expect(html.split(address)).toHaveLength(2);

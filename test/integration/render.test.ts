@@ -50,8 +50,32 @@ describe('digest templates', () => {
     for (const p of papers) {
       expect(r.html).toContain(`<a href="https://huggingface.co/papers/${p.id}"`);
       expect(r.html).toContain(`<a href="https://arxiv.org/pdf/${p.id}"`);
-      expect(r.text).toContain(`   PDF:   https://arxiv.org/pdf/${p.id}\n`);
+      expect(r.text).toContain(`\n    PDF:            https://arxiv.org/pdf/${p.id}\n`);
     }
+    // The text part: ranks right-aligned so the titles line up, the votes said in words, the link
+    // labels padded so the URLs start in one column, and the signature separator with its space.
+    expect(r.text).toContain(
+      [
+        ' 9. Paper number 9',
+        '    Ada Lovelace and Alan Turing · ▲ 91 upvotes',
+        '    We study thing 9. It works well.',
+        '    arXiv:          https://arxiv.org/abs/2511.10009',
+        '    PDF:            https://arxiv.org/pdf/2511.10009',
+        '    Code:           https://github.com/example/p9',
+        '    Hugging Face:   https://huggingface.co/papers/2511.10009',
+        '    More like this: https://papers.example.org/v/=pb:vote_token=/2511.10009/up',
+        '    Less like this: https://papers.example.org/v/=pb:vote_token=/2511.10009/down',
+        '',
+        '10. Paper number 10',
+        '    Ada Lovelace and Alan Turing · ▲ 90 upvotes',
+      ].join('\n'),
+    );
+    expect(r.text).toContain('\n-- \nYou get this email because');
+    // The HTML links say what they are.
+    expect(r.html).toContain(
+      '<a href="https://arxiv.org/abs/2511.10001" style="display:inline-block;padding:12px 14px 12px 0;color:#0b3d91;font-weight:600;text-decoration:none;">arXiv</a>',
+    );
+    expect(r.html.match(/>Hugging Face<\/a>/g)).toHaveLength(10);
     expect(r.html.match(/>Code<\/a>/g)).toHaveLength(5);
     // The web version: no markers, no unsubscribe link.
     expect(r.webHtml).not.toContain('=pb:');
@@ -98,11 +122,39 @@ describe('digest templates', () => {
 
   it('measures the budget on the bytes on the wire: a normal day whole, a day of 20 real papers squeezed', async () => {
     const normal = await renderDigest(templates, sampleTopPapers(10), '2026-11-28', settings);
-    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([57982, 63722]);
+    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61010, 66882]);
     expect(normal.html).not.toContain('More today');
     const heavy = await renderDigest(templates, sampleTopPapers(20), '2026-11-28', settings);
-    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82339, 90585]);
-    expect(heavy.html.match(/<li style/g)).toHaveLength(4);
+    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82477, 90398]);
+    expect(heavy.html.match(/<li style/g)).toHaveLength(6);
+  });
+
+  it('shows the TL;DR above a shorter abstract, escaped, and goes on after it when the abstract opens with it', async () => {
+    const sentence = (k: number) => `Sentence ${k} of a long abstract about sparse attention in big models.`;
+    const summary = Array.from({ length: 8 }, (_, k) => sentence(k + 1)).join(' ');
+    const r = await renderDigest(
+      templates,
+      [
+        paper(1, { summary, aiSummary: '<b>Sparse</b> & "fast" attention.' }),
+        paper(2, { summary: `${sentence(0)} ${summary}`, aiSummary: sentence(0) }),
+        paper(3, { summary }),
+      ],
+      '2026-11-28',
+      settings,
+    );
+    // 200 characters of abstract under a TL;DR (two sentences of 70), 320 without one (four).
+    const cut = (n: number) => Array.from({ length: n }, (_, k) => sentence(k + 1)).join(' ');
+    expect(r.html).toContain(
+      `<div dir="auto" class="pb-tldr" style="text-align:start;margin:0 0 8px 0;"><b>TL;DR</b> &lt;b&gt;Sparse&lt;/b&gt; &amp; &quot;fast&quot; attention.</div>\n<div dir="auto" style="text-align:start;">${cut(2)}</div>`,
+    );
+    expect(r.text).toContain(
+      '\n    TL;DR: <b>Sparse</b> & "fast" attention.\n    Sentence 1 of a long abstract about sparse attention in big models.\n',
+    );
+    expect(r.html).toContain(
+      `<b>TL;DR</b> ${sentence(0)}</div>\n<div dir="auto" style="text-align:start;">${cut(2)}</div>`,
+    );
+    expect(r.html).toContain(`<div dir="auto" style="text-align:start;">${cut(4)}</div>`);
+    expect(r.html.match(/TL;DR/g)).toHaveLength(2);
   });
 
   it('escapes paper data, MJML and Handlebars syntax included', async () => {

@@ -87,6 +87,9 @@ describe('send over SMTP', () => {
       expect(text).toContain(`You get this email because ${r.rcptTo[0]} subscribed to Daily Papers.`);
       expect(text).not.toMatch(/<[a-z][^>]*>/i);
       expect(text).not.toContain("Today's top paper");
+      // The signature separator keeps its trailing space through quoted-printable (RFC 3676).
+      expect(text).toContain(`\n-- \nYou get this email because ${r.rcptTo[0]}`);
+      expect(r.raw).toMatch(/\r\n--=20\r\nYou get this email/);
       // The HTML part: the same reader's values, no marker left.
       expect(mail.html).toContain(`href="${unsubscribe.url}"`);
       expect(mail.html).not.toContain('=pb:');
