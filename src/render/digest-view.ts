@@ -1,4 +1,5 @@
 import { format, parseISO } from 'date-fns';
+import { type Brand, DEFAULT_ACCENT, DEFAULT_ACCENT_DARK } from '../config-values.js';
 import type { IsoDate, Paper } from '../domain.js';
 import { cutAtWord, oneLine, safeUrl, shortAbstract, shortAuthors } from './helpers.js';
 import { stripMarkers } from './personalize.js';
@@ -45,6 +46,10 @@ export interface EditionOptions {
 /** Everything the digest templates see. Built by a pure function from the papers and settings. */
 export interface DigestView {
   listName: string;
+  /** The link colours (light, dark) and the logo, from the settings. */
+  accent: string;
+  accentDark: string;
+  logo: Brand['logo'];
   date: IsoDate;
   dateLong: string;
   dateShort: string;
@@ -79,6 +84,8 @@ export interface ViewSettings {
    * the clipping budget is measured in. UTF-8 bytes when not given.
    */
   wireBytes?: (html: string) => number;
+  /** The logo and link colours (config's brand); paperboy's blue and no logo when not given. */
+  brand?: Brand;
 }
 
 /** The settings' wire measure, or UTF-8 bytes. */
@@ -224,6 +231,9 @@ export function buildDigestView(
   );
   return {
     listName: settings.listName,
+    accent: settings.brand?.accent ?? DEFAULT_ACCENT,
+    accentDark: settings.brand?.accentDark ?? DEFAULT_ACCENT_DARK,
+    logo: settings.brand?.logo ?? null,
     date,
     dateLong: format(parseISO(date), 'EEEE, d MMMM yyyy'),
     dateShort: format(parseISO(date), 'd MMM yyyy'),

@@ -122,10 +122,10 @@ describe('digest templates', () => {
 
   it('measures the budget on the bytes on the wire: a normal day whole, a day of 20 real papers squeezed', async () => {
     const normal = await renderDigest(templates, sampleTopPapers(10), '2026-11-28', settings);
-    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61010, 66882]);
+    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61517, 67437]);
     expect(normal.html).not.toContain('More today');
     const heavy = await renderDigest(templates, sampleTopPapers(20), '2026-11-28', settings);
-    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82477, 90398]);
+    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82984, 90953]);
     expect(heavy.html.match(/<li style/g)).toHaveLength(6);
   });
 
@@ -155,6 +155,28 @@ describe('digest templates', () => {
     );
     expect(r.html).toContain(`<div dir="auto" style="text-align:start;">${cut(4)}</div>`);
     expect(r.html.match(/TL;DR/g)).toHaveLength(2);
+  });
+
+  it('puts the list name first, with the logo (size and alt set, URL escaped) and the accent on every link', async () => {
+    const brand = {
+      logo: { url: 'https://papers.example.org/logo.png?v=1&s="2"', width: 120, height: 40 },
+      accent: '#b3261e',
+      accentDark: '#ce726d',
+    };
+    const r = await renderDigest(templates, [paper(1), paper(2)], '2026-11-28', { ...settings, brand });
+    expect(r.html).toContain(
+      '<img\nalt="Daily Papers" src="https://papers.example.org/logo.png?v&#x3D;1&amp;s&#x3D;&quot;2&quot;" style="border:0;display:block;outline:none;text-decoration:none;height:40px;width:100%;font-size:13px;" width="120" height="40"\n/>',
+    );
+    expect(r.html).toContain('<h1 style="margin:0;font-size:28px;line-height:1.2;font-weight:700;">Daily Papers</h1>');
+    expect(r.html).toContain('>Saturday, 28 November 2026</div>');
+    const colours = [...r.html.matchAll(/color:\s*(#[0-9a-f]{6})/g)].map((m) => m[1]);
+    // Links: the title, arXiv, PDF, Code (paper 1), Hugging Face, two votes per paper, and the
+    // three style rules; dark mode: the links and the header's rule.
+    expect(colours.filter((c) => c === '#b3261e')).toHaveLength(3 + 7 + 6);
+    expect(r.html).not.toContain('#0b3d91');
+    expect(r.html).toContain('.pb-title a, .pb-links a, .pb-votes a, .pb-more a { color: #ce726d !important; }');
+    expect(r.html).toContain('.pb-rule p { border-color: #ce726d !important; }');
+    expect(r.html).toContain('border-top:solid 3px #b3261e;');
   });
 
   it('escapes paper data, MJML and Handlebars syntax included', async () => {

@@ -51,8 +51,8 @@ describe('HTTP server', () => {
     );
     expect(after).toContain(`<a href="/digests/2026-11-28">${report.subject}</a>`);
     const web = await (await fetch(`${base}/digests/2026-11-28`)).text();
-    expect(web).toContain('WEB VERSION · Daily Papers');
-    expect(web).toContain('Saturday, 28 November 2026');
+    expect(web).toContain('<h1 style="margin:0;font-size:28px;line-height:1.2;font-weight:700;">Daily Papers</h1>');
+    expect(web).toContain('Web version · Saturday, 28 November 2026');
     // The web version carries nothing personal.
     expect(web).not.toContain('ada@example.com');
     expect(web).not.toContain('/u/');
