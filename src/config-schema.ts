@@ -180,6 +180,10 @@ export const envSchema = z.object({
     'the dark-mode card (#1b1f24)',
     'a lighter colour, e.g. #8ab4f8, or leave it unset to derive one',
   ),
+  PAPERBOY_THUMBNAILS: z
+    .enum(['0', '1', 'true', 'false', ''], { error: "expected 1 (show the top papers' thumbnails) or 0" })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   PAPERBOY_LIST_ID: z
     .string()
     .optional()

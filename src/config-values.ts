@@ -122,6 +122,8 @@ export interface Brand {
   accent: string;
   /** Links in dark mode: 4.5:1 or more on the dark card. */
   accentDark: string;
+  /** The source's thumbnails on the top cards (PAPERBOY_THUMBNAILS). */
+  thumbnails: boolean;
 }
 export const DEFAULT_ACCENT = '#0b3d91';
 export const DEFAULT_ACCENT_DARK = '#8ab4f8';

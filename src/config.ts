@@ -199,6 +199,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
       logo: e.PAPERBOY_LOGO_URL ? { url: e.PAPERBOY_LOGO_URL, ...e.PAPERBOY_LOGO_SIZE } : null,
       accent: e.PAPERBOY_ACCENT,
       accentDark: accentForDark(e.PAPERBOY_ACCENT, e.PAPERBOY_ACCENT_DARK),
+      thumbnails: e.PAPERBOY_THUMBNAILS,
     },
     listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,

@@ -12,5 +12,10 @@ export function htmlWireBytes(html: string): number {
 
 /** What the renderer needs of the settings, the same for the digest, every edition and previews. */
 export function viewSettings(config: Config): ViewSettings {
-  return { listName: config.listName, baseUrl: config.baseUrl, wireBytes: htmlWireBytes, brand: config.brand };
+  return {
+    listName: config.listName,
+    baseUrl: config.baseUrl,
+    wireBytes: htmlWireBytes,
+    brand: config.brand,
+  };
 }

@@ -18,6 +18,10 @@ export interface PaperView {
   /** Hugging Face's one-line AI summary, shown as the paper's TL;DR above the abstract (null: none). */
   tldr: string | null;
   abstract: string;
+  /** One of the first TOP_CARDS: a stronger card (accent bar, larger title, the thumbnail if on). */
+  top: boolean;
+  /** The source's thumbnail (absolute https) for a top card, with PAPERBOY_THUMBNAILS on; else null. */
+  thumbnail: string | null;
   /** The rank as the text part shows it, right-aligned to two columns (` 1`, `10`). */
   rankPad: string;
   /** The primary arXiv category, when a source gave one. */
@@ -94,6 +98,19 @@ export function wireMeasure(settings: ViewSettings): (html: string) => number {
 }
 
 const SUBJECT_MAX = 120;
+/** The first cards of an email that stand out. */
+export const TOP_CARDS = 3;
+
+/** An absolute https URL as the source gave it, else null (a thumbnail is never http: or relative). */
+function httpsUrl(url: string | null): string | null {
+  const safe = safeUrl(url);
+  return safe?.startsWith('https://') ? safe : null;
+}
+
+/** The fields that make a paper's card a top card or not. */
+export function topLook(p: Paper, settings: ViewSettings, top: boolean): Pick<PaperView, 'top' | 'thumbnail'> {
+  return { top, thumbnail: top && settings.brand?.thumbnails ? httpsUrl(p.thumbnail) : null };
+}
 /** A TL;DR longer than this (it is meant as one line) is cut at a word. */
 export const TLDR_CHARS = 200;
 
@@ -214,6 +231,7 @@ export function buildDigestView(
       numComments: p.numComments,
       ...tldrAndAbstract(p, settings.abstractChars ?? 320),
       rankPad: String(i + 1).padStart(2, ' '),
+      ...topLook(p, settings, i < TOP_CARDS),
       category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
       matched,
       why: because ? cutAtWord(because, 140) : matched ? `Matches: ${matched}` : null,

@@ -6,6 +6,8 @@ import {
   buildDigestView,
   type DigestView,
   editionHeading,
+  TOP_CARDS,
+  topLook,
   type ViewSettings,
   viewTitle,
   wireMeasure,
@@ -88,18 +90,22 @@ export class Fragments {
     return html && text ? { html, text } : null;
   }
 
-  /** Every pool paper's card with abstracts of `abstractChars`, with or without a why line. */
-  cards(abstractChars: number, why: boolean): Promise<Map<string, CompiledCard> | null> {
-    const key = `${abstractChars}:${+why}`;
+  /**
+   * Every pool paper's card with abstracts of `abstractChars`, with or without a why line, as one
+   * of the top of an email (`top`: the stronger card of the first TOP_CARDS) or not.
+   */
+  cards(abstractChars: number, why: boolean, top = false): Promise<Map<string, CompiledCard> | null> {
+    const key = `${abstractChars}:${+why}:${+top}`;
     let p = this.cardSets.get(key);
     if (!p) {
       p = (async () => {
         const view = buildDigestView(this.pool, this.date, { ...this.settings, abstractChars }, false);
-        view.papers = view.papers.map((v) => ({
+        view.papers = view.papers.map((v, i) => ({
           ...v,
           rank: marker(E.rank) as unknown as number,
           rankPad: marker(E.rankPad),
           why: why ? marker(E.why) : null,
+          ...topLook(this.pool[i] as Paper, this.settings, top),
         }));
         const out = await this.render(view, this.pool.length);
         if (!out) return null;
@@ -107,7 +113,7 @@ export class Fragments {
         this.pool.forEach((paper, i) => {
           const card = { html: out.html.cards[i] as string, text: out.text.cards[i] as string };
           map.set(paper.id, compileCard(card, wireMeasure(this.settings)));
-          this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id), ...card });
+          this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id, top), ...card });
         });
         return map;
       })();
@@ -189,13 +195,14 @@ export class Fragments {
       subject,
       preheader,
       topics: stripMarkers(oneLine(e.topics.join(', '))),
+      top: TOP_CARDS,
     };
     for (const abstractChars of ABSTRACT_STEPS) {
-      const withWhy = e.why.some((w) => w !== null) ? await this.cards(abstractChars, true) : null;
-      const without = e.why.some((w) => w === null) ? await this.cards(abstractChars, false) : null;
       const cards: CompiledCard[] = [];
       for (let i = 0; i < e.papers.length; i++) {
-        const card = (e.why[i] ? withWhy : without)?.get((e.papers[i] as Paper).id);
+        const card = (await this.cards(abstractChars, e.why[i] !== null, i < TOP_CARDS))?.get(
+          (e.papers[i] as Paper).id,
+        );
         if (!card) return null;
         cards.push(card);
       }

@@ -49,8 +49,9 @@ export function skeletonKey(s: SkeletonShape): string {
   return `w${+s.weekly}a${+s.anyway}t${+s.topics}o${+s.one}`;
 }
 
-export function cardKey(abstractChars: number, why: boolean, paperId: string): string {
-  return `${abstractChars}:${why ? 1 : 0}:${paperId}`;
+/** A card's stored key; a top card (the first TOP_CARDS of an email) is another part. */
+export function cardKey(abstractChars: number, why: boolean, paperId: string, top = false): string {
+  return `${abstractChars}:${why ? 1 : 0}:${paperId}${top ? ':top' : ''}`;
 }
 
 /** How an assembled edition is put together again at send time (stored with the edition). */
@@ -60,6 +61,8 @@ export interface Recipe {
   subject: string;
   preheader: string;
   topics: string;
+  /** How many of the first cards are top cards (absent in recipes stored before there were any: 0). */
+  top?: number;
 }
 
 /** A stored fragment: a card (key cardKey) or a skeleton (key skeletonKey). */

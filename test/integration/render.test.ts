@@ -122,11 +122,11 @@ describe('digest templates', () => {
 
   it('measures the budget on the bytes on the wire: a normal day whole, a day of 20 real papers squeezed', async () => {
     const normal = await renderDigest(templates, sampleTopPapers(10), '2026-11-28', settings);
-    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61517, 67437]);
+    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61727, 67656]);
     expect(normal.html).not.toContain('More today');
     const heavy = await renderDigest(templates, sampleTopPapers(20), '2026-11-28', settings);
-    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([82984, 90953]);
-    expect(heavy.html.match(/<li style/g)).toHaveLength(6);
+    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([78353, 85872]);
+    expect(heavy.html.match(/<li style/g)).toHaveLength(7);
   });
 
   it('shows the TL;DR above a shorter abstract, escaped, and goes on after it when the abstract opens with it', async () => {
@@ -162,6 +162,7 @@ describe('digest templates', () => {
       logo: { url: 'https://papers.example.org/logo.png?v=1&s="2"', width: 120, height: 40 },
       accent: '#b3261e',
       accentDark: '#ce726d',
+      thumbnails: false,
     };
     const r = await renderDigest(templates, [paper(1), paper(2)], '2026-11-28', { ...settings, brand });
     expect(r.html).toContain(
@@ -175,8 +176,42 @@ describe('digest templates', () => {
     expect(colours.filter((c) => c === '#b3261e')).toHaveLength(3 + 7 + 6);
     expect(r.html).not.toContain('#0b3d91');
     expect(r.html).toContain('.pb-title a, .pb-links a, .pb-votes a, .pb-more a { color: #ce726d !important; }');
-    expect(r.html).toContain('.pb-rule p { border-color: #ce726d !important; }');
+    expect(r.html).toContain('.pb-rule p, .pb-top td { border-color: #ce726d !important; }');
     expect(r.html).toContain('border-top:solid 3px #b3261e;');
+  });
+
+  it('gives the first three papers a stronger card, and their https thumbnails (escaped) when switched on', async () => {
+    const thumb = (i: number) => `https://cdn-thumbnails.huggingface.co/papers/2511.1000${i}.png?a=1&b=<2>`;
+    const papers = [
+      paper(1, { thumbnail: thumb(1) }),
+      paper(2, { thumbnail: 'http://cdn.example.org/insecure.png' }),
+      paper(3, { thumbnail: 'javascript:alert(1)' }),
+      paper(4, { thumbnail: thumb(4) }),
+    ];
+    const off = await renderDigest(templates, papers, '2026-11-28', settings);
+    expect(off.html.match(/class="pb-card pb-top"/g)).toHaveLength(3);
+    expect(off.html.match(/class="pb-card"/g)).toHaveLength(1);
+    expect(off.html.match(/border-top:4px solid #0b3d91;/g)).toHaveLength(3);
+    expect(off.html.match(/font-size:21px;font-weight:700;/g)).toHaveLength(3);
+    expect(off.html.match(/font-size:18px;font-weight:700;/g)).toHaveLength(1);
+    expect(off.html).not.toMatch(/<img\b/);
+    const brand = { logo: null, accent: '#0b3d91', accentDark: '#8ab4f8', thumbnails: true };
+    const on = await renderDigest(templates, papers, '2026-11-28', { ...settings, brand });
+    // Only the top card with an https thumbnail shows it; paper 4's is below the top three.
+    expect(on.html.match(/<img\b/g)).toHaveLength(1);
+    expect(on.html).toContain(
+      '<img\nalt="Paper number 1" src="https://cdn-thumbnails.huggingface.co/papers/2511.10001.png?a&#x3D;1&amp;b&#x3D;%3C2%3E" style="border:0;border-radius:6px;display:block;outline:none;text-decoration:none;height:277px;width:100%;font-size:13px;" width="528" height="277"\n/>',
+    );
+    expect(on.html).not.toMatch(/insecure|javascript:/);
+    // A heavy day with thumbnails on still fits the budget on the wire.
+    const heavy = await renderDigest(
+      templates,
+      sampleTopPapers(20).map((p) => ({ ...p, thumbnail: `https://cdn-thumbnails.huggingface.co/papers/${p.id}.png` })),
+      '2026-11-28',
+      { ...settings, brand },
+    );
+    expect(heavy.html.match(/<img\b/g)).toHaveLength(3);
+    expect(htmlWireBytes(heavy.html)).toBeLessThanOrEqual(HTML_BUDGET);
   });
 
   it('escapes paper data, MJML and Handlebars syntax included', async () => {

@@ -30,7 +30,7 @@ describe('config', () => {
       archiveDir: '/srv/paperboy/digests',
       outboxDir: '/srv/paperboy/outbox',
       listName: 'Daily Papers',
-      brand: { logo: null, accent: '#0b3d91', accentDark: '#8ab4f8' },
+      brand: { logo: null, accent: '#0b3d91', accentDark: '#8ab4f8', thumbnails: false },
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
       smtpPool: 5,
@@ -112,6 +112,7 @@ describe('config', () => {
       logo: { url: 'https://papers.example.org/logo.png?v=1&x=2', width: 120, height: 40 },
       accent: '#b3261e',
       accentDark: '#ce726d',
+      thumbnails: false,
     });
     expect(contrastRatio('#ce726d', '#1b1f24')).toBeGreaterThanOrEqual(4.5);
     expect(contrastRatio('#ca6762', '#1b1f24')).toBeLessThan(4.5); // the step before
