@@ -56,7 +56,7 @@ describe('the links under each paper at 375 px', () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     await page.setContent(html);
     const cards = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('.pb-links, .pb-votes')).map((box) =>
+      Array.from(document.querySelectorAll('.pb-go, .pb-votes')).map((box) =>
         Array.from(box.querySelectorAll('a')).map((a) => {
           const r = a.getBoundingClientRect();
           return {

@@ -122,11 +122,11 @@ describe('digest templates', () => {
 
   it('measures the budget on the bytes on the wire: a normal day whole, a day of 20 real papers squeezed', async () => {
     const normal = await renderDigest(templates, sampleTopPapers(10), '2026-11-28', settings);
-    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([61727, 67656]);
+    expect([Buffer.byteLength(normal.html), htmlWireBytes(normal.html)]).toEqual([55119, 61466]);
     expect(normal.html).not.toContain('More today');
     const heavy = await renderDigest(templates, sampleTopPapers(20), '2026-11-28', settings);
-    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([78353, 85872]);
-    expect(heavy.html.match(/<li style/g)).toHaveLength(7);
+    expect([Buffer.byteLength(heavy.html), htmlWireBytes(heavy.html)]).toEqual([78180, 87207]);
+    expect(heavy.html.match(/<li style/g)).toHaveLength(5);
   });
 
   it('shows the TL;DR above a shorter abstract, escaped, and goes on after it when the abstract opens with it', async () => {
