@@ -132,6 +132,10 @@ describe('config', () => {
         'PAPERBOY_ACCENT_DARK: #0b3d91 has a contrast of 1.6:1 against the dark-mode card (#1b1f24); link text needs 4.5:1 (WCAG AA): pick a lighter colour, e.g. #8ab4f8, or leave it unset to derive one',
       ].join('\n'),
     );
+    expect(loadConfig({ PAPERBOY_THUMBNAILS: '1' }).brand.thumbnails).toBe(true);
+    expect(() => loadConfig({ PAPERBOY_THUMBNAILS: 'yes' })).toThrowError(
+      "PAPERBOY_THUMBNAILS: expected 1 (show the top papers' thumbnails) or 0",
+    );
     expect(() => loadConfig({ PAPERBOY_ACCENT: 'blue' })).toThrowError(
       'PAPERBOY_ACCENT: expected a colour as #rrggbb, e.g. #0b3d91, got "blue"',
     );
