@@ -3,6 +3,7 @@ import { type Brand, DEFAULT_ACCENT, DEFAULT_ACCENT_DARK } from '../config-value
 import type { IsoDate, Paper } from '../domain.js';
 import { cutAtWord, oneLine, safeUrl, shortAbstract, shortAuthors } from './helpers.js';
 import { stripMarkers } from './personalize.js';
+import { editionHeading } from './subject.js';
 
 export interface PaperView {
   rank: number;
@@ -97,7 +98,6 @@ export function wireMeasure(settings: ViewSettings): (html: string) => number {
   return settings.wireBytes ?? ((s) => Buffer.byteLength(s));
 }
 
-const SUBJECT_MAX = 120;
 /** The first cards of an email that stand out. */
 export const TOP_CARDS = 3;
 
@@ -122,37 +122,6 @@ export function abstractLength(abstractChars: number, hasTldr: boolean): number 
   return hasTldr ? Math.round((abstractChars * 5) / 8) : abstractChars;
 }
 
-const shortDates = new Map<string, string>();
-/** `28 Nov 2026`, kept per date (date-fns' format costs about 10 µs, and every reader's subject has it). */
-function shortDate(date: IsoDate): string {
-  let d = shortDates.get(date);
-  if (d === undefined) {
-    d = format(parseISO(date), 'd MMM yyyy');
-    if (shortDates.size > 1000) shortDates.clear();
-    shortDates.set(date, d);
-  }
-  return d;
-}
-
-/** ` + 9 more`, ` (1 paper)`: how many papers the email has besides its top one. */
-function countSuffix(count: number): string {
-  return count > 1 ? ` + ${count - 1} more` : ' (1 paper)';
-}
-
-/**
- * `Daily Papers · 28 Nov 2026 · <top paper title> + 9 more` (weekly: `Daily Papers weekly · …`;
- * one paper: `… · <title> (1 paper)`), one line, at most 120 characters: the title is cut at a word
- * with `…` before the count, so the subject never ends with a raw title (a title ending in `?` costs
- * a spam point, rspamd's SUBJECT_ENDS_QUESTION). With no title, the list name and date alone.
- */
-export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false, count = 1): string {
-  const head = `${listName}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
-  const title = oneLine(topTitle);
-  if (!title) return head;
-  const tail = countSuffix(count);
-  return head + cutAtWord(title, Math.max(20, SUBJECT_MAX - head.length - tail.length)) + tail;
-}
-
 /** Absolute paper page on Hugging Face; arXiv abstract and PDF pages. */
 function paperLinks(id: string): Pick<PaperView, 'url' | 'absUrl' | 'pdfUrl'> {
   const enc = encodeURIComponent(id).replace(/%2F/g, '/');
@@ -166,31 +135,6 @@ function paperLinks(id: string): Pick<PaperView, 'url' | 'absUrl' | 'pdfUrl'> {
 /** A paper's title as the templates show it (one line, no markers). */
 export function viewTitle(title: string): string {
   return stripMarkers(oneLine(title));
-}
-
-/** The subject and preheader of an email of `count` papers whose first has the (view) title `topTitle`. */
-export function editionHeading(
-  listName: string,
-  date: IsoDate,
-  topTitle: string | null,
-  count: number,
-  weekly: boolean,
-): { subject: string; preheader: string } {
-  const more = count - 1;
-  const preheader =
-    topTitle !== null
-      ? cutAtWord(
-          `${weekly ? "This week's" : "Today's"} top paper: ${topTitle}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
-          140,
-        )
-      : '';
-  return {
-    subject:
-      topTitle !== null
-        ? digestSubject(listName, date, topTitle, weekly, count)
-        : `${digestSubject(listName, date, '', weekly)}no papers`,
-    preheader,
-  };
 }
 
 /**

@@ -5,7 +5,6 @@ import { compactHtml } from './compact-html.js';
 import {
   buildDigestView,
   type DigestView,
-  editionHeading,
   TOP_CARDS,
   topLook,
   type ViewSettings,
@@ -29,6 +28,7 @@ import {
   splitCards,
 } from './parts.js';
 import { stripMarkers } from './personalize.js';
+import { editionHeading } from './subject.js';
 import type { DigestTemplates, TemplateFn } from './templates.js';
 
 /** One edition's own values: its papers in order with their why lines. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { digestSubject } from '../../src/render/digest-view.js';
 import { cutAtWord, escapeHtml, safeUrl, shortAbstract, shortAuthors, wrap } from '../../src/render/helpers.js';
 import { personalize } from '../../src/render/personalize.js';
+import { digestSubject } from '../../src/render/subject.js';
 import { oneLine } from '../../src/text.js';
 
 describe('text helpers', () => {
