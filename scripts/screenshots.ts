@@ -1,19 +1,25 @@
 // The pictures of the docs (docs/images/*.png): `npm run screenshots`. Starts paperboy on a temp folder
 // with the sample papers (samples/daily-papers.json), in outbox mode, with three subscribers and the
 // digest of one fixed date sent, so that every run draws the same pages; then Debian's Chromium
-// (playwright-core; CHROMIUM_PATH to use another) photographs the email at desktop and phone width,
-// the home page and the admin dashboard. Nothing reaches the network.
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+// (playwright-core; CHROMIUM_PATH to use another) photographs the email — a normal day, an edition
+// picked for topics and a heavy day of 30 papers — at 600 and 375 px, light and dark
+// (prefers-color-scheme emulated), the home page and the admin dashboard. Nothing reaches the network.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import { chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/pipeline/context.js';
 import { runDigest } from '../src/pipeline/run-digest.js';
+import { viewSettings } from '../src/pipeline/view-settings.js';
+import { personalize } from '../src/render/personalize.js';
+import { renderEdition } from '../src/render/render-digest.js';
 import { createApp } from '../src/server/app.js';
+import { parseHfItems } from '../src/sources/hf-items.js';
 import { upsertSubscriber } from '../src/store/subscribers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -63,9 +69,9 @@ const browser = await chromium.launch({
   ],
 });
 
-/** A page of `width` × `height` CSS pixels, light mode, that answers anything not on this server with nothing. */
-async function open(width: number, height: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: 'light' });
+/** A page of `width` × `height` CSS pixels, light or dark, that answers anything not on this server with nothing. */
+async function open(width: number, height: number, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
   await context.route(
     (url) => url.origin !== base,
     (route) => route.abort(),
@@ -86,16 +92,46 @@ try {
   const report = await runDigest(ctx, { date: DATE, force: true }); // forced: a fixed date, whatever today is
   process.stdout.write(`${report.subject}: sent to ${READERS.length} readers (outbox mode)\n`);
 
-  // The email as Ada got it, opened from the outbox, at the width mail clients give it and at a phone's.
-  const desktop = await open(680, 1100);
-  await desktop.goto(`${base}/outbox`);
-  const message = desktop.locator('tr', { hasText: 'ada@example.com' }).getByRole('link', { name: report.subject });
-  const href = await message.getAttribute('href');
-  await desktop.goto(`${base}${href}`);
-  await shot(desktop, 'email-desktop');
-  const mobile = await open(375, 812);
-  await mobile.goto(`${base}${href}`);
-  await shot(mobile, 'email-mobile');
+  // The emails as Ada (no topics) and Grace (topics) got them, read from the outbox as a mail client
+  // reads them (the HTML part alone), and a heavy day of 30 papers rendered as a send renders it
+  // (budget, "More today"), at the width mail clients give an email and at a phone's, light and dark.
+  const sent = await Promise.all(
+    readdirSync(config.outboxDir)
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => simpleParser(readFileSync(path.join(config.outboxDir, f)))),
+  );
+  const htmlTo = (email: string) => String(sent.find((m) => m.to && JSON.stringify(m.to).includes(email))?.html);
+  const editions = { normal: htmlTo('ada@example.com'), topics: htmlTo('grace@example.com') };
+  const { papers } = parseHfItems(JSON.parse(readFileSync(path.join(ROOT, 'samples', 'daily-papers.json'), 'utf8')));
+  papers.sort((a, b) => b.upvotes - a.upvotes || a.id.localeCompare(b.id));
+  const heavy = await renderEdition(ctx.templates, papers.slice(0, 30), DATE, viewSettings(config), {});
+  const heavyHtml = personalize(
+    heavy.html,
+    {
+      email: 'ada@example.com',
+      unsubscribeUrl: 'https://papers.example.org/u/token',
+      preferencesUrl: 'https://papers.example.org/p/token',
+      voteToken: 'token',
+    },
+    'html',
+  );
+  for (const [width, height] of [
+    [600, 1100],
+    [375, 812],
+  ] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await open(width, height, scheme);
+      for (const [name, html] of Object.entries(editions)) {
+        await page.setContent(html);
+        await shot(page, `email-${name}-${width}-${scheme}`);
+      }
+      // The heavy day's end: the last cards and the "More today" list of titles.
+      await page.setContent(heavyHtml);
+      await page.getByText('More today').scrollIntoViewIfNeeded();
+      await page.evaluate('window.scrollBy(0, -200)');
+      await shot(page, `email-heavy-${width}-${scheme}`);
+    }
+  }
 
   const home = await open(1280, 1000);
   await home.goto(`${base}/`);

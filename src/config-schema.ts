@@ -3,8 +3,13 @@ import path from 'node:path';
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
 import {
+  AA_TEXT,
   ADDRESS,
+  CARD_DARK,
+  CARD_LIGHT,
+  contrastRatio,
   type DatabaseConfig,
+  DEFAULT_ACCENT,
   isTimezone,
   POSTGRES_URL,
   parseDays,
@@ -12,6 +17,7 @@ import {
   parsePostgresUrl,
   parseSources,
   quote,
+  ratioText,
   type SourceSpec,
 } from './config-values.js';
 
@@ -150,6 +156,42 @@ export const envSchema = z.object({
   PAPERBOY_LIST_NAME: text('Daily Papers').refine((v) => !/[\r\n<>"]/.test(v) && v.length <= 60, {
     message: 'expected a short name without line breaks, quotes or angle brackets',
   }),
+  PAPERBOY_LOGO_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = v?.trim();
+      if (!s) return null;
+      try {
+        if (new URL(s).protocol === 'https:') return s;
+      } catch {}
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an https:// URL of the logo image (mail clients block or warn on http: images), got ${quote(s)}`,
+      });
+      return z.NEVER;
+    }),
+  PAPERBOY_LOGO_SIZE: text('40x40').transform((v, ctx) => {
+    const m = /^(\d{1,3})x(\d{1,3})$/.exec(v);
+    const [w, h] = [Number(m?.[1]), Number(m?.[2])];
+    if (m && w >= 8 && w <= 552 && h >= 8 && h <= 200) return { width: w, height: h };
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected the logo's size in CSS pixels as WIDTHxHEIGHT (8 to 552 wide, 8 to 200 high), e.g. 120x40, got ${quote(v)}`,
+    });
+    return z.NEVER;
+  }),
+  PAPERBOY_ACCENT: accent(DEFAULT_ACCENT, CARD_LIGHT, 'the white card', 'a darker colour, e.g. #0b3d91'),
+  PAPERBOY_ACCENT_DARK: accent(
+    null,
+    CARD_DARK,
+    'the dark-mode card (#1b1f24)',
+    'a lighter colour, e.g. #8ab4f8, or leave it unset to derive one',
+  ),
+  PAPERBOY_THUMBNAILS: z
+    .enum(['0', '1', 'true', 'false', ''], { error: "expected 1 (show the top papers' thumbnails) or 0" })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   PAPERBOY_LIST_ID: z
     .string()
     .optional()
@@ -257,6 +299,31 @@ function isHostName(v: string): boolean {
   return (
     v.length <= 253 && /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(v)
   );
+}
+
+/**
+ * A link colour `#rrggbb` that reads on `card` at WCAG AA (4.5:1), or `fallback` when unset; the
+ * message gives the measured ratio and the fix.
+ */
+function accent<F extends string | null>(fallback: F, card: string, cardName: string, fix: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): string | F => {
+      const s = v?.trim().toLowerCase();
+      if (!s) return fallback;
+      if (!/^#[0-9a-f]{6}$/.test(s)) {
+        ctx.addIssue({ code: 'custom', message: `expected a colour as #rrggbb, e.g. #0b3d91, got ${quote(v ?? '')}` });
+        return z.NEVER;
+      }
+      const ratio = contrastRatio(s, card);
+      if (ratio >= AA_TEXT) return s;
+      ctx.addIssue({
+        code: 'custom',
+        message: `${s} has a contrast of ${ratioText(ratio)} against ${cardName}; link text needs ${AA_TEXT}:1 (WCAG AA): pick ${fix}`,
+      });
+      return z.NEVER;
+    });
 }
 
 /** A duration in hours or minutes (`6h`, `90m`, `0`), in ms. */

@@ -114,3 +114,64 @@ export function isTimezone(tz: string): boolean {
     return false;
   }
 }
+
+/** The header's look (PAPERBOY_LOGO_URL, PAPERBOY_LOGO_SIZE, PAPERBOY_ACCENT, PAPERBOY_ACCENT_DARK). */
+export interface Brand {
+  logo: { url: string; width: number; height: number } | null;
+  /** Links and the header's rule, light mode: 4.5:1 or more on white. */
+  accent: string;
+  /** Links in dark mode: 4.5:1 or more on the dark card. */
+  accentDark: string;
+  /** The source's thumbnails on the top cards (PAPERBOY_THUMBNAILS). */
+  thumbnails: boolean;
+}
+export const DEFAULT_ACCENT = '#0b3d91';
+export const DEFAULT_ACCENT_DARK = '#8ab4f8';
+
+/** The dark accent: the one set, the default's own, or one derived from the light accent. */
+export function accentForDark(accent: string, set: string | null): string {
+  return set ?? (accent === DEFAULT_ACCENT ? DEFAULT_ACCENT_DARK : darkAccent(accent));
+}
+
+/** The card backgrounds link text sits on: white in light mode, the dark card in dark mode. */
+export const CARD_LIGHT = '#ffffff';
+export const CARD_DARK = '#1b1f24';
+/** WCAG AA for normal-size text such as links. */
+export const AA_TEXT = 4.5;
+
+/** Relative luminance (WCAG 2) of `#rrggbb`. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** The WCAG contrast ratio of two `#rrggbb` colours (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const [x, y] = [luminance(a), luminance(b)];
+  return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+}
+
+/** `ratio` as the messages write it: 3.21:1 → "3.2:1" (rounded down, so a shown 4.5:1 passes). */
+export const ratioText = (ratio: number) => `${Math.floor(ratio * 10) / 10}:1`;
+
+/**
+ * The accent for dark mode: `accent` mixed with white in steps of 5 % until its text reads on the
+ * dark card at AA (the light accent that suits white is too dark there).
+ */
+export function darkAccent(accent: string): string {
+  for (let k = 0; k <= 20; k++) {
+    const mix = [1, 3, 5]
+      .map((i) => {
+        const c = Number.parseInt(accent.slice(i, i + 2), 16);
+        return Math.round(c + ((255 - c) * k) / 20)
+          .toString(16)
+          .padStart(2, '0');
+      })
+      .join('');
+    if (contrastRatio(`#${mix}`, CARD_DARK) >= AA_TEXT) return `#${mix}`;
+  }
+  return '#ffffff';
+}

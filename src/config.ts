@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { envSchema } from './config-schema.js';
-import { type DatabaseConfig, type FromAddress, POSTGRES_URL, type SourceSpec } from './config-values.js';
+import {
+  accentForDark,
+  type Brand,
+  type DatabaseConfig,
+  type FromAddress,
+  POSTGRES_URL,
+  type SourceSpec,
+} from './config-values.js';
 import { type DkimKey, loadDkimKey } from './dkim.js';
 import { PaperboyError } from './errors.js';
 
@@ -45,6 +52,8 @@ export interface Config {
   archiveDir: string;
   outboxDir: string;
   listName: string;
+  /** The header's look: an optional logo (https, shown at its size with the list name as alt) and the link colours. */
+  brand: Brand;
   listId: string;
   unsubscribeMailto: string | null;
   /** The name paperboy gives in the SMTP greeting (EHLO): PAPERBOY_SMTP_NAME, else the From domain. */
@@ -192,6 +201,12 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     archiveDir: at(e.PAPERBOY_ARCHIVE_DIR),
     outboxDir: at(e.PAPERBOY_OUTBOX_DIR),
     listName: e.PAPERBOY_LIST_NAME,
+    brand: {
+      logo: e.PAPERBOY_LOGO_URL ? { url: e.PAPERBOY_LOGO_URL, ...e.PAPERBOY_LOGO_SIZE } : null,
+      accent: e.PAPERBOY_ACCENT,
+      accentDark: accentForDark(e.PAPERBOY_ACCENT, e.PAPERBOY_ACCENT_DARK),
+      thumbnails: e.PAPERBOY_THUMBNAILS,
+    },
     listId: e.PAPERBOY_LIST_ID || `${slug || 'paperboy'}.${e.PAPERBOY_FROM.domain}`,
     unsubscribeMailto: e.PAPERBOY_UNSUBSCRIBE_MAILTO || null,
     smtpName: e.PAPERBOY_SMTP_NAME ?? e.PAPERBOY_FROM.domain,

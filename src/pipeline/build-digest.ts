@@ -7,6 +7,7 @@ import type { SkippedItem, SourceFailure } from '../sources/source.js';
 import { papersInOtherDigests } from '../store/papers.js';
 import type { AppContext } from './context.js';
 import { withCategories } from './paper-categories.js';
+import { viewSettings } from './view-settings.js';
 
 export interface BuiltDigest {
   rendered: RenderedDigest;
@@ -80,10 +81,7 @@ export async function buildDigest(ctx: AppContext, date: IsoDate): Promise<Built
         : `all ${fetched.papers.length} papers the source answered already went out in earlier digests`;
     throw new PaperboyError('ENOPAPERS', `no new papers for ${date}: ${why}; nothing was sent`);
   }
-  const rendered = await renderDigest(ctx.templates, papers, date, {
-    listName: ctx.config.listName,
-    baseUrl: ctx.config.baseUrl,
-  });
+  const rendered = await renderDigest(ctx.templates, papers, date, viewSettings(ctx.config));
   for (const w of rendered.warnings) ctx.log.warn({ event: 'render.mjml.warning', digest_date: date }, w);
   return {
     rendered,

@@ -13,6 +13,7 @@ import { type Receiver, unplannedReceivers } from '../store/subscribers.js';
 import { votesOfReaders } from '../store/votes.js';
 import { deliveryMessageId } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
+import { viewSettings } from './view-settings.js';
 
 const PAGE = 1000;
 /** Stored papers the reader models' features are fitted on besides the pool (about a month of a busy source). */
@@ -88,19 +89,13 @@ export async function planDeliveries(
       return known;
     }
     const papers = sel.papers.map((s) => s.paper);
-    const rendered = await renderEdition(
-      ctx.templates,
-      papers,
-      date,
-      { listName: config.listName, baseUrl: config.baseUrl },
-      {
-        matched: sel.papers.map((s) => s.matched),
-        because: sel.papers.map((s) => s.because ?? null),
-        topics: sel.topics,
-        weekly: sel.frequency === 'weekly',
-        anyway: sel.anyway,
-      },
-    );
+    const rendered = await renderEdition(ctx.templates, papers, date, viewSettings(config), {
+      matched: sel.papers.map((s) => s.matched),
+      because: sel.papers.map((s) => s.because ?? null),
+      topics: sel.topics,
+      weekly: sel.frequency === 'weekly',
+      anyway: sel.anyway,
+    });
     editionsRendered++;
     const id = await insertEdition(db, {
       digestId: digest.id,
@@ -130,7 +125,7 @@ export async function planDeliveries(
         ctx.templates,
         pool.map((c) => c.paper),
         date,
-        { listName: config.listName, baseUrl: config.baseUrl },
+        viewSettings(config),
       );
       fragments.set(sel.frequency, fr);
     }

@@ -12,6 +12,7 @@ import { candidatePool, deliveredPapers, storedEdition } from '../store/editions
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
 import { poolDates } from './plan-deliveries.js';
+import { viewSettings } from './view-settings.js';
 
 export interface Preview {
   date: IsoDate;
@@ -49,7 +50,7 @@ async function readerContent(ctx: AppContext, date: IsoDate, s: Subscriber): Pro
     ctx.templates,
     sel.papers.map((p) => p.paper),
     date,
-    { listName: ctx.config.listName, baseUrl: ctx.config.baseUrl },
+    viewSettings(ctx.config),
     {
       matched: sel.papers.map((p) => p.matched),
       topics: sel.topics,

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import type { Compiled, CompiledCard, CompiledSkeleton, EKey, Recipe } from './parts.js';
+import type { Compiled, CompiledCard, CompiledSkeleton, EKey, Measure, Recipe } from './parts.js';
 import { stripMarkers } from './personalize.js';
 
 /** An edition's values as they go in: escaped as Handlebars escapes them (HTML), markers broken (text). */
@@ -8,15 +8,26 @@ function editionValues(recipe: Recipe, count: number, kind: 'html' | 'text') {
   return { subject: v(recipe.subject), preheader: v(recipe.preheader), topics: v(recipe.topics), count: String(count) };
 }
 
+/** What fills the slot `k` of a card or skeleton. */
+function slotValue(
+  k: EKey,
+  values: { subject: string; preheader: string; topics: string; count: string },
+  rank: string,
+  why: string,
+): string {
+  return k === 'rank' ? rank : k === 'rankPad' ? rank.padStart(2, ' ') : k === 'why' ? why : values[k];
+}
+
 /** The bytes a part takes once filled (values as editionValues gives them). */
 function bytesOf(
   c: Compiled,
   values: { subject: string; preheader: string; topics: string; count: string },
   rank: string,
   why: string,
+  measure: Measure,
 ): number {
   let bytes = c.staticBytes;
-  for (const k of c.keys) bytes += Buffer.byteLength(k === 'rank' ? rank : k === 'why' ? why : values[k]);
+  for (const k of c.keys) bytes += measure(slotValue(k, values, rank, why));
   return bytes;
 }
 
@@ -30,7 +41,7 @@ function fill(
 ): void {
   for (let i = 0; i < c.keys.length; i++) {
     const k = c.keys[i] as EKey;
-    out.push(c.statics[i] as string, k === 'rank' ? rank : k === 'why' ? why : values[k]);
+    out.push(c.statics[i] as string, slotValue(k, values, rank, why));
   }
   out.push(c.statics[c.keys.length] as string);
 }
@@ -42,18 +53,28 @@ function concat(pieces: readonly string[]): string {
   return s;
 }
 
-/** The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs no more). */
+/**
+ * The size in bytes of the HTML assembleFromParts would give, from the parts alone (planning needs
+ * no more): the parts' static bytes as compiled (by their measure) and each value by `measure`.
+ */
 export function assembledHtmlBytes(
   skeleton: CompiledSkeleton,
   cards: readonly CompiledCard[],
   why: readonly (string | null)[],
   recipe: Recipe,
+  measure: Measure = (s) => Buffer.byteLength(s),
 ): number {
   const h = editionValues(recipe, cards.length, 'html');
-  let bytes = bytesOf(skeleton.htmlHead, h, '', '') + bytesOf(skeleton.htmlTail, h, '', '');
+  let bytes = bytesOf(skeleton.htmlHead, h, '', '', measure) + bytesOf(skeleton.htmlTail, h, '', '', measure);
   for (let i = 0; i < cards.length; i++) {
     const line = why[i] ?? '';
-    bytes += bytesOf((cards[i] as CompiledCard).html, h, String(i + 1), line && Handlebars.escapeExpression(line));
+    bytes += bytesOf(
+      (cards[i] as CompiledCard).html,
+      h,
+      String(i + 1),
+      line && Handlebars.escapeExpression(line),
+      measure,
+    );
   }
   return bytes;
 }

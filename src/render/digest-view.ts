@@ -1,7 +1,9 @@
 import { format, parseISO } from 'date-fns';
+import { type Brand, DEFAULT_ACCENT, DEFAULT_ACCENT_DARK } from '../config-values.js';
 import type { IsoDate, Paper } from '../domain.js';
 import { cutAtWord, oneLine, safeUrl, shortAbstract, shortAuthors } from './helpers.js';
 import { stripMarkers } from './personalize.js';
+import { editionHeading } from './subject.js';
 
 export interface PaperView {
   rank: number;
@@ -14,7 +16,15 @@ export interface PaperView {
   authors: string;
   upvotes: number;
   numComments: number;
+  /** Hugging Face's one-line AI summary, shown as the paper's TL;DR above the abstract (null: none). */
+  tldr: string | null;
   abstract: string;
+  /** One of the first TOP_CARDS: a stronger card (accent bar, larger title, the thumbnail if on). */
+  top: boolean;
+  /** The source's thumbnail (absolute https) for a top card, with PAPERBOY_THUMBNAILS on; else null. */
+  thumbnail: string | null;
+  /** The rank as the text part shows it, right-aligned to two columns (` 1`, `10`). */
+  rankPad: string;
   /** The primary arXiv category, when a source gave one. */
   category: string | null;
   /** Why it is in this reader's edition: the topics it matches ("sparse attention, RL"). */
@@ -41,6 +51,10 @@ export interface EditionOptions {
 /** Everything the digest templates see. Built by a pure function from the papers and settings. */
 export interface DigestView {
   listName: string;
+  /** The link colours (light, dark) and the logo, from the settings. */
+  accent: string;
+  accentDark: string;
+  logo: Brand['logo'];
   date: IsoDate;
   dateLong: string;
   dateShort: string;
@@ -69,26 +83,43 @@ export interface ViewSettings {
   cards?: number;
   /** Titles cut to this many characters (the clipping guard's last resort on days of huge titles). */
   titleChars?: number;
+  /**
+   * The bytes an HTML piece takes on the wire, as the sender encodes it (quoted-printable with
+   * CRLF line ends: the caller passes the sender's encoder, which this stage cannot import); what
+   * the clipping budget is measured in. UTF-8 bytes when not given.
+   */
+  wireBytes?: (html: string) => number;
+  /** The logo and link colours (config's brand); paperboy's blue and no logo when not given. */
+  brand?: Brand;
 }
 
-const SUBJECT_MAX = 120;
-
-const shortDates = new Map<string, string>();
-/** `28 Nov 2026`, kept per date (date-fns' format costs about 10 µs, and every reader's subject has it). */
-function shortDate(date: IsoDate): string {
-  let d = shortDates.get(date);
-  if (d === undefined) {
-    d = format(parseISO(date), 'd MMM yyyy');
-    if (shortDates.size > 1000) shortDates.clear();
-    shortDates.set(date, d);
-  }
-  return d;
+/** The settings' wire measure, or UTF-8 bytes. */
+export function wireMeasure(settings: ViewSettings): (html: string) => number {
+  return settings.wireBytes ?? ((s) => Buffer.byteLength(s));
 }
 
-/** `Daily Papers · 28 Nov 2026 · <top paper title>`, one line, at most 120 characters. */
-export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false): string {
-  const head = `${listName}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
-  return head + cutAtWord(oneLine(topTitle), Math.max(20, SUBJECT_MAX - head.length));
+/** The first cards of an email that stand out. */
+export const TOP_CARDS = 3;
+
+/** An absolute https URL as the source gave it, else null (a thumbnail is never http: or relative). */
+function httpsUrl(url: string | null): string | null {
+  const safe = safeUrl(url);
+  return safe?.startsWith('https://') ? safe : null;
+}
+
+/** The fields that make a paper's card a top card or not. */
+export function topLook(p: Paper, settings: ViewSettings, top: boolean): Pick<PaperView, 'top' | 'thumbnail'> {
+  return { top, thumbnail: top && settings.brand?.thumbnails ? httpsUrl(p.thumbnail) : null };
+}
+/** A TL;DR longer than this (it is meant as one line) is cut at a word. */
+export const TLDR_CHARS = 200;
+
+/**
+ * The abstract's length for a budget step of `abstractChars`: 5/8 of it when the paper has a TL;DR
+ * (200 instead of 320, 100 instead of 160), which says the gist already.
+ */
+export function abstractLength(abstractChars: number, hasTldr: boolean): number {
+  return hasTldr ? Math.round((abstractChars * 5) / 8) : abstractChars;
 }
 
 /** Absolute paper page on Hugging Face; arXiv abstract and PDF pages. */
@@ -106,23 +137,20 @@ export function viewTitle(title: string): string {
   return stripMarkers(oneLine(title));
 }
 
-/** The subject and preheader of an email of `count` papers whose first has the (view) title `topTitle`. */
-export function editionHeading(
-  listName: string,
-  date: IsoDate,
-  topTitle: string | null,
-  count: number,
-  weekly: boolean,
-): { subject: string; preheader: string } {
-  const more = count - 1;
-  const preheader =
-    topTitle !== null
-      ? cutAtWord(
-          `${weekly ? "This week's" : "Today's"} top paper: ${topTitle}${more > 0 ? ` — and ${more} more paper${more === 1 ? '' : 's'}` : ''}`,
-          140,
-        )
-      : '';
-  return { subject: digestSubject(listName, date, topTitle ?? 'no papers', weekly), preheader };
+/**
+ * The TL;DR (Hugging Face's one-line AI summary, LaTeX already made readable by the source) and the
+ * abstract, shorter when there is a TL;DR; an abstract that opens with the TL;DR's very words goes
+ * on after them instead of saying them twice.
+ */
+function tldrAndAbstract(p: Paper, abstractChars: number): { tldr: string | null; abstract: string } {
+  const tldr = p.aiSummary ? oneLine(p.aiSummary) : '';
+  if (!tldr) return { tldr: null, abstract: stripMarkers(shortAbstract(p.summary, abstractChars)) };
+  const summary = oneLine(p.summary);
+  const rest = summary.startsWith(tldr) ? summary.slice(tldr.length).trim() : summary;
+  return {
+    tldr: stripMarkers(cutAtWord(tldr, TLDR_CHARS)),
+    abstract: stripMarkers(shortAbstract(rest, abstractLength(abstractChars, true))),
+  };
 }
 
 export function buildDigestView(
@@ -145,7 +173,9 @@ export function buildDigestView(
       authors: stripMarkers(shortAuthors(p.authors.map(oneLine))),
       upvotes: p.upvotes,
       numComments: p.numComments,
-      abstract: stripMarkers(shortAbstract(p.summary, settings.abstractChars ?? 320)),
+      ...tldrAndAbstract(p, settings.abstractChars ?? 320),
+      rankPad: String(i + 1).padStart(2, ' '),
+      ...topLook(p, settings, i < TOP_CARDS),
       category: p.categories[0] ? stripMarkers(oneLine(p.categories[0])) : null,
       matched,
       why: because ? cutAtWord(because, 140) : matched ? `Matches: ${matched}` : null,
@@ -163,6 +193,9 @@ export function buildDigestView(
   );
   return {
     listName: settings.listName,
+    accent: settings.brand?.accent ?? DEFAULT_ACCENT,
+    accentDark: settings.brand?.accentDark ?? DEFAULT_ACCENT_DARK,
+    logo: settings.brand?.logo ?? null,
     date,
     dateLong: format(parseISO(date), 'EEEE, d MMMM yyyy'),
     dateShort: format(parseISO(date), 'd MMM yyyy'),

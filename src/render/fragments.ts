@@ -1,7 +1,16 @@
 import Handlebars from 'handlebars';
 import type { IsoDate, Paper } from '../domain.js';
 import { assembledHtmlBytes, assembleFromParts } from './assemble-parts.js';
-import { buildDigestView, type DigestView, editionHeading, type ViewSettings, viewTitle } from './digest-view.js';
+import { compactHtml } from './compact-html.js';
+import {
+  buildDigestView,
+  type DigestView,
+  TOP_CARDS,
+  topLook,
+  type ViewSettings,
+  viewTitle,
+  wireMeasure,
+} from './digest-view.js';
 import { cutAtWord, oneLine } from './helpers.js';
 import { compileMjml } from './mjml-thread.js';
 import {
@@ -19,6 +28,7 @@ import {
   splitCards,
 } from './parts.js';
 import { stripMarkers } from './personalize.js';
+import { editionHeading } from './subject.js';
 import type { DigestTemplates, TemplateFn } from './templates.js';
 
 /** One edition's own values: its papers in order with their why lines. */
@@ -75,30 +85,35 @@ export class Fragments {
       'templates/digest.mjml.hbs',
       'fix the template; nothing was sent',
     );
-    const html = splitCards(mjml.html, n);
+    const html = splitCards(compactHtml(mjml.html), n);
     const text = splitCards(this.t.text(view), n);
     return html && text ? { html, text } : null;
   }
 
-  /** Every pool paper's card with abstracts of `abstractChars`, with or without a why line. */
-  cards(abstractChars: number, why: boolean): Promise<Map<string, CompiledCard> | null> {
-    const key = `${abstractChars}:${+why}`;
+  /**
+   * Every pool paper's card with abstracts of `abstractChars`, with or without a why line, as one
+   * of the top of an email (`top`: the stronger card of the first TOP_CARDS) or not.
+   */
+  cards(abstractChars: number, why: boolean, top = false): Promise<Map<string, CompiledCard> | null> {
+    const key = `${abstractChars}:${+why}:${+top}`;
     let p = this.cardSets.get(key);
     if (!p) {
       p = (async () => {
         const view = buildDigestView(this.pool, this.date, { ...this.settings, abstractChars }, false);
-        view.papers = view.papers.map((v) => ({
+        view.papers = view.papers.map((v, i) => ({
           ...v,
           rank: marker(E.rank) as unknown as number,
+          rankPad: marker(E.rankPad),
           why: why ? marker(E.why) : null,
+          ...topLook(this.pool[i] as Paper, this.settings, top),
         }));
         const out = await this.render(view, this.pool.length);
         if (!out) return null;
         const map = new Map<string, CompiledCard>();
         this.pool.forEach((paper, i) => {
           const card = { html: out.html.cards[i] as string, text: out.text.cards[i] as string };
-          map.set(paper.id, compileCard(card));
-          this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id), ...card });
+          map.set(paper.id, compileCard(card, wireMeasure(this.settings)));
+          this.fresh.push({ kind: 'card', key: cardKey(abstractChars, why, paper.id, top), ...card });
         });
         return map;
       })();
@@ -130,7 +145,7 @@ export class Fragments {
           textTail: out.text.tail,
         };
         this.fresh.push({ kind: 'skeleton', key, ...skeletonPart(skeleton) });
-        return compileSkeleton(skeleton);
+        return compileSkeleton(skeleton, wireMeasure(this.settings));
       })();
       this.skeletons.set(key, p);
     }
@@ -180,18 +195,20 @@ export class Fragments {
       subject,
       preheader,
       topics: stripMarkers(oneLine(e.topics.join(', '))),
+      top: TOP_CARDS,
     };
     for (const abstractChars of ABSTRACT_STEPS) {
-      const withWhy = e.why.some((w) => w !== null) ? await this.cards(abstractChars, true) : null;
-      const without = e.why.some((w) => w === null) ? await this.cards(abstractChars, false) : null;
       const cards: CompiledCard[] = [];
       for (let i = 0; i < e.papers.length; i++) {
-        const card = (e.why[i] ? withWhy : without)?.get((e.papers[i] as Paper).id);
+        const card = (await this.cards(abstractChars, e.why[i] !== null, i < TOP_CARDS))?.get(
+          (e.papers[i] as Paper).id,
+        );
         if (!card) return null;
         cards.push(card);
       }
       const r = { ...recipe, abstractChars };
-      if (assembledHtmlBytes(skeleton, cards, e.why, r) <= budget) return { recipe: r, skeleton, cards };
+      if (assembledHtmlBytes(skeleton, cards, e.why, r, wireMeasure(this.settings)) <= budget)
+        return { recipe: r, skeleton, cards };
     }
     return null;
   }

@@ -12,6 +12,8 @@ import { CARD_END, CARD_START } from './templates.js';
  */
 export const EDITION_MARKERS = {
   rank: '=pb:e_rank=',
+  /** The rank right-aligned to two columns, for the text part (` 1`, `10`). */
+  rankPad: '=pb:e_rankPad=',
   why: '=pb:e_why=',
   subject: '=pb:e_subject=',
   preheader: '=pb:e_preheader=',
@@ -47,8 +49,9 @@ export function skeletonKey(s: SkeletonShape): string {
   return `w${+s.weekly}a${+s.anyway}t${+s.topics}o${+s.one}`;
 }
 
-export function cardKey(abstractChars: number, why: boolean, paperId: string): string {
-  return `${abstractChars}:${why ? 1 : 0}:${paperId}`;
+/** A card's stored key; a top card (the first TOP_CARDS of an email) is another part. */
+export function cardKey(abstractChars: number, why: boolean, paperId: string, top = false): string {
+  return `${abstractChars}:${why ? 1 : 0}:${paperId}${top ? ':top' : ''}`;
 }
 
 /** How an assembled edition is put together again at send time (stored with the edition). */
@@ -58,6 +61,8 @@ export interface Recipe {
   subject: string;
   preheader: string;
   topics: string;
+  /** How many of the first cards are top cards (absent in recipes stored before there were any: 0). */
+  top?: number;
 }
 
 /** A stored fragment: a card (key cardKey) or a skeleton (key skeletonKey). */
@@ -91,14 +96,21 @@ export function splitCards(doc: string, n: number): { head: string; cards: strin
   return { head, cards, tail: doc.slice(pos) };
 }
 
-/** A part split at its markers once: static text around value slots, with the static bytes counted. */
+/** How a piece's bytes are counted: UTF-8 unless a wire measure is given (ViewSettings.wireBytes). */
+export type Measure = (s: string) => number;
+const utf8: Measure = (s) => Buffer.byteLength(s);
+
+/**
+ * A part split at its markers once: static text around value slots, with the static bytes counted
+ * (each static piece by `measure`: the sender encodes the pieces one by one).
+ */
 export interface Compiled {
   statics: string[];
   keys: EKey[];
   staticBytes: number;
 }
 
-export function compilePart(s: string): Compiled {
+export function compilePart(s: string, measure: Measure = utf8): Compiled {
   const statics: string[] = [];
   const keys: EKey[] = [];
   let from = 0;
@@ -108,7 +120,7 @@ export function compilePart(s: string): Compiled {
     from = m.index + m[0].length;
   }
   statics.push(s.slice(from));
-  return { statics, keys, staticBytes: statics.reduce((n, x) => n + Buffer.byteLength(x), 0) };
+  return { statics, keys, staticBytes: statics.reduce((n, x) => n + measure(x), 0) };
 }
 
 export interface CompiledCard {
@@ -122,7 +134,10 @@ export interface CompiledSkeleton {
   textTail: Compiled;
 }
 
-export const compileCard = (c: Card): CompiledCard => ({ html: compilePart(c.html), text: compilePart(c.text) });
+export const compileCard = (c: Card, measure: Measure = utf8): CompiledCard => ({
+  html: compilePart(c.html, measure),
+  text: compilePart(c.text),
+});
 /** A skeleton as one stored part: the two halves of each kind around one card marker. */
 export function skeletonPart(s: Skeleton): { html: string; text: string } {
   return { html: `${s.htmlHead}${CARD_START}${s.htmlTail}`, text: `${s.textHead}${CARD_START}${s.textTail}` };
@@ -141,9 +156,9 @@ export function skeletonOfPart(p: { html: string; text: string }): Skeleton | nu
   };
 }
 
-export const compileSkeleton = (s: Skeleton): CompiledSkeleton => ({
-  htmlHead: compilePart(s.htmlHead),
-  htmlTail: compilePart(s.htmlTail),
+export const compileSkeleton = (s: Skeleton, measure: Measure = utf8): CompiledSkeleton => ({
+  htmlHead: compilePart(s.htmlHead, measure),
+  htmlTail: compilePart(s.htmlTail, measure),
   textHead: compilePart(s.textHead),
   textTail: compilePart(s.textTail),
 });

@@ -1,5 +1,12 @@
 import type { DigestContent, IsoDate, Paper } from '../domain.js';
-import { buildDigestView, type DigestView, type EditionOptions, type ViewSettings } from './digest-view.js';
+import { compactHtml } from './compact-html.js';
+import {
+  buildDigestView,
+  type DigestView,
+  type EditionOptions,
+  type ViewSettings,
+  wireMeasure,
+} from './digest-view.js';
 import { compileMjml } from './mjml-thread.js';
 import type { DigestTemplates } from './templates.js';
 
@@ -13,10 +20,18 @@ export async function renderView(
   templates: DigestTemplates,
   view: DigestView,
 ): Promise<{ html: string; warnings: string[] }> {
-  return compileMjml(templates.mjml(view), 'templates/digest.mjml.hbs', 'fix the template; nothing was sent');
+  const out = await compileMjml(
+    templates.mjml(view),
+    'templates/digest.mjml.hbs',
+    'fix the template; nothing was sent',
+  );
+  return { html: compactHtml(out.html), warnings: out.warnings };
 }
 
-/** HTML budget per message: Gmail clips at about 102 KB; the per-recipient values need a little room. */
+/**
+ * HTML budget per message, in bytes on the wire (ViewSettings.wireBytes): Gmail clips at about
+ * 102 KB; the per-recipient values need a little room.
+ */
 export const HTML_BUDGET = 90 * 1024 - 1024;
 
 /**
@@ -32,11 +47,12 @@ async function renderWithinBudget(
   edition: EditionOptions,
 ): Promise<{ view: DigestView; html: string; warnings: string[] }> {
   let last: { view: DigestView; html: string; warnings: string[] } | null = null;
+  const measure = wireMeasure(settings);
   const attempt = async (s: ViewSettings) => {
     const view = buildDigestView(papers, date, s, false, edition);
     const out = await renderView(templates, view);
     last = { view, ...out };
-    return Buffer.byteLength(out.html) <= HTML_BUDGET ? last : null;
+    return measure(out.html) <= HTML_BUDGET ? last : null;
   };
   for (const abstractChars of [320, 160, 0]) {
     const ok = await attempt({ ...settings, abstractChars });

@@ -63,6 +63,13 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('wrap', (text: unknown, width: unknown, indent: unknown) =>
     wrap(String(text ?? ''), typeof width === 'number' ? width : 72, typeof indent === 'string' ? indent : ''),
   );
+  /** `(join "TL;DR: " tldr)`: the strings one after the other (for `wrap` to wrap them as one). */
+  hb.registerHelper('join', (...args: unknown[]) =>
+    args
+      .slice(0, -1)
+      .map((a) => String(a ?? ''))
+      .join(''),
+  );
   hb.registerHelper('plural', (n: unknown, one: unknown, many: unknown) => (n === 1 ? one : many));
 }
 

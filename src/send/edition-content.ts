@@ -47,7 +47,9 @@ export function editionReader(db: Db): (id: number) => Promise<MessageContent | 
     if (!e) return undefined;
     if (e.recipe === null) return { subject: e.subject, html: e.html, text: e.text };
     const recipe = JSON.parse(e.recipe) as Recipe;
-    const keys = e.papers.map((p) => cardKey(recipe.abstractChars, p.why !== null, p.paperId));
+    const keys = e.papers.map((p, i) =>
+      cardKey(recipe.abstractChars, p.why !== null, p.paperId, i < (recipe.top ?? 0)),
+    );
     await load(e.digestId, keys, recipe.skeleton);
     const lost = () =>
       new PaperboyError('ENOTFOUND', `edition ${id} cannot be assembled: a part of digest ${e.digestId} is missing`, {

@@ -1,7 +1,7 @@
 import { format, parseISO } from 'date-fns';
 import { html } from 'hono/html';
-import { digestSubject } from '../render/digest-view.js';
 import { escapeHtml } from '../render/helpers.js';
+import { digestSubject } from '../render/subject.js';
 
 /**
  * One entry of the archive (`/digests`): the digest's subject as the link, without the list name

@@ -54,7 +54,7 @@ describe('the admin UI in a browser', () => {
 
     await page.goto(`${http.url}/admin/preview?date=2026-11-28`);
     const frame = page.frameLocator('iframe.email');
-    await expect.poll(async () => frame.locator('h1').textContent()).toBe('Saturday, 28 November 2026');
+    await expect.poll(async () => frame.locator('h1').textContent()).toBe('Daily Papers');
     await page.screenshot({ path: path.join(SHOTS, 'admin-preview-desktop.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'mobile' }).click();
@@ -62,7 +62,7 @@ describe('the admin UI in a browser', () => {
     expect(await mobile.evaluate((el) => el.clientWidth)).toBe(375);
     await expect
       .poll(async () => page.frameLocator('iframe.email.mobile').locator('h1').textContent())
-      .toBe('Saturday, 28 November 2026');
+      .toBe('Daily Papers');
     await page.screenshot({ path: path.join(SHOTS, 'admin-preview-mobile.png'), fullPage: true });
 
     await page.getByRole('link', { name: 'dark' }).click();

@@ -233,7 +233,8 @@ describe('the digest as a reader sees it (chromium)', () => {
       const [chinese, arabic, math, , , moreArabic] = m.titles;
       expect(arabic?.direction).toBe('rtl');
       expect(arabic?.gapRight).toBeLessThan(2);
-      expect(arabic?.gapLeft).toBeGreaterThan(20);
+      // (A top card: its 21 px title fills more of the line; a left-aligned one would leave 0 px.)
+      expect(arabic?.gapLeft).toBeGreaterThan(5);
       expect(m.abstractDirs).toEqual(['rtl']);
       expect(moreArabic?.direction).toBe('rtl');
       expect(chinese?.direction).toBe('ltr');

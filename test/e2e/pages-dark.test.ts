@@ -115,7 +115,7 @@ describe('dark mode', () => {
     await page.goto(`${http.url}/`);
     await expect
       .poll(() => page.frameLocator('iframe.digest').locator('h1').first().textContent())
-      .toBe('Saturday, 28 November 2026');
+      .toBe('Daily Papers');
     await page.screenshot({ path: path.join(SHOTS, 'dark-home.png') });
 
     const frame = await colours(page, 'iframe.digest');

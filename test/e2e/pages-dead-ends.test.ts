@@ -169,7 +169,9 @@ describe('no dead ends', () => {
     ]);
     await page.getByRole('link', { name: headline27 }).click();
     await page.waitForURL(`${http.url}/digests/2026-11-27`);
-    expect(await page.locator('h1').textContent()).toBe('Friday, 27 November 2026');
+    // The email's heading is the list's name; the date line under it says which day.
+    expect(await page.locator('h1').textContent()).toBe('Daily Papers');
+    expect(await page.getByText('Web version · Friday, 27 November 2026').isVisible()).toBe(true);
     await page.close();
   });
 
@@ -189,7 +191,8 @@ describe('no dead ends', () => {
     expect(
       await page.getByRole('link', { name: 'Subscribe' }).evaluate((el) => getComputedStyle(el).backgroundColor),
     ).toBe('rgb(11, 61, 145)');
-    expect(await page.locator('h1').textContent()).toBe('Saturday, 28 November 2026');
+    expect(await page.locator('h1').textContent()).toBe('Daily Papers');
+    expect(await page.getByText('Web version · Saturday, 28 November 2026').isVisible()).toBe(true);
     expect(await page.locator('script').count()).toBe(0);
 
     await page.getByRole('link', { name: 'Archive' }).click();
@@ -201,7 +204,8 @@ describe('no dead ends', () => {
 
     // On the home page the digest sits in a frame under the form: no second bar in there.
     const frame = page.frameLocator('iframe.digest');
-    await expect.poll(() => frame.locator('h1').first().textContent()).toBe('Saturday, 28 November 2026');
+    await expect.poll(() => frame.locator('h1').first().textContent()).toBe('Daily Papers');
+    expect(await frame.getByText('Web version · Saturday, 28 November 2026').isVisible()).toBe(true);
     expect(await frame.locator('nav.pb-site').count()).toBe(0);
     await page.close();
   });

@@ -87,7 +87,7 @@ describe('readers who vote through their emails', () => {
         const html = String(mail?.mail.html ?? '');
         // Each paper of the text part: its title line, then its two vote links.
         const cards = [
-          ...text.matchAll(/^\d+\. (.+)\n(?:[\s\S]*?)^ {3}More like this: (\S+)\n {3}Less like this: (\S+)$/gm),
+          ...text.matchAll(/^ ?\d+\. (.+)\n(?:[\s\S]*?)^ {4}More like this: (\S+)\n {4}Less like this: (\S+)$/gm),
         ];
         expect(cards).toHaveLength(10);
         // The HTML part carries the same links under every paper, with exactly these texts.
@@ -127,7 +127,8 @@ function titleOf(first: string, text: string): string {
   const lines = text.slice(at).split('\n');
   let title = lines[0] ?? '';
   for (const l of lines.slice(1)) {
-    if (!/^ {3}\S/.test(l) || /^ {3}(A\. Author|Because|Matches|Paper:)/.test(l) || fieldOfTitle.has(title)) break;
+    if (!/^ {4}\S/.test(l) || /^ {4}(A\. Author|Because|Matches|TL;DR:|arXiv:)/.test(l) || fieldOfTitle.has(title))
+      break;
     title += ` ${l.trim()}`;
   }
   return title.trim();

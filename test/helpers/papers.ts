@@ -23,6 +23,14 @@ export function makePaper(over: Partial<Paper> = {}): Paper {
   };
 }
 
+/** The top `n` sample papers (samples/daily-papers.json), ranked as sampleTopTitles ranks them. */
+export function sampleTopPapers(n: number): Paper[] {
+  const { papers } = parseHfItems(JSON.parse(readFileSync(SAMPLE, 'utf8')));
+  return papers
+    .sort((a, b) => b.upvotes - a.upvotes || b.publishedAt.localeCompare(a.publishedAt) || a.id.localeCompare(b.id))
+    .slice(0, n);
+}
+
 /**
  * The titles of the top 10 sample papers, ranked here independently of the code under test:
  * most upvoted first, then the newer, then the lower id — what a reader without topics gets.

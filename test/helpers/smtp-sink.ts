@@ -147,9 +147,9 @@ export async function waitForMail(sink: SmtpSink, address: string, count = 1, ms
   throw new Error(`no ${count} message(s) for ${address} within ${ms} ms (got ${sink.to(address).length})`);
 }
 
-/** The paper titles of a digest's text part, in order (`1. Title` lines). */
+/** The paper titles of a digest's text part, in order (` 1. Title` … `10. Title` lines). */
 export function textTitles(text: string | undefined): string[] {
-  return [...(text ?? '').matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1] ?? '');
+  return [...(text ?? '').matchAll(/^ ?\d+\. (.+)$/gm)].map((m) => m[1] ?? '');
 }
 
 /** Per message the sink has for `email`, its paper titles in order. */

@@ -125,6 +125,6 @@ describe('several sources at once', () => {
       },
     ]);
     expect(report.sent).toBe(1);
-    expect(report.subject).toBe('Daily Papers · 8 Sep 2025 · Why Language Models Hallucinate');
+    expect(report.subject).toBe('Daily Papers · 8 Sep 2025 · Why Language Models Hallucinate (1 paper)');
   });
 });

@@ -80,13 +80,13 @@ describe('paperboy CLI', () => {
   });
 
   it('names the template and the MJML line of markup MJML rejects, and sends nothing', async () => {
-    const templates = templatesWithLine(31, '    <mj-text>outside any column</mj-text>');
+    const templates = templatesWithLine(32, '    <mj-text>outside any column</mj-text>');
     await runCli(['subscribers', 'add', 'ada@example.com'], env(), dir);
 
     const r = await runCli(['send', '--date', '2026-11-28'], env({ PAPERBOY_TEMPLATES_DIR: templates }), dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'paperboy: templates/digest.mjml.hbs: MJML line 31 of the generated MJML: mj-text cannot be used inside mj-body, only inside: mj-attributes, mj-column, mj-hero\n' +
+      'paperboy: templates/digest.mjml.hbs: MJML line 32 of the generated MJML: mj-text cannot be used inside mj-body, only inside: mj-attributes, mj-column, mj-hero\n' +
         'paperboy: → fix the template; nothing was sent\n',
     );
     expect(outbox()).toEqual([]);

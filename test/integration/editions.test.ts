@@ -183,7 +183,9 @@ describe('frequency', () => {
     await runDigest(app.ctx, { date: '2026-11-24' });
     // Each day's best by its own day's upvotes: Monday's 300 does not crowd out Tuesday's best.
     expect(titlesTo(sink, 'weekly@example.com')).toEqual([['Tuesday best', 'Monday big hit']]);
-    expect(sink.to('weekly@example.com')[0]?.mail.subject).toBe('Daily Papers weekly · 24 Nov 2026 · Tuesday best');
+    expect(sink.to('weekly@example.com')[0]?.mail.subject).toBe(
+      'Daily Papers weekly · 24 Nov 2026 · Tuesday best + 1 more',
+    );
 
     // Saturday is not a send day: the digest is built (the pool is kept), daily readers get nothing.
     await runDigest(app.ctx, { date: '2026-11-28' });

@@ -77,15 +77,16 @@ describe('an email assembled from per-paper fragments', () => {
         HTML_BUDGET,
       );
       if (!out) throw new Error(`reader ${r} was not assembled`);
-      expect(out.text.match(/^\d+\. /gm)).toHaveLength(10);
+      expect(out.text.match(/^ ?\d+\. /gm)).toHaveLength(10);
       subjects.add(out.subject);
     }
-    // Cards with and without a why line, and a skeleton for daily and one for weekly.
-    expect(counting.mjmlRenders()).toBe(4);
+    // Cards with and without a why line, each as top cards (the first three) and not, and a
+    // skeleton for daily and one for weekly.
+    expect(counting.mjmlRenders()).toBe(6);
     // A subject names the date, the top paper and daily or weekly: one per distinct pair here.
     expect(subjects.size).toBe(new Set(Array.from({ length: 40 }, (_, r) => `${(r * 7) % 30}:${r % 2}`)).size);
     const parts = fragments.take();
-    expect(parts.filter((p) => p.kind === 'card')).toHaveLength(60);
+    expect(parts.filter((p) => p.kind === 'card')).toHaveLength(120);
     expect(parts.filter((p) => p.kind === 'skeleton').map((p) => p.key)).toEqual(['w0a0t0o0', 'w1a0t0o0']);
     expect(fragments.take()).toEqual([]);
   });

@@ -130,7 +130,7 @@ describe('Hugging Face daily papers source', () => {
     app = await startTestApp({ PAPERBOY_SOURCE: 'hf', PAPERBOY_HF_API_URL: hf.url, PAPERBOY_PAPERS_PER_DIGEST: '2' });
     await addActive(app, 'ada@example.com');
     const report = await runDigest(app.ctx, { date: '2026-11-28' });
-    expect(report.subject).toBe('Daily Papers · 28 Nov 2026 · High');
+    expect(report.subject).toBe('Daily Papers · 28 Nov 2026 · High + 1 more');
     const json = JSON.parse(readFileSync(path.join(app.dir, 'digests', '2026-11-28', 'digest.json'), 'utf8'));
     expect(json.papers.map((p: { id: string; rank: number }) => `${p.rank} ${p.id}`)).toEqual([
       '1 2511.00002',

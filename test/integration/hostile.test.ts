@@ -5,6 +5,7 @@
  * back with mailparser: the headers stay valid, the HTML escaped, every link http(s) or mailto, and
  * the clipping guard holds.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { escapeHtml } from '../../src/render/helpers.js';
@@ -14,6 +15,7 @@ import { parseTopics } from '../../src/subscribers/topics.js';
 import { oneLine } from '../../src/text.js';
 import { type Received, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, sourceFile, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { wireHtmlBytes } from '../helpers/wire.js';
 
 const DATE = '2026-11-28';
 const EVIL = '\r\nBcc: evil@attacker.example\r\nX-Injected: yes\u0000';
@@ -139,8 +141,9 @@ describe('hostile paper data, sent over SMTP', () => {
     for (const r of [ada, bob]) {
       const html = r.mail.html || '';
       const text = r.mail.text ?? '';
-      // The clipping guard: under 90 KB, abstracts dropped before any paper moved to the More today list.
-      expect(Buffer.byteLength(html)).toBeLessThan(90 * 1024);
+      // The clipping guard: under 90 KB on the wire (quoted-printable, CRLF), abstracts dropped
+      // before any paper moved to the More today list.
+      expect(wireHtmlBytes(r.raw)).toBeLessThan(90 * 1024);
       expect(html).toContain('<b>More today</b>');
       expect(html).not.toContain('An abstract.');
       expect(html).not.toContain('A long abstract sentence.');
@@ -159,10 +162,10 @@ describe('hostile paper data, sent over SMTP', () => {
       expect(links.length).toBeGreaterThan(20);
       expect(links.filter((h) => !/^(https?:\/\/|mailto:)/i.test(h))).toEqual([]);
       expect(html).toContain(`href="${escapeHtml(new URL(SAFE_REPO).toString())}"`);
-      const textLinks = [...text.matchAll(/^ {3}(?:Paper|PDF|Code|On Hugging Face): +(\S*)/gm)].map((m) => m[1]);
+      const textLinks = [...text.matchAll(/^ {4}(?:arXiv|PDF|Code|Hugging Face): +(\S*)/gm)].map((m) => m[1]);
       expect(textLinks.length).toBeGreaterThan(20);
       expect(textLinks.filter((u) => !u?.startsWith('https://'))).toEqual([]);
-      expect(text).toContain(`   Code:  ${new URL(SAFE_REPO).toString()}\n`);
+      expect(text).toContain(`\n    Code:           ${new URL(SAFE_REPO).toString()}\n`);
       // A marker forged in the data is never filled: the reader's address appears once, in the footer.
       const address = r.rcptTo[0] ?? '';
       expect(html.split(address)).toHaveLength(2);

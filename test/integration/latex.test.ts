@@ -19,13 +19,15 @@ const TITLE = 'Certified $\\ell_\\infty$ Robustness at 10\\times the Speed';
 const ABSTRACT =
   "Given $A \\in \\mathbb{R}^{d}$ we reach $O(\\epsilon^{-2})$ queries, a ``free lunch'' for 95\\% of models.";
 
+const TLDR = 'Bounds $\\ell_2$ error by $\\sqrt{n} \\times \\epsilon$.';
+
 describe('LaTeX in a paper, as a reader sees it', () => {
   it('reads as Unicode in the email (HTML and text), the web version and the feed', async () => {
     sink = await startSmtpSink();
     app = await startTestApp((dir) => ({
       PAPERBOY_SMTP_URL: sink?.url ?? '',
       PAPERBOY_SOURCE: sourceFile(dir, [
-        { ...hfItem('2511.00001', TITLE, 50, { summary: ABSTRACT }), summary: ABSTRACT },
+        { ...hfItem('2511.00001', TITLE, 50, { summary: ABSTRACT, ai_summary: TLDR }), summary: ABSTRACT },
         hfItem('2511.00002', 'A plain second paper', 10),
       ]),
     }));
@@ -34,7 +36,7 @@ describe('LaTeX in a paper, as a reader sees it', () => {
     const readableTitle = 'Certified ℓ∞ Robustness at 10× the Speed';
     const readableAbstract = 'Given A ∈ ℝᵈ we reach O(ε⁻²) queries, a “free lunch” for 95% of models.';
     const mail = sink.to('ada@example.com')[0]?.mail;
-    expect(mail?.subject).toBe(`Daily Papers · 28 Nov 2026 · ${readableTitle}`);
+    expect(mail?.subject).toBe(`Daily Papers · 28 Nov 2026 · ${readableTitle} + 1 more`);
     expect(mail?.text).toContain(readableTitle);
     // The text part wraps at 72 columns.
     expect(String(mail?.text).replace(/\s+/g, ' ')).toContain(readableAbstract);
@@ -42,6 +44,9 @@ describe('LaTeX in a paper, as a reader sees it', () => {
     expect(String(mail?.html).replace(/\s+/g, ' ')).toContain(
       'Given A ∈ ℝᵈ we reach O(ε⁻²) queries, a “free lunch” for 95% of models.',
     );
+    // The TL;DR (Hugging Face's AI summary) goes through the same conversion.
+    expect(mail?.text).toContain('\n    TL;DR: Bounds ℓ₂ error by √n × ε.\n');
+    expect(mail?.html).toContain('<b>TL;DR</b> Bounds ℓ₂ error by √n × ε.</div>');
     for (const part of [mail?.text ?? '', mail?.html ?? ''])
       expect(part).not.toMatch(/\\(ell|infty|times|epsilon|in)\b/);
 

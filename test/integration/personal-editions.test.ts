@@ -81,8 +81,9 @@ describe("readers' own editions, assembled from per-paper parts", () => {
     const report = await runDigest(app.ctx, { date: DATE });
     expect(report.sent).toBe(25);
     // The digest (email and web version), the plain reader's edition, then the pool's cards (every
-    // pick here has a why line) and one skeleton: the same for 24 readers as it would be for 2.
-    expect(counting.mjmlRenders()).toBe(2 + 1 + 2);
+    // pick here has a why line) as top cards and as the others, and one skeleton: the same for 24
+    // readers as it would be for 2.
+    expect(counting.mjmlRenders()).toBe(2 + 1 + 3);
 
     const own = await db
       .selectFrom('editions')
@@ -97,7 +98,7 @@ describe("readers' own editions, assembled from per-paper parts", () => {
     expect(json.editions).toHaveLength(1);
     expect(own.every((e) => e.html === '')).toBe(true);
     const parts = await db.selectFrom('edition_parts').select(['kind']).execute();
-    expect(parts.map((p) => p.kind).sort()).toEqual([...Array(DAY.length).fill('card'), 'skeleton']);
+    expect(parts.map((p) => p.kind).sort()).toEqual([...Array(2 * DAY.length).fill('card'), 'skeleton']);
 
     for (const r of readers) {
       const [got] = titlesTo(sink, r.email);

@@ -122,7 +122,7 @@ describe('a digest through a real MTA (Postfix)', () => {
         expect(rawHeaders(raw, name), name).toHaveLength(1);
       }
       expect(mail.from?.value).toEqual([{ name: 'Daily Papers', address: `digest@${FROM_DOMAIN}` }]);
-      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]}`);
+      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]} + 9 more`);
       expect(mail.date).toBeInstanceOf(Date);
       expect(mail.messageId).toMatch(new RegExp(`^<${DATE}\\.${sub.id}\\.[0-9a-f]{16}@papers\\.example\\.org>$`));
       expect((await deliveryByMessageId(app.ctx.db, mail.messageId ?? ''))?.id).toBe(deliveryId);

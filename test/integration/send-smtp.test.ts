@@ -69,7 +69,7 @@ describe('send over SMTP', () => {
         expect(rawHeaders(r.raw, h), h).toHaveLength(1);
       }
       expect(mail.from?.value).toEqual([{ name: 'Daily Papers', address: 'digest@papers.example.org' }]);
-      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]}`);
+      expect(mail.subject).toBe(`Daily Papers · 28 Nov 2026 · ${titles[0]} + 9 more`);
       expect(rawHeaders(r.raw, 'list-unsubscribe-post')).toEqual(['List-Unsubscribe=One-Click']);
       expect(rawHeaders(r.raw, 'list-id')).toEqual(['Daily Papers <daily-papers.papers.example.org>']);
       const sub = await findSubscriberByEmail(app.ctx.db, r.rcptTo[0] ?? '');
@@ -87,6 +87,9 @@ describe('send over SMTP', () => {
       expect(text).toContain(`You get this email because ${r.rcptTo[0]} subscribed to Daily Papers.`);
       expect(text).not.toMatch(/<[a-z][^>]*>/i);
       expect(text).not.toContain("Today's top paper");
+      // The signature separator keeps its trailing space through quoted-printable (RFC 3676).
+      expect(text).toContain(`\n-- \nYou get this email because ${r.rcptTo[0]}`);
+      expect(r.raw).toMatch(/\r\n--=20\r\nYou get this email/);
       // The HTML part: the same reader's values, no marker left.
       expect(mail.html).toContain(`href="${unsubscribe.url}"`);
       expect(mail.html).not.toContain('=pb:');
@@ -217,7 +220,7 @@ describe('send over SMTP', () => {
     const head = r.raw.split('\r\n\r\n')[0] ?? '';
     expect(head).not.toMatch(/^bcc:/im);
     expect(head.match(/^subject:/gim)).toHaveLength(1);
-    expect(r.mail.subject).toBe('Daily Papers · 28 Nov 2026 · <script>alert(1)</script> Bcc: x@evil.example');
+    expect(r.mail.subject).toBe('Daily Papers · 28 Nov 2026 · <script>alert(1)</script> Bcc: x@evil.example + 1 more');
     expect(r.mail.html).not.toContain('<script>');
     expect(r.mail.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Bcc: x@evil.example');
     expect(r.mail.html).not.toContain('javascript:');

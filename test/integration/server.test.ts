@@ -51,8 +51,8 @@ describe('HTTP server', () => {
     );
     expect(after).toContain(`<a href="/digests/2026-11-28">${report.subject}</a>`);
     const web = await (await fetch(`${base}/digests/2026-11-28`)).text();
-    expect(web).toContain('WEB VERSION · Daily Papers');
-    expect(web).toContain('Saturday, 28 November 2026');
+    expect(web).toContain('<h1 style="margin:0;font-size:28px;line-height:1.2;font-weight:700;">Daily Papers</h1>');
+    expect(web).toContain('Web version · Saturday, 28 November 2026');
     // The web version carries nothing personal.
     expect(web).not.toContain('ada@example.com');
     expect(web).not.toContain('/u/');
@@ -190,8 +190,8 @@ describe('HTTP server', () => {
       'alternate https://papers.example.org/digests',
     ]);
     expect(feed.entry.map((e: { id: string; title: string }) => [e.id, e.title])).toEqual([
-      ['https://papers.example.org/digests/2026-11-28', 'Daily Papers · 28 Nov 2026 · Third'],
-      ['https://papers.example.org/digests/2026-11-27', 'Daily Papers · 27 Nov 2026 · Plain title'],
+      ['https://papers.example.org/digests/2026-11-28', 'Daily Papers · 28 Nov 2026 · Third (1 paper)'],
+      ['https://papers.example.org/digests/2026-11-27', 'Daily Papers · 27 Nov 2026 · Plain title + 1 more'],
     ]);
     const older = feed.entry[1];
     expect(older.link[0].href).toBe('https://papers.example.org/digests/2026-11-27');

@@ -54,7 +54,7 @@ describe('characters XML 1.0 forbids', () => {
     expect(errors).toBe(0);
 
     const entry = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).feed.entry;
-    expect(entry.title).toBe('Daily Papers · 28 Nov 2026 · Sparse attention model');
+    expect(entry.title).toBe('Daily Papers · 28 Nov 2026 · Sparse attention model + 1 more');
     expect(entry.summary).toBe('2 papers: Sparse attention model · Second paper');
     expect(entry.content['#text']).toContain('">Sparse attention model</a>');
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseFrom, readEnv } from '../../src/config.js';
+import { contrastRatio } from '../../src/config-values.js';
 import { describeStore } from '../../src/store/db.js';
 
 describe('config', () => {
@@ -29,6 +30,7 @@ describe('config', () => {
       archiveDir: '/srv/paperboy/digests',
       outboxDir: '/srv/paperboy/outbox',
       listName: 'Daily Papers',
+      brand: { logo: null, accent: '#0b3d91', accentDark: '#8ab4f8', thumbnails: false },
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
       smtpName: 'localhost',
@@ -113,6 +115,46 @@ describe('config', () => {
     );
     expect(() => loadConfig({ PAPERBOY_SENDING_IP: 'mail.example.org' })).toThrowError(
       'PAPERBOY_SENDING_IP: expected the public IP address mail leaves from, e.g. 203.0.113.5',
+    );
+  });
+
+  it('takes a logo (https, with its size) and link colours that read at WCAG AA, and says why one does not', () => {
+    const c = loadConfig({
+      PAPERBOY_LOGO_URL: 'https://papers.example.org/logo.png?v=1&x=2',
+      PAPERBOY_LOGO_SIZE: '120x40',
+      PAPERBOY_ACCENT: '#B3261E',
+    });
+    // The dark accent derived from the light one: mixed with white until 4.5:1 on the dark card.
+    expect(c.brand).toEqual({
+      logo: { url: 'https://papers.example.org/logo.png?v=1&x=2', width: 120, height: 40 },
+      accent: '#b3261e',
+      accentDark: '#ce726d',
+      thumbnails: false,
+    });
+    expect(contrastRatio('#ce726d', '#1b1f24')).toBeGreaterThanOrEqual(4.5);
+    expect(contrastRatio('#ca6762', '#1b1f24')).toBeLessThan(4.5); // the step before
+    expect(loadConfig({ PAPERBOY_ACCENT_DARK: '#ffd166' }).brand.accentDark).toBe('#ffd166');
+    expect(() =>
+      loadConfig({
+        PAPERBOY_LOGO_URL: 'http://papers.example.org/logo.png',
+        PAPERBOY_LOGO_SIZE: '40',
+        PAPERBOY_ACCENT: '#7fb3ff',
+        PAPERBOY_ACCENT_DARK: '#0b3d91',
+      }),
+    ).toThrowError(
+      [
+        'PAPERBOY_LOGO_URL: expected an https:// URL of the logo image (mail clients block or warn on http: images), got "http://papers.example.org/logo.png"',
+        'PAPERBOY_LOGO_SIZE: expected the logo\'s size in CSS pixels as WIDTHxHEIGHT (8 to 552 wide, 8 to 200 high), e.g. 120x40, got "40"',
+        'PAPERBOY_ACCENT: #7fb3ff has a contrast of 2.1:1 against the white card; link text needs 4.5:1 (WCAG AA): pick a darker colour, e.g. #0b3d91',
+        'PAPERBOY_ACCENT_DARK: #0b3d91 has a contrast of 1.6:1 against the dark-mode card (#1b1f24); link text needs 4.5:1 (WCAG AA): pick a lighter colour, e.g. #8ab4f8, or leave it unset to derive one',
+      ].join('\n'),
+    );
+    expect(loadConfig({ PAPERBOY_THUMBNAILS: '1' }).brand.thumbnails).toBe(true);
+    expect(() => loadConfig({ PAPERBOY_THUMBNAILS: 'yes' })).toThrowError(
+      "PAPERBOY_THUMBNAILS: expected 1 (show the top papers' thumbnails) or 0",
+    );
+    expect(() => loadConfig({ PAPERBOY_ACCENT: 'blue' })).toThrowError(
+      'PAPERBOY_ACCENT: expected a colour as #rrggbb, e.g. #0b3d91, got "blue"',
     );
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { digestSubject } from '../../src/render/digest-view.js';
 import { cutAtWord, escapeHtml, safeUrl, shortAbstract, shortAuthors, wrap } from '../../src/render/helpers.js';
 import { personalize } from '../../src/render/personalize.js';
+import { digestSubject } from '../../src/render/subject.js';
 import { oneLine } from '../../src/text.js';
 
 describe('text helpers', () => {
@@ -55,15 +55,29 @@ describe('text helpers', () => {
     );
   });
 
-  it('builds a one-line subject of at most 120 characters', () => {
-    expect(digestSubject('Daily Papers', '2026-11-28', 'Why Language Models Hallucinate')).toBe(
-      'Daily Papers · 28 Nov 2026 · Why Language Models Hallucinate',
+  it('builds a one-line subject of at most 120 characters that ends with the count, never the title', () => {
+    expect(digestSubject('Daily Papers', '2026-11-28', 'Why Language Models Hallucinate', false, 10)).toBe(
+      'Daily Papers · 28 Nov 2026 · Why Language Models Hallucinate + 9 more',
     );
-    const long = digestSubject('Daily Papers', '2026-11-28', `A\r\nBcc: evil@example.com ${'word '.repeat(60)}`);
+    expect(digestSubject('Daily Papers', '2026-11-28', 'Do Models Hallucinate?', false, 1)).toBe(
+      'Daily Papers · 28 Nov 2026 · Do Models Hallucinate? (1 paper)',
+    );
+    expect(digestSubject('Daily Papers', '2026-11-28', 'Do Models Hallucinate?', true, 2)).toBe(
+      'Daily Papers weekly · 28 Nov 2026 · Do Models Hallucinate? + 1 more',
+    );
+    expect(digestSubject('Daily Papers', '2026-11-28', '')).toBe('Daily Papers · 28 Nov 2026 · ');
+    const long = digestSubject(
+      'Daily Papers',
+      '2026-11-28',
+      `A\r\nBcc: evil@example.com ${'word '.repeat(60)}`,
+      false,
+      10,
+    );
     expect(long).not.toMatch(/[\r\n]/);
-    expect(long.length).toBeLessThanOrEqual(120);
-    expect(long.startsWith('Daily Papers · 28 Nov 2026 · A Bcc: evil@example.com word word')).toBe(true);
-    expect(long.endsWith('…')).toBe(true);
+    expect(long).toBe(
+      'Daily Papers · 28 Nov 2026 · A Bcc: evil@example.com word word word word word word word word word word word… + 9 more',
+    );
+    expect(long.length).toBe(117);
   });
 
   it('fills per-recipient markers, escaping them in HTML only', () => {
