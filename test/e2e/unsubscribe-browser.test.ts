@@ -66,7 +66,8 @@ describe('unsubscribing in a browser', () => {
     http = await listen(createApp(app.ctx, { nextRun: () => null }));
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${http.url}/digests/2026-11-28`);
-    expect(await page.locator('h1').textContent()).toBe('Saturday, 28 November 2026');
+    expect(await page.locator('h1').textContent()).toBe('Daily Papers');
+    expect(await page.getByText('Web version · Saturday, 28 November 2026', { exact: true }).count()).toBe(1);
     // Nothing is wider than the phone: no sideways scrolling.
     const scrollWidth = await page.evaluate('document.documentElement.scrollWidth');
     expect(scrollWidth).toBeLessThanOrEqual(375);

@@ -106,20 +106,27 @@ describe('security headers', () => {
       await page.goto(`${base}/`);
       await expect
         .poll(() => page.frameLocator('iframe.digest').locator('h1').first().textContent())
-        .toBe('Saturday, 28 November 2026');
+        .toBe('Daily Papers');
+      // The list's name heads the digest; the date is the line under it.
+      expect(
+        await page.frameLocator('iframe.digest').getByText('Web version · Saturday, 28 November 2026').count(),
+      ).toBe(1);
       // The page's own <style> applies (its hash is in the CSP).
       expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(243, 244, 246)');
 
       await page.goto(`${base}/admin/preview?date=2026-11-28`);
       await expect
         .poll(() => page.frameLocator('iframe.email').locator('h1').first().textContent())
-        .toBe('Saturday, 28 November 2026');
+        .toBe('Daily Papers');
+      expect(
+        await page.frameLocator('iframe.email').getByText('Saturday, 28 November 2026', { exact: true }).count(),
+      ).toBe(1);
 
       // A page of another origin (localhost, not 127.0.0.1) framing the admin and the web version.
       await page.goto(`${other?.url.replace('127.0.0.1', 'localhost')}/`);
       const frames = page.mainFrame().childFrames();
       expect(frames).toHaveLength(2);
-      for (const heading of ['paperboy admin', 'Saturday, 28 November 2026']) {
+      for (const heading of ['paperboy admin', 'Daily Papers']) {
         let shown = 0;
         for (const f of frames) shown += await f.locator('h1', { hasText: heading }).count();
         expect({ heading, shown }).toEqual({ heading, shown: 0 });
