@@ -12,6 +12,7 @@ import type { AppContext } from './context.js';
 import { dnsLookups } from './dns-lookups.js';
 import type { Check } from './doctor-check.js';
 import { dnsChecks } from './doctor-dns.js';
+import { htmlWireBytes, viewSettings } from './view-settings.js';
 
 /** How long doctor waits for the mail server and the source: it reports, it does not ride out an outage. */
 const NETWORK_TIMEOUT_MS = 5_000;
@@ -165,15 +166,13 @@ export async function runDoctor(ctx: AppContext, onCheck: (c: Check) => void = (
           ctx.templates,
           papers.slice(0, config.papersPerDigest),
           dateInZone(new Date(), config.timezone),
-          {
-            listName: config.listName,
-            baseUrl: config.baseUrl,
-          },
+          viewSettings(config),
         );
-        const kb = Math.round(Buffer.byteLength(r.html) / 1024);
+        // The size Gmail's clipping limit is about: the bytes on the wire, as the budget counts them.
+        const kb = Math.round(htmlWireBytes(r.html) / 1024);
         return {
           status: r.warnings.length ? 'warn' : 'ok',
-          detail: `${config.templatesDir} compile (MJML strict); a sample digest is ${kb} KB of HTML${r.warnings.length ? `; ${r.warnings.join('; ')}` : ''}`,
+          detail: `${config.templatesDir} compile (MJML strict); a sample digest is ${kb} KB of HTML on the wire${r.warnings.length ? `; ${r.warnings.join('; ')}` : ''}`,
         };
       },
       'fix the template named in the message',

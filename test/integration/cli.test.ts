@@ -261,7 +261,7 @@ describe('paperboy CLI', () => {
       /^ok {4}source {4}file .*daily-papers\.json answered 70 papers for \d{4}-\d\d-\d\d$/,
     );
     expect(lines.find((l) => l.startsWith('ok    templates'))).toMatch(
-      /compile \(MJML strict\); a sample digest is \d+ KB of HTML$/,
+      /compile \(MJML strict\); a sample digest is \d+ KB of HTML on the wire$/,
     );
 
     const port = sink.port;
