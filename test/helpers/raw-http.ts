@@ -25,6 +25,9 @@ export function rawRequest(
       path: opts.path,
       headers: opts.headers,
       setHost: opts.headers?.host === undefined,
+      // A connection of its own: on the global keep-alive agent every request added its error
+      // listener to the same socket (MaxListenersExceededWarning after ten requests).
+      agent: false,
     });
     let answered = false;
     req.on('response', (res) => {
