@@ -36,9 +36,23 @@ export type SendEvent =
 export type SendEventType = SendEvent['type'];
 export type EventOf<T extends SendEventType> = Extract<SendEvent, { type: T }>;
 
-/** A typed event stream: listeners run synchronously, in the order they subscribed. */
+/** What is done with the error of a listener that threw. */
+export type ListenerErrorHandler = (err: unknown, e: SendEvent) => void;
+
+/**
+ * A typed event stream: listeners run synchronously, in the order they subscribed. A listener is an
+ * observer (a progress bar, the logs, metrics): one that throws neither stops the send that emits
+ * nor keeps the next listener from the event. Its error goes to `onListenerError`: by default a
+ * process warning on stderr, the first time for each type of event (a listener that fails once
+ * tends to fail for every message).
+ */
 export class SendEvents {
   readonly #listeners = new Map<SendEventType, ((e: SendEvent) => void)[]>();
+  readonly #onListenerError: ListenerErrorHandler;
+
+  constructor(onListenerError: ListenerErrorHandler = warnOncePerType()) {
+    this.#onListenerError = onListenerError;
+  }
 
   /** Subscribes to one type of event; returns the unsubscribe function. */
   on<T extends SendEventType>(type: T, fn: (e: EventOf<T>) => void): () => void {
@@ -54,6 +68,23 @@ export class SendEvents {
 
   emit(e: SendEvent): void {
     const list = this.#listeners.get(e.type);
-    if (list) for (const fn of list) fn(e);
+    if (!list) return;
+    for (const fn of [...list]) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.#onListenerError(err, e);
+      }
+    }
   }
+}
+
+function warnOncePerType(): ListenerErrorHandler {
+  const warned = new Set<SendEventType>();
+  return (err, e) => {
+    if (warned.has(e.type)) return;
+    warned.add(e.type);
+    const why = err instanceof Error ? err.message : String(err);
+    process.emitWarning(`a listener of ${e.type} threw (${why}); the send goes on`, 'SendEventsWarning');
+  };
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { SendEvents } from '../../src/send/events.js';
 import { decide, type FailureState } from '../../src/send/failure-policy.js';
@@ -112,5 +113,45 @@ describe('the send event stream', () => {
     events.emit({ type: 'send.progress', digestDate: '2026-11-28', done: 2, total: 2 });
     events.emit({ type: 'send.stopped', digestDate: '2026-11-28', error: new Error('relay down') });
     expect(seen).toEqual(['a 1/2', 'b 1/2', 'b 2/2', 'stopped: relay down']);
+  });
+
+  it('goes on past a listener that throws: the next listener has the event, the error goes to the handler', () => {
+    const errors: string[] = [];
+    const events = new SendEvents((err, e) => errors.push(`${e.type}: ${(err as Error).message}`));
+    const seen: number[] = [];
+    events.on('send.progress', () => {
+      throw new Error('stdout is closed');
+    });
+    events.on('send.progress', (e) => seen.push(e.done));
+    events.emit({ type: 'send.progress', digestDate: '2026-11-28', done: 1, total: 2 });
+    events.emit({ type: 'send.progress', digestDate: '2026-11-28', done: 2, total: 2 });
+    expect(seen).toEqual([1, 2]);
+    expect(errors).toEqual(['send.progress: stdout is closed', 'send.progress: stdout is closed']);
+  });
+
+  it('by default says so once per type of event, as a process warning', async () => {
+    const events = new SendEvents();
+    events.on('send.progress', () => {
+      throw new Error('stdout is closed');
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const first = once(process, 'warning');
+      events.emit({ type: 'send.progress', digestDate: '2026-11-28', done: 1, total: 2 });
+      events.emit({ type: 'send.progress', digestDate: '2026-11-28', done: 2, total: 2 });
+      await first;
+      // A later warning of another kind comes after any second one of ours would have.
+      const marker = once(process, 'warning');
+      process.emitWarning('marker', 'TestMarker');
+      await marker;
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([
+      'SendEventsWarning: a listener of send.progress threw (stdout is closed); the send goes on',
+      'TestMarker: marker',
+    ]);
   });
 });
