@@ -3,32 +3,37 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The fields h= names once more than they occur (oversigning, RFC 6376 §5.4.2 and §8.15): the name
- * past the last occurrence signs "no such field", so a copy added in transit (a second Subject or
- * From above the real one, which many readers show) breaks the signature instead of riding on it.
+ * The header fields a DKIM signature covers (h=), in order, each named once more than it occurs
+ * (oversigning, RFC 6376 §5.4.2 and §8.15): the name past the last occurrence signs "no such
+ * field", so a copy added in transit — a second Subject or From above the real one, which many
+ * readers show, a Reply-To that sends replies elsewhere, a Content-Type that reads the body another
+ * way — breaks the signature instead of riding on it. A field the message lacks is named once: none
+ * may be added. Relays add none of these. List-Unsubscribe-Post is among them (RFC 8058 one-click
+ * needs it signed; nodemailer's default list lacks it), Feedback-ID (Google asks for it signed),
+ * MIME-Version and Content-Type, which say how the body is read.
  */
-const ONCE_MORE = [
+export const DKIM_HEADERS: readonly string[] = [
   'From',
   'To',
+  'Cc',
+  'Reply-To',
+  'Sender',
   'Subject',
   'Date',
   'Message-ID',
+  'In-Reply-To',
+  'References',
   'List-Id',
   'List-Unsubscribe',
   'List-Unsubscribe-Post',
   'List-Archive',
   'List-Help',
   'List-Subscribe',
+  'Feedback-ID',
+  'MIME-Version',
+  'Content-Type',
 ];
-export const DKIM_OVERSIGNED: ReadonlySet<string> = new Set(ONCE_MORE);
-
-/**
- * The header fields a DKIM signature covers (h=), in order: every occurrence of each (the absent
- * ones are left out unless oversigned), List-Unsubscribe-Post among them (RFC 8058 one-click needs
- * it signed; nodemailer's default list lacks it), Feedback-ID (Google asks for it signed), and
- * MIME-Version and Content-Type, which say how the body is read.
- */
-export const DKIM_HEADERS: readonly string[] = [...ONCE_MORE, 'Feedback-ID', 'MIME-Version', 'Content-Type'];
+export const DKIM_OVERSIGNED: ReadonlySet<string> = new Set(DKIM_HEADERS);
 
 export interface DkimKey {
   domain: string;

@@ -11,11 +11,14 @@ import { dkimChecker, MUST_SIGN, signedHeaders } from '../helpers/dkim.js';
 import { rawHeaders, type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, startTestApp, type TestApp, tempDir, testEnv } from '../helpers/test-app.js';
 
-/** The h= of a digest's signature (DKIM_HEADERS with DKIM_OVERSIGNED), Feedback-ID set. */
+/**
+ * The h= of a digest's signature (DKIM_HEADERS, each oversigned), Feedback-ID set: the fields a
+ * digest has are named twice, the ones it lacks (Cc, Reply-To, Sender, In-Reply-To, References) once.
+ */
 const DIGEST_H =
-  'from:from:to:to:subject:subject:date:date:message-id:message-id:list-id:list-id:' +
-  'list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post:list-archive:list-archive:' +
-  'list-help:list-help:list-subscribe:list-subscribe:feedback-id:mime-version:content-type';
+  'from:from:to:to:cc:reply-to:sender:subject:subject:date:date:message-id:message-id:in-reply-to:references:' +
+  'list-id:list-id:list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post:list-archive:list-archive:' +
+  'list-help:list-help:list-subscribe:list-subscribe:feedback-id:feedback-id:mime-version:mime-version:content-type:content-type';
 
 /** The first signature's result for a raw message. */
 async function result(verify: ReturnType<typeof dkimChecker>, raw: string): Promise<string | undefined> {
@@ -67,11 +70,15 @@ describe('DKIM', () => {
     const raw = sink.received[0]?.raw ?? '';
     // A changed header breaks the signature: the check is real.
     expect(await result(verify, raw.replace(/^Subject: /m, 'Subject: X'))).toBe('fail');
-    // So does a second Subject, From or List-Unsubscribe added above the signed one (oversigned).
+    // So does a field added above the signed ones (oversigned): a second Subject, From, List-Unsubscribe
+    // or Content-Type, and a Reply-To the digest lacks (replies to the signed message would go elsewhere).
     for (const added of [
       'Subject: You won a prize',
       'From: Bank <security@bank.example>',
       'List-Unsubscribe: <https://evil.example/u>',
+      'Reply-To: attacker@evil.example',
+      'Content-Type: text/plain; charset=us-ascii',
+      'Feedback-ID: x:y:z',
     ]) {
       expect(await result(verify, `${added}\r\n${raw}`), added).toBe('fail');
     }
@@ -94,12 +101,15 @@ describe('DKIM', () => {
     const raw = sink.received[0]?.raw ?? '';
     const [sig] = (await dkimChecker(key)(raw)).results;
     expect(sig?.status.result).toBe('pass');
-    // The digests' h=: the list fields it lacks are named once (none may be added), Feedback-ID is unset.
+    // The digests' h=: the fields it lacks (the list fields, Feedback-ID unset here) are named once: none may be added.
     expect(signedHeaders(raw).join(':')).toBe(
-      'from:from:to:to:subject:subject:date:date:message-id:message-id:list-id:list-unsubscribe:' +
-        'list-unsubscribe-post:list-archive:list-help:list-subscribe:mime-version:content-type',
+      'from:from:to:to:cc:reply-to:sender:subject:subject:date:date:message-id:message-id:in-reply-to:references:' +
+        'list-id:list-unsubscribe:list-unsubscribe-post:list-archive:list-help:list-subscribe:feedback-id:' +
+        'mime-version:mime-version:content-type:content-type',
     );
-    expect(await result(dkimChecker(key), `Subject: Urgent\r\n${raw}`)).toBe('fail');
+    for (const added of ['Subject: Urgent', 'Reply-To: attacker@evil.example']) {
+      expect(await result(dkimChecker(key), `${added}\r\n${raw}`), added).toBe('fail');
+    }
   });
 
   it('refuses a key under 1024 bits and a half-set configuration at start-up', () => {
