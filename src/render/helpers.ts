@@ -11,10 +11,14 @@ export function shortAuthors(authors: readonly string[], max = 3): string {
   return `${authors.slice(0, -1).join(', ')} and ${authors.at(-1)}`;
 }
 
-/** Cuts `text` to at most `max` characters at a word boundary, adding an ellipsis when cut. */
+/**
+ * Cuts `text` to at most `max` characters (UTF-16 units) at a word boundary, adding an ellipsis
+ * when cut. A cut never splits a character outside the BMP (an emoji, 𝔽): half of one would go out
+ * as U+FFFD.
+ */
 export function cutAtWord(text: string, max: number): string {
   if (text.length <= max) return text;
-  const slice = text.slice(0, max - 1);
+  const slice = text.slice(0, max - 1).replace(/[\ud800-\udbff]$/, '');
   const space = slice.lastIndexOf(' ');
   return `${(space > max * 0.6 ? slice.slice(0, space) : slice).replace(/[\s,;:.-]+$/, '')}…`;
 }

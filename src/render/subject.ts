@@ -30,11 +30,12 @@ function countSuffix(count: number): string {
  * a spam point, rspamd's SUBJECT_ENDS_QUESTION). With no title, the list name and date alone.
  */
 export function digestSubject(listName: string, date: IsoDate, topTitle: string, weekly = false, count = 1): string {
-  const head = `${listName}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
+  // The list's name is at most 60 characters (config); cut here too, so the title keeps its room.
+  const head = `${cutAtWord(oneLine(listName), 60)}${weekly ? ' weekly' : ''} · ${shortDate(date)} · `;
   const title = oneLine(topTitle);
   if (!title) return head;
   const tail = countSuffix(count);
-  return head + cutAtWord(title, Math.max(20, SUBJECT_MAX - head.length - tail.length)) + tail;
+  return head + cutAtWord(title, SUBJECT_MAX - head.length - tail.length) + tail;
 }
 
 /** The subject and preheader of an email of `count` papers whose first has the (view) title `topTitle`. */

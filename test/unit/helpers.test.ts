@@ -24,6 +24,9 @@ describe('text helpers', () => {
   it('cuts at a word boundary with an ellipsis', () => {
     expect(cutAtWord('abc def ghi', 20)).toBe('abc def ghi');
     expect(cutAtWord('abcdef ghijkl mnopqr', 15)).toBe('abcdef ghijkl…');
+    // Never half of a character outside the BMP: the cut falls before the emoji, not inside it.
+    expect(cutAtWord(`${'A'.repeat(10)}😀😀😀`, 12)).toBe(`${'A'.repeat(10)}…`);
+    expect(cutAtWord(`${'A'.repeat(9)}😀😀😀`, 12)).toBe(`${'A'.repeat(9)}😀…`);
   });
 
   it('lets only absolute http(s) links through', () => {
@@ -78,6 +81,13 @@ describe('text helpers', () => {
       'Daily Papers · 28 Nov 2026 · A Bcc: evil@example.com word word word word word word word word word word word… + 9 more',
     );
     expect(long.length).toBe(117);
+    // A title of emoji is cut between them; a list name past its 60 characters is cut too: 120 at most.
+    const emoji = digestSubject('Daily Papers', '2026-11-28', `${'A'.repeat(60)}${'😀'.repeat(40)}`, false, 10);
+    expect(emoji).toBe(`Daily Papers · 28 Nov 2026 · ${'A'.repeat(60)}${'😀'.repeat(10)}… + 9 more`);
+    expect(emoji).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+    const named = digestSubject('N'.repeat(150), '2026-11-28', 'word '.repeat(40), false, 10);
+    expect(named.length).toBeLessThanOrEqual(120);
+    expect(named).toBe(`${'N'.repeat(59)}… · 28 Nov 2026 · ${'word '.repeat(5)}word… + 9 more`);
   });
 
   it('fills per-recipient markers, escaping them in HTML only', () => {
