@@ -163,7 +163,9 @@ export const envSchema = z.object({
       const s = v?.trim();
       if (!s) return null;
       try {
-        if (new URL(s).protocol === 'https:') return s;
+        // As the URL parser writes it: spaces and other raw characters percent-encoded.
+        const url = new URL(s);
+        if (url.protocol === 'https:') return url.href;
       } catch {}
       ctx.addIssue({
         code: 'custom',

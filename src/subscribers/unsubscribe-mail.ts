@@ -25,8 +25,11 @@ export function verifyUnsubscribeMailToken(secret: string, token: string): numbe
  */
 const RECIPIENT_FIELDS = new Set(['delivered-to', 'x-original-to', 'envelope-to', 'to', 'cc']);
 
-/** Anything shaped like `unsubscribe+TOKEN@`: the token is checked afterwards, a bad one is reported. */
-const ADDRESS = /(?:^|[\s<,:;"])unsubscribe\+([0-9a-z]{1,11}\.[0-9a-f]{1,64})@/gi;
+/**
+ * Anything shaped like an address `unsubscribe+TOKEN@`: the token is checked afterwards, a bad one
+ * is reported. Not inside a quoted display name (`"unsubscribe+…@x" <bob@example.org>` is mail to bob).
+ */
+const ADDRESS = /(?:^|[\s<,:;])unsubscribe\+([0-9a-z]{1,11}\.[0-9a-f]{1,64})@/gi;
 
 /**
  * The tokens of `unsubscribe+TOKEN@…` addresses in a message's own recipient fields (its header

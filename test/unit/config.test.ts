@@ -134,6 +134,10 @@ describe('config', () => {
     expect(contrastRatio('#ce726d', '#1b1f24')).toBeGreaterThanOrEqual(4.5);
     expect(contrastRatio('#ca6762', '#1b1f24')).toBeLessThan(4.5); // the step before
     expect(loadConfig({ PAPERBOY_ACCENT_DARK: '#ffd166' }).brand.accentDark).toBe('#ffd166');
+    // The logo's URL as the URL parser writes it: no raw space or quote reaches the HTML.
+    expect(loadConfig({ PAPERBOY_LOGO_URL: 'https://x.example/my logo".png' }).brand.logo?.url).toBe(
+      'https://x.example/my%20logo%22.png',
+    );
     expect(() =>
       loadConfig({
         PAPERBOY_LOGO_URL: 'http://papers.example.org/logo.png',

@@ -52,4 +52,9 @@ describe('finding the address in a delivered message', () => {
     const raw = `To: bounce+1.x@b.example.org\n\nTo: ada@example.com\nList-Unsubscribe: <mailto:unsubscribe+${t}@b.example.org>\n`;
     expect(unsubscribeMailTokens(raw)).toEqual([]);
   });
+
+  it('finds none in a display name: that mail is to the address in angle brackets', () => {
+    expect(unsubscribeMailTokens(`To: "unsubscribe+${t}@b.example.org" <bob@example.org>\n\nhi\n`)).toEqual([]);
+    expect(unsubscribeMailTokens(`To: "Bob" <unsubscribe+${t}@b.example.org>\n\nhi\n`)).toEqual([t]);
+  });
 });
