@@ -47,12 +47,45 @@ function parseTerm(term: string) {
   };
 }
 
-/** Evaluates the SPF record of `domain` for `ip`. */
-export async function checkSpf(dns: DnsLookups, ip: string, domain: string): Promise<SpfResult> {
-  return evaluate(dns, ip, domain, { lookups: 0 });
+/**
+ * Why a record's terms are not valid SPF, or null: a syntax error anywhere makes the whole record a
+ * permerror (RFC 7208 §4.6), even when an earlier term would have matched.
+ */
+function syntaxError(terms: readonly string[]): string | null {
+  let redirects = 0;
+  for (const term of terms) {
+    const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(term);
+    if (modifier) {
+      if (modifier[1]?.toLowerCase() === 'redirect' && ++redirects > 1) return 'redirect= given twice';
+      continue;
+    }
+    const t = parseTerm(term);
+    if (!t) return `"${term}" is not an SPF term`;
+    const bad = `"${term}" is not a valid ${t.name} term`;
+    if (t.name === 'all' && (t.arg !== null || t.cidr4 !== null || t.cidr6 !== null)) return bad;
+    if (t.name === 'ip4' && (t.arg === null || isIP(t.arg) !== 4 || (t.cidr4 ?? 0) > 32 || t.cidr6 !== null))
+      return bad;
+    if (t.name === 'ip6' && (t.arg === null || isIP(t.arg) !== 6 || (t.cidr4 ?? 0) > 128 || t.cidr6 !== null))
+      return bad;
+    if ((t.name === 'a' || t.name === 'mx') && ((t.cidr4 ?? 0) > 32 || (t.cidr6 ?? 0) > 128)) return bad;
+  }
+  return null;
 }
 
-async function evaluate(dns: DnsLookups, ip: string, domain: string, count: { lookups: number }): Promise<SpfResult> {
+/** Evaluates the SPF record of `domain` for `ip`. */
+export async function checkSpf(dns: DnsLookups, ip: string, domain: string): Promise<SpfResult> {
+  return evaluate(dns, ip, domain, { lookups: 0, voids: 0 });
+}
+
+/** Lookups that found nothing (RFC 7208 §4.6.4): more than two make the record a permerror. */
+const VOID_LIMIT = 2;
+
+async function evaluate(
+  dns: DnsLookups,
+  ip: string,
+  domain: string,
+  count: { lookups: number; voids: number },
+): Promise<SpfResult> {
   const found = await spfRecord(dns, domain);
   if (found === null) return { result: 'none', record: null, domain, reason: `no SPF record at ${domain}` };
   if (Array.isArray(found)) {
@@ -62,8 +95,13 @@ async function evaluate(dns: DnsLookups, ip: string, domain: string, count: { lo
   const stop = (result: 'permerror' | 'unknown', reason: string): SpfResult => ({ result, record, domain, reason });
   const v6 = isIP(ip) === 6;
   let redirect: string | null = null;
-  for (const term of record.split(/\s+/).slice(1)) {
-    if (term === '') continue;
+  const terms = record
+    .split(/\s+/)
+    .slice(1)
+    .filter((t) => t !== '');
+  const syntax = syntaxError(terms.filter((t) => !t.includes('%{')));
+  if (syntax) return stop('permerror', `${domain}: ${syntax}`);
+  for (const term of terms) {
     if (term.includes('%{')) return stop('unknown', `${domain} uses macros (${term})`);
     const modifier = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(term);
     if (modifier) {
@@ -86,9 +124,16 @@ async function evaluate(dns: DnsLookups, ip: string, domain: string, count: { lo
         if (inner.result === 'permerror' || inner.result === 'unknown') return inner;
         match = inner.result === 'pass';
       } else {
-        const hosts = t.name === 'a' ? [target] : (await dns.mx(target)).slice(0, 10);
+        const hosts = t.name === 'a' ? [target] : await dns.mx(target);
+        if (hosts.length > 10) return stop('permerror', `mx:${target} has ${hosts.length} MX records (10 at most)`);
+        if (hosts.length === 0 && ++count.voids > VOID_LIMIT) {
+          return stop('permerror', `more than ${VOID_LIMIT} lookups found nothing`);
+        }
         for (const host of hosts) {
           const addresses = v6 ? await dns.aaaa(host) : await dns.a(host);
+          if (addresses.length === 0 && ++count.voids > VOID_LIMIT) {
+            return stop('permerror', `more than ${VOID_LIMIT} lookups found nothing`);
+          }
           if (addresses.some((a) => inNetwork(ip, a, prefix))) match = true;
         }
       }

@@ -55,6 +55,38 @@ describe('SPF', () => {
     expect(await r('inc.example')).toEqual(['permerror', 'include:none.example has no SPF record']);
   });
 
+  it('says permerror for a record receivers refuse, even when a term before the error matches', async () => {
+    const mxs = Array.from({ length: 11 }, (_, i) => `mx${i}.example.net`);
+    const { dns } = zone(
+      {
+        'voids.example': ['v=spf1 a:n1.example a:n2.example a:n3.example ip4:203.0.113.5 -all'],
+        'two-voids.example': ['v=spf1 a:n1.example a:n2.example ip4:203.0.113.5 -all'],
+        'cidr.example': ['v=spf1 ip4:203.0.113.5/33 ip4:203.0.113.0/24 -all'],
+        'short.example': ['v=spf1 ip4:203.0.113.5 ip4:203.0.113 -all'],
+        'v6-in-v4.example': ['v=spf1 ip4:2001:db8::1 -all'],
+        'redirects.example': ['v=spf1 redirect=a.example redirect=b.example'],
+        'mx11.example': ['v=spf1 mx -all'],
+      },
+      {},
+      { 'mx11.example': mxs },
+    );
+    const r = (d: string) => checkSpf(dns, '203.0.113.5', d).then((x) => [x.result, 'reason' in x ? x.reason : x.term]);
+    expect(await r('voids.example')).toEqual(['permerror', 'more than 2 lookups found nothing']);
+    // Two void lookups are allowed.
+    expect(await r('two-voids.example')).toEqual(['pass', 'ip4:203.0.113.5']);
+    expect(await r('cidr.example')).toEqual([
+      'permerror',
+      'cidr.example: "ip4:203.0.113.5/33" is not a valid ip4 term',
+    ]);
+    expect(await r('short.example')).toEqual(['permerror', 'short.example: "ip4:203.0.113" is not a valid ip4 term']);
+    expect(await r('v6-in-v4.example')).toEqual([
+      'permerror',
+      'v6-in-v4.example: "ip4:2001:db8::1" is not a valid ip4 term',
+    ]);
+    expect(await r('redirects.example')).toEqual(['permerror', 'redirects.example: redirect= given twice']);
+    expect(await r('mx11.example')).toEqual(['permerror', 'mx:mx11.example has 11 MX records (10 at most)']);
+  });
+
   it('names addresses for reverse DNS', () => {
     expect(reverseName('203.0.113.5')).toBe('5.113.0.203.in-addr.arpa');
     expect(reverseName('2001:db8::1')).toBe(`1.0.0.0.${'0.'.repeat(20)}8.b.d.0.1.0.0.2.ip6.arpa`);
