@@ -5,6 +5,7 @@ import { processBounceMaildir } from '../../src/pipeline/process-bounces.js';
 import { runDigest } from '../../src/pipeline/run-digest.js';
 import { bouncesOf } from '../../src/store/bounces.js';
 import { findSubscriberByEmail } from '../../src/store/subscribers.js';
+import { NO_BOUNCE_RUN } from '../helpers/bounce-run.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { addActive, ROOT, startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -18,18 +19,7 @@ afterEach(async () => {
 
 const sub = async (t: TestApp, email: string) => findSubscriberByEmail(t.ctx.db, email);
 
-/** A run's report with nothing in it. */
-const NONE = {
-  files: 0,
-  applied: 0,
-  bounced: 0,
-  duplicates: 0,
-  ignored: 0,
-  refused: 0,
-  unsubscribed: 0,
-  unsubscribeUnchanged: 0,
-  unsubscribeRefused: 0,
-};
+const NONE = NO_BOUNCE_RUN;
 
 describe('bounces at send time', () => {
   it('a 5xx is a hard bounce: the address is bounced at once and not tried again', async () => {
