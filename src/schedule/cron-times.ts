@@ -66,3 +66,13 @@ export function nextFire(expression: string, timeZone: string, now: number, days
   }
   return null;
 }
+
+/**
+ * The schedule's time of day: its first hour and minute (0 for a field that is `*`). A reader
+ * without an hour of their own gets the digest at this hour on their local day.
+ */
+export function scheduleClock(expression: string): { hour: number; minute: number } {
+  const f = fields(expression);
+  const one = (v: number[], all: number) => (v.length === all ? 0 : (v[0] ?? 0));
+  return { hour: one(f.hour, 24), minute: one(f.minute, 60) };
+}

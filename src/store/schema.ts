@@ -89,6 +89,14 @@ export interface SubscribersTable {
   weekday: Generated<number>;
   /** 1: send the day's top papers when nothing matches the reader's topics. */
   send_anyway: Generated<number>;
+  /** IANA zone of the reader's clock; null: PAPERBOY_TIMEZONE. */
+  timezone: string | null;
+  /** 0–23: the local hour the reader's digest is due; null: the schedule's hour. */
+  hour: number | null;
+  /** 1: no email; the reader's private feed keeps coming. */
+  feed_only: Generated<number>;
+  /** The version of the reader's feed token: a new token is the next one, older ones stop working. */
+  feed_version: Generated<number>;
 }
 
 export interface BouncesTable {
@@ -149,4 +157,6 @@ export interface DeliveriesTable {
   not_before: string | null;
   /** ISO time of the first deferral (4xx) that outlived a send's retries. */
   deferred_since: string | null;
+  /** ISO time the delivery's wave is due (the reader's hour on their local day); null: at once. */
+  due_at: string | null;
 }
