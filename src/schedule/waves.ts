@@ -10,6 +10,7 @@
  */
 import type { IsoDate } from '../domain.js';
 import { wallParts, wallToInstant } from '../time-zone.js';
+import { scheduleClock } from './cron-times.js';
 
 /** A reader's clock as stored: null fields take the list's defaults. */
 export interface ReaderClock {
@@ -25,6 +26,11 @@ export interface ListClock {
 }
 
 const DAY = 86_400_000;
+
+/** The list's clock from the settings: PAPERBOY_TIMEZONE and PAPERBOY_SCHEDULE's time of day. */
+export function listClock(config: { timezone: string; schedule: string }): ListClock {
+  return { timezone: config.timezone, ...scheduleClock(config.schedule) };
+}
 
 /** The instant the digest of `date` is released: the schedule's hour and minute that day in the list's zone. */
 export function releaseOf(date: IsoDate, list: ListClock): number {
