@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { PaperboyError } from '../errors.js';
-import type { StoreCounts } from '../store/backup.js';
+import type { StoreCounts } from '../pipeline/backup.js';
 import { type CliRun, EXIT, loadCliConfig, printError } from './run.js';
 
 /** A PostgreSQL URL as it may be printed: without its password. */
@@ -51,7 +51,7 @@ export function registerBackup(program: Command, cli: CliRun): void {
           );
           return;
         }
-        const { backupSqlite } = await import('../store/backup.js');
+        const { backupSqlite } = await import('../pipeline/backup.js');
         const dbPath = config.database.path;
         const c = await backupSqlite(dbPath, out);
         cli.stdout.write(`backed up ${dbPath} to ${out} (${(c.bytes / 1e6).toFixed(1)} MB): ${said(c)}\n`);
@@ -75,7 +75,7 @@ export function registerBackup(program: Command, cli: CliRun): void {
             hint: `pg_restore --clean --if-exists --dbname='${withoutPassword(config.database.url)}' ${from}`,
           });
         }
-        const { restoreSqlite } = await import('../store/backup.js');
+        const { restoreSqlite } = await import('../pipeline/backup.js');
         const dbPath = config.database.path;
         const now = new Date();
         const r = await restoreSqlite(from, dbPath, now);
