@@ -4,6 +4,7 @@ import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
 import { buildConfirmation } from '../send/confirmation.js';
 import { failureText } from '../send/smtp-reply.js';
+import { recordEvent } from '../store/events.js';
 import { findSubscriber } from '../store/subscribers.js';
 import { confirm, confirmationSent, requestSignUp, type SignUpOutcome } from '../subscribers/lifecycle.js';
 import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';
@@ -113,6 +114,9 @@ export async function checkConfirmToken(ctx: AppContext, token: string): Promise
  */
 export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<boolean> {
   const done = await confirm(ctx.db, s);
-  if (done) ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+  if (done) {
+    ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+    await recordEvent(ctx.db, 'subscriber.confirmed', { id: s.id, email: s.email });
+  }
   return done;
 }

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Frequency, StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
 import { type Db, dialectOf, nowIso } from './db.js';
+import { recordEvent } from './events.js';
 import type { SubscribersTable } from './schema.js';
 
 type Row = Selectable<SubscribersTable>;
@@ -110,11 +111,17 @@ export async function setSubscriberStatus(
   const now = nowIso();
   const extra =
     status === 'active' ? { confirmed_at: now, soft_bounces: 0, status_reason: null } : { status_reason: reason };
-  await db
-    .updateTable('subscribers')
-    .set({ status, updated_at: now, ...extra, ...NO_REQUEST })
-    .where('id', '=', id)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('subscribers')
+      .set({ status, updated_at: now, ...extra, ...NO_REQUEST })
+      .where('id', '=', id)
+      .returning('email')
+      .executeTakeFirst();
+    if (row && status === 'unsubscribed') {
+      await recordEvent(trx, 'subscriber.unsubscribed', { id, email: row.email, reason: reason ?? 'unsubscribed' });
+    }
+  });
 }
 
 /** Opens (or renews) a sign-up request: what it asked for waits until the address confirms. */
