@@ -92,7 +92,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
         ? `Your digest comes once a week, on ${WEEKDAY_NAMES[s.weekday] ?? 'Sunday'}, at ${clock.time} (${clock.timezone}), with the week's best papers.`
         : next
           ? `${first ? 'Your first' : 'The next'} digest arrives on ${formatInTimeZone(new Date(dueAt(s, next.getTime(), list)), clock.timezone)}.`
-          : `Your digest arrives at ${clock.time} (${clock.timezone}).`;
+          : 'The next digest is yours.';
     return html`<p>${
       s.topics.length ? `Your topics: ${s.topics.join(', ')}.` : "You chose no topics: you get the day's top papers."
     }</p>

@@ -172,7 +172,8 @@ async function serve() {
     PAPERBOY_SCHEDULE: '30 6 * * *',
   });
   app = t;
-  http = await listen(createApp(t.ctx, { nextRun: () => null }));
+  // The scheduler's next run: the digest of 2 Dec, released at 06:30 in Berlin.
+  http = await listen(createApp(t.ctx, { nextRun: () => new Date('2026-12-02T05:30:00Z') }));
   return { t, s: sink, base: http.url };
 }
 
@@ -226,7 +227,10 @@ describe('the sign-up form’s time zone and hour', () => {
     });
     const link = /https:\/\/papers\.example\.org\/confirm\/\S+/.exec(confirmation?.mail.text ?? '')?.[0] ?? '';
     const welcome = await (await fetch(local(link, base), { method: 'POST' })).text();
-    expect(welcome).toContain('<p class="next">Your digest arrives at 09:30 (Asia/Tokyo).</p>');
+    // Released at 14:30 in Tokyo: the reader gets it at their next 09:30.
+    expect(welcome).toContain(
+      '<p class="next">Your first digest arrives on Thursday, 3 December 2026 at 09:30 (Asia/Tokyo).</p>',
+    );
     expect(await findSubscriberByEmail(t.ctx.db, 'new@example.com')).toMatchObject({
       status: 'active',
       timezone: 'Asia/Tokyo',
