@@ -252,7 +252,7 @@ describe('the sign-up form’s time zone and hour', () => {
 });
 
 describe('the preferences page’s time zone and hour', () => {
-  it('shows when the digest arrives, saves a new zone and hour, and refuses a bad one changing nothing', async () => {
+  it('shows when the digest arrives, saves a new zone and hour, and refuses a bad one changing nothing; the admin sees them', async () => {
     const { t, base } = await serve();
     await addActive(t, 'ada@example.com');
     const id = (await findSubscriberByEmail(t.ctx.db, 'ada@example.com'))?.id ?? 0;
@@ -261,6 +261,10 @@ describe('the preferences page’s time zone and hour', () => {
     expect(page).toContain('<p class="next">Your digest arrives at 06:30 (Europe/Berlin).</p>');
     expect(page).toContain('value="Europe/Berlin" data-chosen></label>');
     expect(page).toContain('<option value="6" selected>06:30</option>');
+    const admin = async () => (await fetch(`${base}/admin/subscribers/${id}`)).text();
+    expect(await admin()).toContain(
+      '<tr><td>Delivery</td><td>06:30 (list default) · Europe/Berlin (list default)</td></tr>',
+    );
     // The preferences page runs no script: the zone shown is the stored one.
     expect(page).not.toContain('<script');
 
@@ -274,6 +278,7 @@ describe('the preferences page’s time zone and hour', () => {
       timezone: 'America/New_York',
       hour: 18,
     });
+    expect(await admin()).toContain('<tr><td>Delivery</td><td>18:30 · America/New_York</td></tr>');
 
     const badZone = await fetch(url, form({ ...fields, name: 'Changed', timezone: 'UTC+2', hour: '7' }));
     expect(badZone.status).toBe(400);
