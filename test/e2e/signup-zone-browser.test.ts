@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
 import { findSubscriberByEmail } from '../../src/store/subscribers.js';
@@ -35,20 +35,36 @@ async function serve() {
   sink = await startSmtpSink();
   app = await startTestApp({ PAPERBOY_SMTP_URL: sink.url, PAPERBOY_TIMEZONE: 'Europe/Berlin' });
   http = await listen(createApp(app.ctx, { nextRun: () => null }));
-  return { t: app, s: sink, base: http.url };
+  return served();
 }
 
-/** Confirms the sign-up of `email` with the link its confirmation mail carries. */
-async function confirmByMail(s: SmtpSink, base: string, email: string) {
+/**
+ * Sends the form with `email` and the hour `hour` (the zone as the page has it), checks the answer
+ * says when the digest arrives, confirms with the link of the confirmation mail, and returns the
+ * reader as stored.
+ */
+async function subscribe(page: Page, email: string, hour: string, arrives: string) {
+  const { t, s, base } = served();
+  await page.getByLabel('Email').fill(email);
+  await page.locator('select[name="hour"]').selectOption(hour);
+  await Promise.all([page.waitForURL(`${base}/subscribe`), page.getByRole('button', { name: 'Subscribe' }).click()]);
+  expect(await page.locator('h1').textContent()).toBe('Check your inbox');
+  expect(await page.getByText(`Each digest arrives at ${arrives}.`).isVisible()).toBe(true);
   const [mail] = await waitForMail(s, email);
   const link = /https:\/\/papers\.example\.org\/confirm\/\S+/.exec(mail?.mail.text ?? '')?.[0] ?? '';
   const res = await fetch(link.replace('https://papers.example.org', base), { method: 'POST' });
   expect(res.status).toBe(200);
+  return findSubscriberByEmail(t.ctx.db, email);
 }
+
+const served = () => {
+  if (!app || !sink || !http) throw new Error('serve() first');
+  return { t: app, s: sink, base: http.url };
+};
 
 describe('the sign-up form’s time zone in a browser', () => {
   it('is filled from the browser’s zone (Asia/Tokyo), with no CSP complaint; sent and confirmed, it is stored', async () => {
-    const { t, s, base } = await serve();
+    const { base } = await serve();
     context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
     const page = await context.newPage();
     const complaints: string[] = [];
@@ -60,14 +76,7 @@ describe('the sign-up form’s time zone in a browser', () => {
     expect(await page.locator('select[name="hour"]').inputValue()).toBe('7');
     expect(complaints).toEqual([]);
 
-    await page.getByLabel('Email').fill('tokyo@example.com');
-    await page.locator('select[name="hour"]').selectOption('9');
-    await Promise.all([page.waitForURL(`${base}/subscribe`), page.getByRole('button', { name: 'Subscribe' }).click()]);
-    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
-    expect(await page.getByText('Each digest arrives at 09:00 (Asia/Tokyo).').isVisible()).toBe(true);
-
-    await confirmByMail(s, base, 'tokyo@example.com');
-    expect(await findSubscriberByEmail(t.ctx.db, 'tokyo@example.com')).toMatchObject({
+    expect(await subscribe(page, 'tokyo@example.com', '9', '09:00 (Asia/Tokyo)')).toMatchObject({
       status: 'active',
       timezone: 'Asia/Tokyo',
       hour: 9,
@@ -75,7 +84,7 @@ describe('the sign-up form’s time zone in a browser', () => {
   });
 
   it('without JavaScript shows the list’s zone, takes one typed in any case, and sends it', async () => {
-    const { t, s, base } = await serve();
+    const { base } = await serve();
     context = await browser.newContext({ timezoneId: 'Asia/Tokyo', javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${base}/`);
@@ -85,16 +94,9 @@ describe('the sign-up form’s time zone in a browser', () => {
     expect(await zone.getAttribute('list')).toBe('zones');
     expect(await page.locator('datalist#zones option[value="America/New_York"]').count()).toBe(1);
 
-    await page.getByLabel('Email').fill('nyc@example.com');
     await zone.fill('');
     await zone.pressSequentially('america/new_york');
-    await page.locator('select[name="hour"]').selectOption('20');
-    await Promise.all([page.waitForURL(`${base}/subscribe`), page.getByRole('button', { name: 'Subscribe' }).click()]);
-    expect(await page.locator('h1').textContent()).toBe('Check your inbox');
-    expect(await page.getByText('Each digest arrives at 20:00 (America/New_York).').isVisible()).toBe(true);
-
-    await confirmByMail(s, base, 'nyc@example.com');
-    expect(await findSubscriberByEmail(t.ctx.db, 'nyc@example.com')).toMatchObject({
+    expect(await subscribe(page, 'nyc@example.com', '20', '20:00 (America/New_York)')).toMatchObject({
       status: 'active',
       timezone: 'America/New_York',
       hour: 20,
