@@ -92,11 +92,11 @@ export interface SignUpInput {
 }
 
 /**
- * Opens a sign-up request: new addresses become pending; a pending,
- * unsubscribed or bounced address keeps its state and only becomes active by confirming; an active
- * address, or one mailed a confirmation less than 10 minutes ago, is left alone. The name, topics,
- * zone and hour asked for wait beside the request: nothing stored changes until the link is
- * confirmed. For `created` and `confirmation-sent` the caller sends the confirmation.
+ * Opens a sign-up request: new addresses become pending; a pending, unsubscribed or bounced
+ * address keeps its state and only becomes active by confirming; an active address, or one mailed
+ * a confirmation less than 10 minutes ago, is left alone. The name, topics, zone and hour asked for
+ * wait beside the request: nothing stored changes until the link is confirmed. For `created` and
+ * `confirmation-sent` the caller sends the confirmation.
  */
 export async function requestSignUp(
   db: Db,
