@@ -6,7 +6,13 @@ import { buildConfirmation } from '../send/confirmation.js';
 import { failureText } from '../send/smtp-reply.js';
 import { recordEvent } from '../store/events.js';
 import { findSubscriber } from '../store/subscribers.js';
-import { confirm, confirmationSent, requestSignUp, type SignUpOutcome } from '../subscribers/lifecycle.js';
+import {
+  confirm,
+  confirmationSent,
+  requestSignUp,
+  type SignUpInput,
+  type SignUpOutcome,
+} from '../subscribers/lifecycle.js';
 import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
@@ -70,7 +76,7 @@ export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id'
  */
 export async function signUp(
   ctx: AppContext,
-  input: { email: string; name?: string | null; topics?: string[] },
+  input: SignUpInput,
 ): Promise<{ outcome: SignUpOutcome; subscriber: Subscriber }> {
   const signedUp = await requestSignUp(ctx.db, input);
   if (signedUp.outcome === 'created' || signedUp.outcome === 'confirmation-sent') {

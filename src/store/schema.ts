@@ -110,6 +110,9 @@ export interface SubscribersTable {
   /** The name and topics (JSON) that sign-up asked for: applied only once confirmed. */
   requested_name: string | null;
   requested_topics: string | null;
+  /** The zone and hour that sign-up asked for (null: keep the stored ones), applied once confirmed. */
+  requested_timezone: string | null;
+  requested_hour: number | null;
   soft_bounces: Generated<number>;
   frequency: Generated<string>;
   /** 0 = Sunday … 6 = Saturday: the day a weekly reader gets the week's best. */
