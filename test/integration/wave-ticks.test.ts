@@ -143,8 +143,9 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
   });
 
   it('a send that leaves only deliveries waiting for their wave is finished: no try again', async () => {
-    app = await startTestApp();
-    const db = app.ctx.db;
+    const t = await startTestApp();
+    app = t;
+    const db = t.ctx.db;
     const id = await bareDigest(db, '2026-12-02');
     await plantDeliveries(db, id, [
       { email: 'w1@example.com', dueAt: '2026-12-02T17:00:00.000Z' },
@@ -152,7 +153,7 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
       { email: 'x1@example.com', dueAt: '2026-12-02T07:00:00.000Z', notBefore: null },
     ]);
     const report = { ...emptyReport('2026-12-02', 'send'), totals: { sent: 0, failed: 0, skipped: 0, pending: 3 } };
-    const at = (iso: string) => unfinishedBesidesWaves(app!.ctx, { ok: true, value: report }, Date.parse(iso));
+    const at = (iso: string) => unfinishedBesidesWaves(t.ctx, { ok: true, value: report }, Date.parse(iso));
     expect(await at('2026-12-02T08:00:00Z')).toBe('1 delivery still pending');
     await db
       .updateTable('deliveries')
@@ -161,12 +162,12 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
       .execute();
     expect(
       await unfinishedBesidesWaves(
-        app.ctx,
+        t.ctx,
         { ok: true, value: { ...report, totals: { ...report.totals, sent: 1, pending: 2 } } },
         Date.parse('2026-12-02T08:00:00Z'),
       ),
     ).toBeNull();
-    expect(await isReleased(app.ctx, '2026-12-02')).toBe(true);
-    expect(await isReleased(app.ctx, '2026-12-03')).toBe(false);
+    expect(await isReleased(t.ctx, '2026-12-02')).toBe(true);
+    expect(await isReleased(t.ctx, '2026-12-03')).toBe(false);
   });
 });
