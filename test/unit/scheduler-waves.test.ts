@@ -1,0 +1,183 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { startScheduler, WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
+import { dueAt, listClock, releaseOf } from '../../src/schedule/waves.js';
+import { fakeClock } from '../helpers/fake-clock.js';
+
+const log = pino({ level: 'silent' });
+const DAY = 86_400_000;
+
+/**
+ * A scheduler (02:30 daily in `timezone`: a time missing on a spring-forward day and doubled on a
+ * fall-back day) on a fake clock for `days` days: the dates its daily run fired for, the times
+ * (ISO) of its wake-ups, and when each date's wave of a reader in the same zone at 09:30 was run.
+ */
+async function dayAndTicks(timezone: string, start: string, days: number) {
+  const { clock, advance } = fakeClock(start);
+  const list = listClock({ timezone, schedule: '30 2 * * *' });
+  const fired: string[] = [];
+  const ticks: string[] = [];
+  const waves: string[] = [];
+  /** Each released date's reader wave, until it is run. */
+  const waiting = new Map<string, number>();
+  const at = () => new Date(clock.now()).toISOString().slice(0, 16);
+  const s = startScheduler({
+    expression: '30 2 * * *',
+    timezone,
+    log,
+    clock,
+    catchUpMs: 6 * 3_600_000,
+    isDone: async () => true,
+    run: async (date) => {
+      const due = waiting.get(date);
+      if (due !== undefined && due <= clock.now()) {
+        waves.push(`${date} at ${at()}`);
+        waiting.delete(date);
+        return;
+      }
+      fired.push(`${date} at ${at()}`);
+      waiting.set(date, dueAt({ timezone, hour: 9 }, releaseOf(date, list), list));
+    },
+    waves: {
+      skipMissed: async () => [],
+      dueDates: async (now) => {
+        ticks.push(new Date(now).toISOString());
+        return [...waiting].filter(([, due]) => due <= now).map(([date]) => date);
+      },
+    },
+  });
+  await s.ready;
+  await advance(days * DAY);
+  await s.stop();
+  return { fired, ticks, waves };
+}
+
+/** Every quarter hour of UTC from `start` (included) to `start` + `days` (included). */
+function quarterHours(start: string, days: number): string[] {
+  const from = Date.parse(start);
+  return Array.from({ length: (days * DAY) / WAVE_TICK_MS + 1 }, (_, i) =>
+    new Date(from + i * WAVE_TICK_MS).toISOString(),
+  );
+}
+
+describe('scheduler: quarter-hour wake-ups across daylight-saving changes', () => {
+  it('Europe/Berlin, spring forward on 29 March: one run per local day, a wake-up every quarter hour', async () => {
+    const r = await dayAndTicks('Europe/Berlin', '2026-03-27T00:00:00Z', 4);
+    // 02:30 does not exist on the 29th in Berlin: that day's run is at 03:30 summer time, 01:30 UTC.
+    expect(r.fired).toEqual([
+      '2026-03-27 at 2026-03-27T01:30',
+      '2026-03-28 at 2026-03-28T01:30',
+      '2026-03-29 at 2026-03-29T01:30',
+      '2026-03-30 at 2026-03-30T00:30',
+    ]);
+    expect(r.ticks).toEqual(quarterHours('2026-03-27T00:00:00Z', 4));
+    // 09:30 in Berlin: 08:30 UTC in winter, 07:30 in summer.
+    expect(r.waves).toEqual([
+      '2026-03-27 at 2026-03-27T08:30',
+      '2026-03-28 at 2026-03-28T08:30',
+      '2026-03-29 at 2026-03-29T07:30',
+      '2026-03-30 at 2026-03-30T07:30',
+    ]);
+  });
+
+  it('America/New_York, spring forward on 8 March', async () => {
+    const r = await dayAndTicks('America/New_York', '2026-03-06T12:00:00Z', 4);
+    expect(r.fired).toEqual([
+      '2026-03-07 at 2026-03-07T07:30',
+      '2026-03-08 at 2026-03-08T07:30',
+      '2026-03-09 at 2026-03-09T06:30',
+      '2026-03-10 at 2026-03-10T06:30',
+    ]);
+    expect(r.ticks).toEqual(quarterHours('2026-03-06T12:00:00Z', 4));
+    expect(r.waves).toEqual([
+      '2026-03-07 at 2026-03-07T14:30',
+      '2026-03-08 at 2026-03-08T13:30',
+      '2026-03-09 at 2026-03-09T13:30',
+    ]);
+  });
+
+  it('Australia/Sydney, back an hour on 5 April (02:30 happens twice): one run that day', async () => {
+    const r = await dayAndTicks('Australia/Sydney', '2026-04-03T00:00:00Z', 4);
+    expect(r.fired).toEqual([
+      '2026-04-04 at 2026-04-03T15:30',
+      '2026-04-05 at 2026-04-04T15:30',
+      '2026-04-06 at 2026-04-05T16:30',
+      '2026-04-07 at 2026-04-06T16:30',
+    ]);
+    expect(r.ticks).toEqual(quarterHours('2026-04-03T00:00:00Z', 4));
+    expect(r.waves).toEqual([
+      '2026-04-04 at 2026-04-03T22:30',
+      '2026-04-05 at 2026-04-04T23:30',
+      '2026-04-06 at 2026-04-05T23:30',
+      '2026-04-07 at 2026-04-06T23:30',
+    ]);
+  });
+});
+
+describe('scheduler: what a wake-up runs', () => {
+  it('due dates oldest first, one at a time, never a date already running or waiting to run here', async () => {
+    const { clock, advance } = fakeClock('2026-12-02T17:00:00Z');
+    const due = new Set(['2026-12-02', '2026-12-01']);
+    const runs: string[] = [];
+    let release = () => {};
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => true,
+      run: async (date) => {
+        runs.push(`${date} at ${new Date(clock.now()).toISOString().slice(11, 16)}`);
+        // The first send lasts until the test lets it end: wake-ups come meanwhile.
+        if (runs.length === 1) await new Promise<void>((r) => (release = r));
+        due.delete(date);
+      },
+      waves: { skipMissed: async () => [], dueDates: async () => [...due].sort() },
+    });
+    await s.ready;
+    await advance(WAVE_TICK_MS * 4);
+    expect(runs).toEqual(['2026-12-01 at 17:00']);
+    // The date queued by the first wake-up goes as soon as the first send ends, not at a later one.
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toEqual(['2026-12-01 at 17:00', '2026-12-02 at 18:00']);
+    await advance(WAVE_TICK_MS * 4);
+    await s.stop();
+    expect(runs).toEqual(['2026-12-01 at 17:00', '2026-12-02 at 18:00']);
+  });
+
+  it('a wake-up that cannot read the store says so and wakes again at the next quarter hour', async () => {
+    const { clock, advance } = fakeClock('2026-12-02T17:05:00Z');
+    const lines: { event?: string; msg?: string }[] = [];
+    const seen = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    let calls = 0;
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log: seen,
+      clock,
+      catchUpMs: 6 * 3_600_000,
+      isDone: async () => true,
+      run: async () => {},
+      waves: {
+        skipMissed: async () => [],
+        dueDates: async () => {
+          calls++;
+          if (calls === 1) throw new Error('database is locked');
+          return [];
+        },
+      },
+    });
+    await s.ready;
+    await advance(WAVE_TICK_MS);
+    await s.stop();
+    expect(calls).toBe(2);
+    expect(lines.map((l) => [l.event, l.msg])).toEqual([
+      [
+        'schedule.wave.failed',
+        'the check for deliveries due failed (database is locked); trying again at the next quarter hour',
+      ],
+    ]);
+  });
+});
