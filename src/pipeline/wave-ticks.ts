@@ -15,18 +15,21 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function waveHooks(ctx: AppContext): WaveHooks {
   return {
-    async skipMissed(now, catchUpMs) {
-      const skipped: { date: IsoDate; count: number }[] = [];
-      for (const d of await dueDates(ctx.db, iso(now))) {
+    async wake(now, catchUpMs) {
+      const missed: { date: IsoDate; count: number }[] = [];
+      const open = await dueDates(ctx.db, iso(now));
+      // Nothing open at all (most wake-ups): one query.
+      if (open.length === 0) return { missed, due: [] };
+      for (const d of open) {
         const lock = await digestLockOwner(ctx.db, d.id);
         // The lock's expiry is real time (the holder's heartbeat), whatever clock the scheduler has.
         if (lock.owner && (lock.expiresAt ?? 0) > Date.now()) continue;
         const count = await skipMissedWaves(ctx.db, d.id, now, catchUpMs);
-        if (count > 0) skipped.push({ date: d.date, count });
+        if (count > 0) missed.push({ date: d.date, count });
       }
-      return skipped;
+      const due = await dueDates(ctx.db, iso(now), iso(now - catchUpMs));
+      return { missed, due: due.map((d) => d.date) };
     },
-    dueDates: async (now, catchUpMs) => (await dueDates(ctx.db, iso(now), iso(now - catchUpMs))).map((d) => d.date),
   };
 }
 

@@ -75,12 +75,10 @@ export interface SchedulerOptions {
 /** What the scheduler asks of the store at a wake-up. */
 export interface WaveHooks {
   /**
-   * Skips the deliveries whose wave was missed by more than `catchUpMs` at `now`; per date, how many
-   * (dates with none left out).
+   * At `now`: skips the deliveries whose wave was missed by more than `catchUpMs` (per date, how
+   * many; dates with none left out), then says which dates have deliveries due, oldest first.
    */
-  skipMissed(now: number, catchUpMs: number): Promise<{ date: IsoDate; count: number }[]>;
-  /** The dates with deliveries due at `now` (within `catchUpMs`), oldest first. */
-  dueDates(now: number, catchUpMs: number): Promise<IsoDate[]>;
+  wake(now: number, catchUpMs: number): Promise<{ missed: { date: IsoDate; count: number }[]; due: IsoDate[] }>;
 }
 
 /** The wake-ups for waves: every quarter hour of UTC (:00, :15, :30, :45). */
@@ -244,12 +242,13 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
   /** A wake-up: missed waves skipped (with a note), then every date with deliveries due is run. */
   const wake = async (waves: WaveHooks) => {
     const now = clock.now();
-    for (const { date, count } of await waves.skipMissed(now, o.catchUpMs)) {
+    const { missed, due } = await waves.wake(now, o.catchUpMs);
+    for (const { date, count } of missed) {
       const note = `${count} ${count === 1 ? 'delivery' : 'deliveries'} of ${date} missed ${count === 1 ? 'its wave' : 'their waves'} by more than PAPERBOY_CATCHUP (${catchUpText(o.catchUpMs)}): paperboy was not running then, so they were skipped (each one's error says when it was due)`;
       notes.push(note);
       o.log.warn({ event: 'schedule.wave.missed', digest_date: date, count }, note);
     }
-    for (const date of await waves.dueDates(now, o.catchUpMs)) {
+    for (const date of due) {
       // Running or about to run here; a retry already set runs it by itself.
       if (inFlight.has(date) || retry?.date === date) continue;
       fire(now, 'wave', 1, date);

@@ -8,36 +8,49 @@ export interface DueDigest {
   date: IsoDate;
 }
 
+/** A claim older than this whose row is still `sending` was left by a send that died. */
+export const STALE_CLAIM_MS = 10 * 60_000;
+
 /**
  * The digests with deliveries due at `now` (ISO), oldest date first: pending rows whose
- * `not_before` is null or has come. With `since` (ISO), only rows whose wave came at or after it
- * (a row planned before waves, `due_at` null, was due when it was planned) or that a receiving
- * server deferred (they have a limit of their own). Digests an admin paused or cancelled are left
- * to the admin. One lookup per digest in the partial index of open rows (migration 0009), rows of
- * the digest with status `pending` only.
+ * `not_before` is null or has come, and rows a send that died left `sending` (claimed more than
+ * STALE_CLAIM_MS ago: a run requeues them). With `since` (ISO), only rows whose wave came at or
+ * after it (a row planned before waves, `due_at` null, was due when it was planned) or that a
+ * receiving server deferred (they have a limit of their own). Digests an admin paused or cancelled
+ * are left to the admin. Per digest, a lookup in the partial index of open rows (migration 0009).
  */
 export async function dueDates(db: Db, now: string, since?: string): Promise<DueDigest[]> {
+  const stale = new Date(Date.parse(now) - STALE_CLAIM_MS).toISOString();
   const rows = await db
     .selectFrom('digests')
     .select(['digests.id', 'digests.date'])
     .where('digests.control', '=', 'run')
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('deliveries')
-          .select(sql.lit(1).as('one'))
-          .whereRef('deliveries.digest_id', '=', 'digests.id')
-          .where('deliveries.status', '=', 'pending')
-          .where((eb) => eb.or([eb('deliveries.not_before', 'is', null), eb('deliveries.not_before', '<=', now)]))
-          .$if(since !== undefined, (q) =>
-            q.where((eb) =>
-              eb.or([
-                eb('deliveries.deferred_since', 'is not', null),
-                eb(eb.fn.coalesce('deliveries.due_at', 'deliveries.created_at'), '>=', since ?? ''),
-              ]),
+    .where((eb) => {
+      // One `exists` per status, each on `status = …` alone: SQLite then proves the partial index's
+      // condition and searches it by (digest_id, status); an `or` of both statuses scans every row.
+      const open = (status: 'pending' | 'sending') =>
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select(sql.lit(1).as('one'))
+            .whereRef('deliveries.digest_id', '=', 'digests.id')
+            .where('deliveries.status', '=', status)
+            .where((d) =>
+              status === 'pending'
+                ? d.or([d('deliveries.not_before', 'is', null), d('deliveries.not_before', '<=', now)])
+                : d('deliveries.updated_at', '<', stale),
+            )
+            .$if(since !== undefined, (q) =>
+              q.where((d) =>
+                d.or([
+                  d('deliveries.deferred_since', 'is not', null),
+                  d(d.fn.coalesce('deliveries.due_at', 'deliveries.created_at'), '>=', since ?? ''),
+                ]),
+              ),
             ),
-          ),
-      ),
-    )
+        );
+      return eb.or([open('pending'), open('sending')]);
+    })
     .orderBy('digests.date')
     .execute();
   return rows.map((r) => ({ id: r.id, date: r.date }));

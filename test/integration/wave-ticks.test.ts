@@ -138,7 +138,10 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
       .set({ lock_owner: 'other-host/1@1', lock_expires_at: Date.now() + 60_000 })
       .where('id', '=', id)
       .execute();
-    expect(await waveHooks(app.ctx).skipMissed(Date.parse('2026-12-03T01:00:00Z'), 6 * H)).toEqual([]);
+    expect(await waveHooks(app.ctx).wake(Date.parse('2026-12-03T01:00:00Z'), 6 * H)).toEqual({
+      missed: [],
+      due: [],
+    });
     expect(await ledgerOf(db, id)).toEqual({ 'm1@example.com': 'pending' });
   });
 

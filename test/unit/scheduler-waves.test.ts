@@ -39,10 +39,9 @@ async function dayAndTicks(timezone: string, start: string, days: number) {
       waiting.set(date, dueAt({ timezone, hour: 9 }, releaseOf(date, list), list));
     },
     waves: {
-      skipMissed: async () => [],
-      dueDates: async (now) => {
+      wake: async (now) => {
         ticks.push(new Date(now).toISOString());
-        return [...waiting].filter(([, due]) => due <= now).map(([date]) => date);
+        return { missed: [], due: [...waiting].filter(([, due]) => due <= now).map(([date]) => date) };
       },
     },
   });
@@ -133,7 +132,7 @@ describe('scheduler: what a wake-up runs', () => {
         if (runs.length === 1) await new Promise<void>((r) => (release = r));
         due.delete(date);
       },
-      waves: { skipMissed: async () => [], dueDates: async () => [...due].sort() },
+      waves: { wake: async () => ({ missed: [], due: [...due].sort() }) },
     });
     await s.ready;
     await advance(WAVE_TICK_MS * 4);
@@ -161,11 +160,10 @@ describe('scheduler: what a wake-up runs', () => {
       isDone: async () => true,
       run: async () => {},
       waves: {
-        skipMissed: async () => [],
-        dueDates: async () => {
+        wake: async () => {
           calls++;
           if (calls === 1) throw new Error('database is locked');
-          return [];
+          return { missed: [], due: [] };
         },
       },
     });
