@@ -17,8 +17,8 @@ const H = 3_600_000;
 
 /**
  * The scheduler of `serve` (its store side real: waveHooks, isReleased) on a fake clock from
- * `start`, with a send that settles as sent every row due at the fake time (what the send does) and
- * records when it ran for which date.
+ * `start`, with a send that settles as sent every row due at the fake time and every row left
+ * `sending` (what the send does, requeueing those) and records when it ran for which date.
  */
 async function scheduleFrom(t: TestApp, start: string) {
   const { clock, advance } = fakeClock(start);
@@ -36,7 +36,7 @@ async function scheduleFrom(t: TestApp, start: string) {
       const now = new Date(clock.now()).toISOString();
       runs.push(`${date} at ${now.slice(0, 16)}`);
       await sql`update deliveries set status = 'sent', sent_at = ${now}
-        where status = 'pending' and (not_before is null or not_before <= ${now})
+        where (status = 'sending' or status = 'pending' and (not_before is null or not_before <= ${now}))
         and digest_id = (select id from digests where date = ${date})`.execute(t.ctx.db);
     },
   });
@@ -126,6 +126,24 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
     ]);
     // The day's release happened (its digest is sending): no "did not happen" note for it.
     expect(lines.some((l) => l.event === 'schedule.missed')).toBe(false);
+  });
+
+  it('runs a date whose rows a send that died left sending, once their claim is 10 minutes old', async () => {
+    app = await startTestApp();
+    const id = await bareDigest(app.ctx.db, '2026-12-02');
+    await plantDeliveries(app.ctx.db, id, [
+      {
+        email: 'a@example.com',
+        dueAt: '2026-12-02T17:00:00.000Z',
+        status: 'sending',
+        createdAt: '2026-12-02T17:00:00.000Z',
+      },
+    ]);
+    await app.ctx.db.updateTable('deliveries').set({ updated_at: '2026-12-02T17:01:00.000Z' }).execute();
+    const { s, advance, runs } = await scheduleFrom(app, '2026-12-02T17:05:00Z');
+    await advance(H);
+    await s.stop();
+    expect(runs).toEqual(['2026-12-02 at 2026-12-02T17:15']);
   });
 
   it('leaves alone the missed waves of a digest whose send holds its lock (a manual send sends them)', async () => {
