@@ -134,8 +134,9 @@ export async function waveCounts(db: Db, digestId: number, release: string): Pro
     ])
     .where('digest_id', '=', digestId)
     .where('status', '<>', 'feed')
-    .groupBy(hour)
-    .orderBy(hour)
+    // By position: PostgreSQL sees the hour written twice with its parameter as two expressions.
+    .groupBy(sql`1`)
+    .orderBy(sql`1`)
     .execute();
   return rows.map((r) => ({
     hour: r.hour,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/pipeline/run-report.js';
 import { isReleased, unfinishedBesidesWaves, waveHooks } from '../../src/pipeline/wave-ticks.js';
-import { startScheduler } from '../../src/schedule/scheduler.js';
+import { startScheduler, WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { capturingLog, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { bareDigest, ledgerOf, plantDeliveries } from '../helpers/waves.js';
@@ -24,6 +24,14 @@ async function scheduleFrom(t: TestApp, start: string) {
   const { clock, advance } = fakeClock(start);
   const { log, lines } = capturingLog();
   const runs: string[] = [];
+  // What the scheduler started and has not finished: the test moves the clock on only once it has.
+  const busy = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>) => {
+    busy.add(p);
+    void p.finally(() => busy.delete(p)).catch(() => {});
+    return p;
+  };
+  const hooks = waveHooks(t.ctx);
   const s = startScheduler({
     expression: '0 7 * * *',
     timezone: 'UTC',
@@ -31,17 +39,32 @@ async function scheduleFrom(t: TestApp, start: string) {
     clock,
     catchUpMs: 6 * H,
     isDone: (date) => isReleased(t.ctx, date),
-    waves: waveHooks(t.ctx),
-    run: async (date) => {
-      const now = new Date(clock.now()).toISOString();
-      runs.push(`${date} at ${now.slice(0, 16)}`);
-      await sql`update deliveries set status = 'sent', sent_at = ${now}
-        where (status = 'sending' or status = 'pending' and (not_before is null or not_before <= ${now}))
-        and digest_id = (select id from digests where date = ${date})`.execute(t.ctx.db);
-    },
+    waves: { wake: (now, catchUpMs) => track(hooks.wake(now, catchUpMs)) },
+    run: (date) =>
+      track(
+        (async () => {
+          const now = new Date(clock.now()).toISOString();
+          runs.push(`${date} at ${now.slice(0, 16)}`);
+          await sql`update deliveries set status = 'sent', sent_at = ${now}
+            where (status = 'sending' or status = 'pending' and (not_before is null or not_before <= ${now}))
+            and digest_id = (select id from digests where date = ${date})`.execute(t.ctx.db);
+        })(),
+      ),
   });
   await s.ready;
-  return { s, advance, runs, lines };
+  /** Moves the clock on by `ms`, stopping at each quarter hour until the wake-up and its sends are done. */
+  const advanceSettled = async (ms: number) => {
+    const end = clock.now() + ms;
+    while (clock.now() < end) {
+      const next = Math.min(end, (Math.floor(clock.now() / WAVE_TICK_MS) + 1) * WAVE_TICK_MS);
+      await advance(next - clock.now());
+      while (busy.size > 0) {
+        await Promise.allSettled([...busy]);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  };
+  return { s, advance: advanceSettled, runs, lines };
 }
 
 describe('the scheduler wakes on every quarter hour and sends what is due', () => {
