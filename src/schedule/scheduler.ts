@@ -239,14 +239,20 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     o.log.warn({ event: 'schedule.missed', digest_date: date, late_ms: late }, note);
   };
 
+  /** Deliveries skipped because their wave was missed, per date, for the notes. */
+  const missedWaves = new Map<IsoDate, number>();
+  const missedNote = (date: IsoDate, count: number) =>
+    `${count} ${count === 1 ? 'delivery' : 'deliveries'} of ${date} missed ${count === 1 ? 'its wave' : 'their waves'} by more than PAPERBOY_CATCHUP (${catchUpText(o.catchUpMs)}): paperboy was not running then, so they were skipped (each one's error says when it was due)`;
+
   /** A wake-up: missed waves skipped (with a note), then every date with deliveries due is run. */
   const wake = async (waves: WaveHooks) => {
     const now = clock.now();
     const { missed, due } = await waves.wake(now, o.catchUpMs);
     for (const { date, count } of missed) {
-      const note = `${count} ${count === 1 ? 'delivery' : 'deliveries'} of ${date} missed ${count === 1 ? 'its wave' : 'their waves'} by more than PAPERBOY_CATCHUP (${catchUpText(o.catchUpMs)}): paperboy was not running then, so they were skipped (each one's error says when it was due)`;
-      notes.push(note);
-      o.log.warn({ event: 'schedule.wave.missed', digest_date: date, count }, note);
+      // One note per date, its count adding up over the wake-ups that skipped some.
+      const total = (missedWaves.get(date) ?? 0) + count;
+      missedWaves.set(date, total);
+      o.log.warn({ event: 'schedule.wave.missed', digest_date: date, count }, missedNote(date, count));
     }
     for (const date of due) {
       // Running or about to run here; a retry already set runs it by itself.
@@ -299,6 +305,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     retry: () => (retry ? { date: retry.date, at: retry.at, reason: retry.reason, tries: retry.tries } : null),
     notes: () => [
       ...notes,
+      ...[...missedWaves].map(([date, count]) => missedNote(date, count)),
       ...(retry
         ? [
             `the send of ${retry.date} did not finish (${retry.reason}); trying again at ${retry.at.toISOString().slice(11, 16)} UTC`,

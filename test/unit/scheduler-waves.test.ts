@@ -146,6 +146,27 @@ describe('scheduler: what a wake-up runs', () => {
     expect(runs).toEqual(['2026-12-01 at 17:00', '2026-12-02 at 18:00']);
   });
 
+  it('notes the deliveries skipped for a missed wave once per date, their count adding up', async () => {
+    const { clock, advance } = fakeClock('2026-12-03T01:00:00Z');
+    const missed = [[{ date: '2026-12-02', count: 2 }], [], [{ date: '2026-12-02', count: 1 }]];
+    const s = startScheduler({
+      expression: '0 7 * * *',
+      timezone: 'UTC',
+      log,
+      clock,
+      catchUpMs: 90 * 60_000,
+      isDone: async () => true,
+      run: async () => {},
+      waves: { wake: async () => ({ missed: missed.shift() ?? [], due: [] }) },
+    });
+    await s.ready;
+    await advance(WAVE_TICK_MS * 2);
+    await s.stop();
+    expect(s.notes()).toEqual([
+      "3 deliveries of 2026-12-02 missed their waves by more than PAPERBOY_CATCHUP (90 min): paperboy was not running then, so they were skipped (each one's error says when it was due)",
+    ]);
+  });
+
   it('a wake-up that cannot read the store says so and wakes again at the next quarter hour', async () => {
     const { clock, advance } = fakeClock('2026-12-02T17:05:00Z');
     const lines: { event?: string; msg?: string }[] = [];
