@@ -1,4 +1,5 @@
-import type { Clock } from '../../src/schedule/scheduler.js';
+import { pino } from 'pino';
+import { type Clock, type SchedulerOptions, startScheduler } from '../../src/schedule/scheduler.js';
 
 /** A clock the test moves by hand; timers fire in time order as it passes them. */
 export function fakeClock(start: string) {
@@ -29,4 +30,18 @@ export function fakeClock(start: string) {
     now = end;
   };
   return { clock, advance };
+}
+
+/** A scheduler on `clock`: 07:00 UTC daily, 6 h catch-up, nothing to catch up, runs that do nothing, unless `o` says otherwise. */
+export function schedulerOn(clock: Clock, o: Partial<SchedulerOptions> = {}) {
+  return startScheduler({
+    expression: '0 7 * * *',
+    timezone: 'UTC',
+    log: pino({ level: 'silent' }),
+    clock,
+    catchUpMs: 6 * 3_600_000,
+    isDone: async () => true,
+    run: async () => {},
+    ...o,
+  });
 }

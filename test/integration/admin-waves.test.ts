@@ -5,17 +5,23 @@ import { listen } from '../helpers/http-server.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { bareDigest, plantDeliveries } from '../helpers/waves.js';
 
-let app: TestApp | undefined;
-let http: { url: string; close: () => Promise<void> } | undefined;
+/** What each test opened, closed after it (last first). */
+const opened: { close: () => Promise<void> }[] = [];
 afterEach(async () => {
-  await http?.close();
-  await app?.close();
-  app = http = undefined;
+  for (const o of opened.splice(0).reverse()) await o.close();
 });
+
+/** A test app with the admin token, closed after the test. */
+async function adminApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const t = await startTestApp({ PAPERBOY_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
+  opened.push(t);
+  return t;
+}
 
 /** The dashboard's waves: its heading and table, as served. */
 async function wavesOnDashboard(t: TestApp): Promise<string> {
-  http = await listen(createApp(t.ctx, { nextRun: () => null }));
+  const http = await listen(createApp(t.ctx, { nextRun: () => null }));
+  opened.push(http);
   const cookie = await adminLogin(http.url);
   const res = await fetch(`${http.url}/admin`, { headers: { cookie } });
   expect(res.status).toBe(200);
@@ -25,7 +31,7 @@ async function wavesOnDashboard(t: TestApp): Promise<string> {
 
 describe('the dashboard shows the day’s waves', () => {
   it('per hour of UTC and of the list’s zone: due, sent, pending, failed or skipped', async () => {
-    app = await startTestApp({ PAPERBOY_ADMIN_TOKEN: ADMIN_TOKEN, PAPERBOY_TIMEZONE: 'Europe/Berlin' });
+    const app = await adminApp({ PAPERBOY_TIMEZONE: 'Europe/Berlin' });
     const db = app.ctx.db;
     // The day before: sent, not the latest.
     await plantDeliveries(db, await bareDigest(db, '2026-12-01', 'sent'), [
@@ -55,7 +61,7 @@ describe('the dashboard shows the day’s waves', () => {
   });
 
   it('shows none before any digest is released', async () => {
-    app = await startTestApp({ PAPERBOY_ADMIN_TOKEN: ADMIN_TOKEN });
+    const app = await adminApp();
     await bareDigest(app.ctx.db, '2026-12-03', 'ready');
     expect(await wavesOnDashboard(app)).toBe('no waves on the dashboard');
   });

@@ -1,10 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { startScheduler, WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
+import { WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
 import { dueAt, listClock, releaseOf } from '../../src/schedule/waves.js';
-import { fakeClock } from '../helpers/fake-clock.js';
+import { fakeClock, schedulerOn } from '../helpers/fake-clock.js';
 
-const log = pino({ level: 'silent' });
 const DAY = 86_400_000;
 
 /**
@@ -21,13 +20,9 @@ async function dayAndTicks(timezone: string, start: string, days: number) {
   /** Each released date's reader wave, until it is run. */
   const waiting = new Map<string, number>();
   const at = () => new Date(clock.now()).toISOString().slice(0, 16);
-  const s = startScheduler({
+  const s = schedulerOn(clock, {
     expression: '30 2 * * *',
     timezone,
-    log,
-    clock,
-    catchUpMs: 6 * 3_600_000,
-    isDone: async () => true,
     run: async (date) => {
       const due = waiting.get(date);
       if (due !== undefined && due <= clock.now()) {
@@ -59,58 +54,48 @@ function quarterHours(start: string, days: number): string[] {
   );
 }
 
-describe('scheduler: quarter-hour wake-ups across daylight-saving changes', () => {
-  it('Europe/Berlin, spring forward on 29 March: one run per local day, a wake-up every quarter hour', async () => {
-    const r = await dayAndTicks('Europe/Berlin', '2026-03-27T00:00:00Z', 4);
+/** Three days of a daylight-saving change: the runs of each date, its release then its 09:30 reader's wave (UTC). */
+const DST_CASES = [
+  {
     // 02:30 does not exist on the 29th in Berlin: that day's run is at 03:30 summer time, 01:30 UTC.
-    expect(r.fired).toEqual([
-      '2026-03-27 at 2026-03-27T01:30',
-      '2026-03-28 at 2026-03-28T01:30',
-      '2026-03-29 at 2026-03-29T01:30',
-      '2026-03-30 at 2026-03-30T00:30',
-    ]);
-    expect(r.ticks).toEqual(quarterHours('2026-03-27T00:00:00Z', 4));
     // 09:30 in Berlin: 08:30 UTC in winter, 07:30 in summer.
-    expect(r.waves).toEqual([
-      '2026-03-27 at 2026-03-27T08:30',
-      '2026-03-28 at 2026-03-28T08:30',
-      '2026-03-29 at 2026-03-29T07:30',
-      '2026-03-30 at 2026-03-30T07:30',
-    ]);
-  });
+    title: 'Europe/Berlin, spring forward on 29 March (02:30 does not exist)',
+    zone: 'Europe/Berlin',
+    start: '2026-03-27T00:00:00Z',
+    dates: ['2026-03-27', '2026-03-28', '2026-03-29', '2026-03-30'],
+    fired: ['03-27T01:30', '03-28T01:30', '03-29T01:30', '03-30T00:30'],
+    waves: ['03-27T08:30', '03-28T08:30', '03-29T07:30', '03-30T07:30'],
+  },
+  {
+    title: 'America/New_York, spring forward on 8 March',
+    zone: 'America/New_York',
+    start: '2026-03-06T12:00:00Z',
+    dates: ['2026-03-07', '2026-03-08', '2026-03-09', '2026-03-10'],
+    fired: ['03-07T07:30', '03-08T07:30', '03-09T06:30', '03-10T06:30'],
+    waves: ['03-07T14:30', '03-08T13:30', '03-09T13:30'],
+  },
+  {
+    title: 'Australia/Sydney, back an hour on 5 April (02:30 happens twice)',
+    zone: 'Australia/Sydney',
+    start: '2026-04-03T00:00:00Z',
+    dates: ['2026-04-04', '2026-04-05', '2026-04-06', '2026-04-07'],
+    fired: ['04-03T15:30', '04-04T15:30', '04-05T16:30', '04-06T16:30'],
+    waves: ['04-03T22:30', '04-04T23:30', '04-05T23:30', '04-06T23:30'],
+  },
+];
 
-  it('America/New_York, spring forward on 8 March', async () => {
-    const r = await dayAndTicks('America/New_York', '2026-03-06T12:00:00Z', 4);
-    expect(r.fired).toEqual([
-      '2026-03-07 at 2026-03-07T07:30',
-      '2026-03-08 at 2026-03-08T07:30',
-      '2026-03-09 at 2026-03-09T06:30',
-      '2026-03-10 at 2026-03-10T06:30',
-    ]);
-    expect(r.ticks).toEqual(quarterHours('2026-03-06T12:00:00Z', 4));
-    expect(r.waves).toEqual([
-      '2026-03-07 at 2026-03-07T14:30',
-      '2026-03-08 at 2026-03-08T13:30',
-      '2026-03-09 at 2026-03-09T13:30',
-    ]);
-  });
-
-  it('Australia/Sydney, back an hour on 5 April (02:30 happens twice): one run that day', async () => {
-    const r = await dayAndTicks('Australia/Sydney', '2026-04-03T00:00:00Z', 4);
-    expect(r.fired).toEqual([
-      '2026-04-04 at 2026-04-03T15:30',
-      '2026-04-05 at 2026-04-04T15:30',
-      '2026-04-06 at 2026-04-05T16:30',
-      '2026-04-07 at 2026-04-06T16:30',
-    ]);
-    expect(r.ticks).toEqual(quarterHours('2026-04-03T00:00:00Z', 4));
-    expect(r.waves).toEqual([
-      '2026-04-04 at 2026-04-03T22:30',
-      '2026-04-05 at 2026-04-04T23:30',
-      '2026-04-06 at 2026-04-05T23:30',
-      '2026-04-07 at 2026-04-06T23:30',
-    ]);
-  });
+describe('scheduler: quarter-hour wake-ups across daylight-saving changes', () => {
+  for (const c of DST_CASES) {
+    it(`${c.title}: one release per local day, a wake-up every quarter hour, the 09:30 wave on time`, async () => {
+      const r = await dayAndTicks(c.zone, c.start, 4);
+      // Each local date once, in order: its release, then its reader's wave.
+      expect(r.fired.map((f) => f.slice(0, 10))).toEqual(c.dates);
+      expect(r.fired.map((f) => f.slice(19))).toEqual(c.fired);
+      expect(r.waves.map((w) => w.slice(0, 10))).toEqual(c.dates.slice(0, c.waves.length));
+      expect(r.waves.map((w) => w.slice(19))).toEqual(c.waves);
+      expect(r.ticks).toEqual(quarterHours(c.start, 4));
+    });
+  }
 });
 
 describe('scheduler: what a wake-up runs', () => {
@@ -119,13 +104,7 @@ describe('scheduler: what a wake-up runs', () => {
     const due = new Set(['2026-12-02', '2026-12-01']);
     const runs: string[] = [];
     let release = () => {};
-    const s = startScheduler({
-      expression: '0 7 * * *',
-      timezone: 'UTC',
-      log,
-      clock,
-      catchUpMs: 6 * 3_600_000,
-      isDone: async () => true,
+    const s = schedulerOn(clock, {
       run: async (date) => {
         runs.push(`${date} at ${new Date(clock.now()).toISOString().slice(11, 16)}`);
         // The first send lasts until the test lets it end: wake-ups come meanwhile.
@@ -149,14 +128,8 @@ describe('scheduler: what a wake-up runs', () => {
   it('notes the deliveries skipped for a missed wave once per date, their count adding up', async () => {
     const { clock, advance } = fakeClock('2026-12-03T01:00:00Z');
     const missed = [[{ date: '2026-12-02', count: 2 }], [], [{ date: '2026-12-02', count: 1 }]];
-    const s = startScheduler({
-      expression: '0 7 * * *',
-      timezone: 'UTC',
-      log,
-      clock,
+    const s = schedulerOn(clock, {
       catchUpMs: 90 * 60_000,
-      isDone: async () => true,
-      run: async () => {},
       waves: { wake: async () => ({ missed: missed.shift() ?? [], due: [] }) },
     });
     await s.ready;
@@ -172,14 +145,8 @@ describe('scheduler: what a wake-up runs', () => {
     const lines: { event?: string; msg?: string }[] = [];
     const seen = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     let calls = 0;
-    const s = startScheduler({
-      expression: '0 7 * * *',
-      timezone: 'UTC',
+    const s = schedulerOn(clock, {
       log: seen,
-      clock,
-      catchUpMs: 6 * 3_600_000,
-      isDone: async () => true,
-      run: async () => {},
       waves: {
         wake: async () => {
           calls++;
