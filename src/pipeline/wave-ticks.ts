@@ -1,7 +1,7 @@
 import type { IsoDate } from '../domain.js';
 import type { WaveHooks } from '../schedule/scheduler.js';
 import { digestLockOwner, findDigest } from '../store/digests.js';
-import { dueDates, skipMissedWaves, waitingCount } from '../store/waves.js';
+import { dueDates, skipMissedWaves, waitingCount, waveWindow } from '../store/waves.js';
 import type { AppContext } from './context.js';
 import type { RunReport } from './run-report.js';
 import { whyUnfinished } from './sends.js';
@@ -27,7 +27,7 @@ export function waveHooks(ctx: AppContext): WaveHooks {
         const count = await skipMissedWaves(ctx.db, d.id, now, catchUpMs);
         if (count > 0) missed.push({ date: d.date, count });
       }
-      const due = await dueDates(ctx.db, iso(now), iso(now - catchUpMs));
+      const due = await dueDates(ctx.db, iso(now), iso(now - waveWindow(catchUpMs)));
       return { missed, due: due.map((d) => d.date) };
     },
   };

@@ -62,12 +62,22 @@ export function catchUpText(ms: number): string {
 }
 
 /**
+ * How long after its due time a wave is still sent: PAPERBOY_CATCHUP, but never less than two
+ * quarter hours. The scheduler wakes every 15 minutes, so a wave due at 17:10 is sent at 17:15; with
+ * PAPERBOY_CATCHUP of 0 or 5 minutes it would otherwise count as missed by a running paperboy.
+ */
+export function waveWindow(catchUpMs: number): number {
+  return Math.max(catchUpMs, 30 * 60_000);
+}
+
+/**
  * Marks skipped the deliveries of a digest whose wave was missed by more than `catchUpMs` (pending,
  * `due_at` before `now` - catchUpMs, never deferred: a deferral has its own limit), each with the
- * time its wave was due. Rows planned before waves (`due_at` null) are left alone. Returns how many.
+ * time its wave was due (the window is at least `waveWindow`). Rows planned before waves (`due_at`
+ * null) are left alone. Returns how many.
  */
 export async function skipMissedWaves(db: Db, digestId: number, now: number, catchUpMs: number): Promise<number> {
-  const cutoff = new Date(now - catchUpMs).toISOString();
+  const cutoff = new Date(now - waveWindow(catchUpMs)).toISOString();
   const tail = ` UTC): paperboy was not running; PAPERBOY_CATCHUP is ${catchUpText(catchUpMs)}`;
   const res = await db
     .updateTable('deliveries')

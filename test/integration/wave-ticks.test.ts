@@ -20,7 +20,7 @@ const H = 3_600_000;
  * `start`, with a send that settles as sent every row due at the fake time and every row left
  * `sending` (what the send does, requeueing those) and records when it ran for which date.
  */
-async function scheduleFrom(t: TestApp, start: string) {
+async function scheduleFrom(t: TestApp, start: string, catchUpMs = 6 * H) {
   const { clock, advance } = fakeClock(start);
   const { log, lines } = capturingLog();
   const runs: string[] = [];
@@ -37,7 +37,7 @@ async function scheduleFrom(t: TestApp, start: string) {
     timezone: 'UTC',
     log,
     clock,
-    catchUpMs: 6 * H,
+    catchUpMs,
     isDone: (date) => isReleased(t.ctx, date),
     waves: { wake: (now, catchUpMs) => track(hooks.wake(now, catchUpMs)) },
     run: (date) =>
@@ -149,6 +149,24 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
     ]);
     // The day's release happened (its digest is sending): no "did not happen" note for it.
     expect(lines.some((l) => l.event === 'schedule.missed')).toBe(false);
+  });
+
+  it('with PAPERBOY_CATCHUP of 0 a wave between two wake-ups is sent at the next, one missed by 30 minutes skipped', async () => {
+    app = await startTestApp();
+    const id = await bareDigest(app.ctx.db, '2026-12-02');
+    await plantDeliveries(app.ctx.db, id, [
+      { email: 'late@example.com', dueAt: '2026-12-02T16:29:00.000Z' },
+      { email: 'a@example.com', dueAt: '2026-12-02T17:10:00.000Z' },
+    ]);
+    const { s, advance, runs } = await scheduleFrom(app, '2026-12-02T17:00:00Z', 0);
+    await advance(H);
+    await s.stop();
+    expect(runs).toEqual(['2026-12-02 at 2026-12-02T17:15']);
+    expect(await ledgerOf(app.ctx.db, id)).toEqual({
+      'a@example.com': 'sent',
+      'late@example.com':
+        'skipped: missed its wave (due 2026-12-02 16:29 UTC): paperboy was not running; PAPERBOY_CATCHUP is 0 h',
+    });
   });
 
   it('runs a date whose rows a send that died left sending, once their claim is 10 minutes old', async () => {
