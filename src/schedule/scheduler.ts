@@ -94,7 +94,7 @@ const MAX_SLEEP = 15 * 60_000;
  * Fires `run(date)` at PAPERBOY_SCHEDULE in PAPERBOY_TIMEZONE, for the local date of the scheduled
  * time. Fire times come from `cron-times.ts`, which gives every local day exactly one time for a
  * daily schedule across daylight-saving changes. On start-up, the latest scheduled time is caught up
- * if its digest is not sent and it is at most `catchUpMs` old; otherwise it is skipped with a log
+ * if its date is not done (`isDone`: for `serve`, released) and it is at most `catchUpMs` old; otherwise it is skipped with a log
  * line and a note, so a stale digest never goes out hours late by accident. Two processes firing
  * the same date send it once: the digest lock and the ledger see to that.
  *
@@ -255,8 +255,8 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
       o.log.warn({ event: 'schedule.wave.missed', digest_date: date, count }, missedNote(date, count));
     }
     for (const date of due) {
-      // Running or about to run here; a retry already set runs it by itself.
-      if (inFlight.has(date) || retry?.date === date) continue;
+      // Stopped meanwhile; running or about to run here; a retry already set runs it by itself.
+      if (stopped || inFlight.has(date) || retry?.date === date) continue;
       fire(now, 'wave', 1, date);
     }
   };
