@@ -20,8 +20,14 @@ export const STALE_CLAIM_MS = 10 * 60_000;
  * are left to the admin. Per digest, a lookup in the partial index of open rows (migration 0009).
  */
 export async function dueDates(db: Db, now: string, since?: string): Promise<DueDigest[]> {
+  const rows = await dueDatesQuery(db, now, since).execute();
+  return rows.map((r) => ({ id: r.id, date: r.date }));
+}
+
+/** The query of `dueDates`, apart for its plan to be read (`EXPLAIN QUERY PLAN`). */
+export function dueDatesQuery(db: Db, now: string, since?: string) {
   const stale = new Date(Date.parse(now) - STALE_CLAIM_MS).toISOString();
-  const rows = await db
+  return db
     .selectFrom('digests')
     .select(['digests.id', 'digests.date'])
     .where('digests.control', '=', 'run')
@@ -51,9 +57,7 @@ export async function dueDates(db: Db, now: string, since?: string): Promise<Due
         );
       return eb.or([open('pending'), open('sending')]);
     })
-    .orderBy('digests.date')
-    .execute();
-  return rows.map((r) => ({ id: r.id, date: r.date }));
+    .orderBy('digests.date');
 }
 
 /** "6 h", "90 min": a catch-up window as the setting's note says it. */

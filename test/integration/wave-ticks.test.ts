@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyReport } from '../../src/pipeline/run-report.js';
 import { isReleased, unfinishedBesidesWaves, waveHooks } from '../../src/pipeline/wave-ticks.js';
 import { startScheduler, WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
+import { dueDatesQuery } from '../../src/store/waves.js';
 import { fakeClock } from '../helpers/fake-clock.js';
-import { capturingLog, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { capturingLog, STORE, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { bareDigest, ledgerOf, plantDeliveries } from '../helpers/waves.js';
 
 let app: TestApp | undefined;
@@ -232,4 +233,19 @@ describe('the scheduler wakes on every quarter hour and sends what is due', () =
     expect(await isReleased(t.ctx, '2026-12-02')).toBe(true);
     expect(await isReleased(t.ctx, '2026-12-03')).toBe(false);
   });
+
+  it.runIf(STORE === 'sqlite')(
+    'asks SQLite through the partial index of open rows, per digest and status',
+    async () => {
+      app = await startTestApp();
+      const q = dueDatesQuery(app.ctx.db, '2026-12-02T17:00:00.000Z', '2026-12-02T11:00:00.000Z').compile();
+      const plan = await app.ctx.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]),
+      );
+      expect(plan.rows.map((r) => r.detail).filter((d) => d.includes('deliveries'))).toEqual([
+        'SEARCH deliveries USING INDEX deliveries_open (digest_id=? AND status=?)',
+        'SEARCH deliveries USING INDEX deliveries_open (digest_id=? AND status=?)',
+      ]);
+    },
+  );
 });
