@@ -23,6 +23,7 @@ export function registerServe(program: Command, cli: CliRun): void {
             { formatInTimeZone },
             { maintain },
             { isReleased, unfinishedBesidesWaves, waveHooks },
+            { startWebhooks },
           ] = await Promise.all([
             import('@hono/node-server'),
             import('../pipeline/sends.js'),
@@ -31,6 +32,7 @@ export function registerServe(program: Command, cli: CliRun): void {
             import('../time-zone.js'),
             import('../pipeline/maintenance.js'),
             import('../pipeline/wave-ticks.js'),
+            import('../pipeline/webhooks.js'),
           ]);
           // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send
           // in progress finishes the messages in flight; the rest stay pending.
@@ -49,6 +51,8 @@ export function registerServe(program: Command, cli: CliRun): void {
           const maintenance = setInterval(() => {
             maintaining = maintaining.then(() => maintain(ctx));
           }, 5 * 60_000);
+          // PAPERBOY_WEBHOOKS: the events outbox, sent every few seconds (docs/operations.md#webhooks).
+          const webhooks = config.webhooks ? startWebhooks(ctx.db, log, config.webhooks) : null;
           scheduler = startScheduler({
             expression: config.schedule,
             timezone: config.timezone,
@@ -105,6 +109,7 @@ export function registerServe(program: Command, cli: CliRun): void {
           await scheduler.stop();
           await maintaining;
           await sends.stopAll();
+          await webhooks?.stop();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           return EXIT.ok;
         },

@@ -10,6 +10,8 @@ import {
 } from '../store/events.js';
 import { signWebhook } from '../webhook-signature.js';
 
+export { recentWebhooks, type WebhookRow } from '../store/events.js';
+
 /**
  * Seconds before each try again of a webhook that was not answered with a 2xx, as the Standard
  * Webhooks specification suggests (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h): eight tries over

@@ -6,6 +6,7 @@ import { recentDigestStatuses } from '../../pipeline/admin-status.js';
 import type { AppContext } from '../../pipeline/context.js';
 import { checkSendDate, runDigest } from '../../pipeline/run-digest.js';
 import { controlSend, type SendRegistry } from '../../pipeline/sends.js';
+import { recentWebhooks } from '../../pipeline/webhooks.js';
 import { dateProblem } from '../../select/dates.js';
 import { counted } from '../../text.js';
 import { dateInZone, formatInTimeZone } from '../../time-zone.js';
@@ -149,6 +150,25 @@ export function adminPages(
       throw err;
     }
     return c.redirect(`/admin/digests/${date}`, 303);
+  });
+
+  app.get('/admin/webhooks', async (c) => {
+    const rows = await recentWebhooks(ctx.db, 100);
+    const count = (status: string) => rows.filter((r) => r.status === status).length;
+    return c.html(
+      adminView('Webhooks', null, 'webhooks', {
+        urls: ctx.config.webhooks?.urls ?? [],
+        shown: rows.length,
+        delivered: count('delivered'),
+        pending: count('pending'),
+        failed: count('failed'),
+        rows: rows.map((r) => ({
+          ...r,
+          answer: r.lastError ?? (r.lastStatus === null ? '' : String(r.lastStatus)),
+          when: (r.status === 'pending' ? r.nextAt : r.updatedAt).slice(0, 16).replace('T', ' '),
+        })),
+      }),
+    );
   });
 
   app.get('/admin/digests', async (c) => {
