@@ -73,6 +73,7 @@ describe('a send killed midway', () => {
         sent: 60,
         failed: 0,
         skipped: 0,
+        feed: 0,
       });
       expect(digest?.status).toBe('sent');
       await after.close();
