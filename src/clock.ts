@@ -1,20 +1,12 @@
 /**
  * The time as the send path reads it: the machine's clock, or — for one command run with
  * `send --at TIME` — that instant and on from there (operators catching up, and tests). One offset
- * per process, set once at the start of the command; the worker processes a send starts inherit
- * it through the environment (CLOCK_ENV), so a wave is due for all of them at the same instant.
+ * per process, set once at the start of the command. On PostgreSQL each batch job carries its
+ * send's offset and a worker takes it for the job (src/cluster/worker.ts), so a wave comes due at
+ * the same instant for every worker, wherever it runs.
  */
 
-/** Set by a send run with `--at` in the worker processes it starts: the offset in milliseconds. */
-export const CLOCK_ENV = 'PAPERBOY_CLOCK_OFFSET_MS';
-
-let offset = readInherited();
-
-function readInherited(): number {
-  const v = process.env[CLOCK_ENV];
-  const n = v === undefined ? 0 : Number(v);
-  return Number.isFinite(n) ? n : 0;
-}
+let offset = 0;
 
 /** Milliseconds since the epoch, as this command sees it. */
 export function now(): number {
@@ -33,4 +25,9 @@ export function actAsIf(at: number | null): void {
 /** How far this process's clock is from the machine's (0: not shifted). */
 export function clockOffset(): number {
   return offset;
+}
+
+/** A worker, for the batch job at hand: the clock of the send that enqueued it. */
+export function setClockOffset(ms: number): void {
+  offset = Number.isFinite(ms) ? ms : 0;
 }

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { CLOCK_ENV, clockOffset } from '../clock.js';
 
 /** The `paperboy` command (bin/paperboy.js), from src/cluster/ and from dist/cluster/ alike. */
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'paperboy.js');
@@ -24,8 +23,7 @@ export function startLocalWorkers(count: number): LocalWorkers {
   for (let i = 0; i < count; i++) {
     children.push(
       spawn(process.execPath, [BIN, 'worker'], {
-        // A send run with `--at`: its workers act as if it were that time too.
-        env: { ...process.env, [PARENT_ENV]: String(process.pid), [CLOCK_ENV]: String(clockOffset()) },
+        env: { ...process.env, [PARENT_ENV]: String(process.pid) },
         stdio: ['ignore', 'ignore', 'inherit'],
       }),
     );

@@ -1,5 +1,5 @@
 import { writeArchive } from '../archive/archive.js';
-import { clockOffset, now } from '../clock.js';
+import { now } from '../clock.js';
 import { PaperboyError } from '../errors.js';
 import { watchControl } from '../send/control-watch.js';
 import { SendEvents } from '../send/events.js';
@@ -9,7 +9,6 @@ import {
   deliveryCounts,
   failedDeliveries,
   notDueYet,
-  releaseDueNow,
   releaseWaiting,
 } from '../store/deliveries.js';
 import { requeueInFlight } from '../store/delivery-claims.js';
@@ -75,7 +74,7 @@ export async function sendStored(
     // A lock that cannot be renewed (the store does not answer) holds the send until it can.
     const wait = () => !lock.isHeld();
     let { editionsRendered } = await planDeliveries(ctx, stored);
-    await release(ctx, stored, opts, onCluster);
+    await release(ctx, stored, opts);
     start = await deliveryCounts(ctx.db, stored.id);
     // Deliveries deferred by the receiving server to a later time, and those waiting for their
     // reader's hour (their wave), are not this pass's to send.
@@ -95,7 +94,7 @@ export async function sendStored(
       if (stop() || round === 3) break;
       // Another pass for readers who joined meanwhile and deferred deliveries that came due.
       const late = await planDeliveries(ctx, stored);
-      await release(ctx, stored, opts, onCluster);
+      await release(ctx, stored, opts);
       editionsRendered += late.editionsRendered;
       if (late.planned > 0) {
         ctx.log.info(
@@ -154,11 +153,8 @@ export async function sendStored(
   return report;
 }
 
-/**
- * `--all-now`: what waits for its wave goes in this send. `--at` on PostgreSQL: what is due at that
- * time is made due on every clock (workers elsewhere keep the machine's).
- */
-async function release(ctx: AppContext, stored: StoredDigest, opts: RunOptions, onCluster: boolean): Promise<void> {
+/** `--all-now`: what waits for its wave goes in this send. */
+async function release(ctx: AppContext, stored: StoredDigest, opts: RunOptions): Promise<void> {
   if (opts.allNow) {
     const n = await releaseWaiting(ctx.db, stored.id);
     if (n > 0) {
@@ -168,7 +164,6 @@ async function release(ctx: AppContext, stored: StoredDigest, opts: RunOptions, 
       );
     }
   }
-  if (onCluster && clockOffset() !== 0) await releaseDueNow(ctx.db, stored.id);
 }
 
 /**

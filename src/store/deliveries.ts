@@ -53,21 +53,6 @@ export async function releaseWaiting(db: Db, digestId: number): Promise<number> 
 }
 
 /**
- * `send --at TIME` on PostgreSQL: the deliveries due by TIME (this command's now) are made due on
- * every clock, so workers on other machines, which keep theirs, send them too.
- */
-export async function releaseDueNow(db: Db, digestId: number): Promise<number> {
-  const res = await db
-    .updateTable('deliveries')
-    .set({ not_before: null })
-    .where('digest_id', '=', digestId)
-    .where('status', '=', 'pending')
-    .where('not_before', '<=', nowIso())
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows);
-}
-
-/**
  * A digest's deliveries by status, in one statement (one snapshot, one round trip) and from
  * indexes only: its rows (the unique index on digest and subscriber), those pending or in flight
  * and those failed or skipped (partial indexes, migration 0009), and feed-only readers' rows (0016:

@@ -28,9 +28,7 @@ export interface WaveList {
 /** Three papers per date, titled after it (`Paper 1 of 2026-12-02`): a message tells its digest's date. */
 export function papersOf(dir: string, date: string): string {
   const [y, m, d] = date.split('-');
-  const items = [1, 2, 3].map((k) =>
-    hfItem(`${y?.slice(2)}${m}.${d}00${k}`, `Paper ${k} of ${date}`, 10 - k),
-  );
+  const items = [1, 2, 3].map((k) => hfItem(`${y?.slice(2)}${m}.${d}00${k}`, `Paper ${k} of ${date}`, 10 - k));
   return sourceFile(dir, items, `papers-${date}.json`);
 }
 

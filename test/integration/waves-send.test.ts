@@ -165,7 +165,9 @@ describe('delivery in waves across the date line', () => {
     expect(l.news()).toEqual(['plain@example.com 2026-12-02']);
     const all = await l.sendAt('2026-12-02', '2026-12-02T07:05Z', '--all-now');
     expect(all.stdout).not.toContain('waiting');
-    expect(all.stdout).toContain('2026-12-02: sent 2, failed 0, skipped 0 · for the date: 3 sent, 0 failed, 0 skipped, 0 pending');
+    expect(all.stdout).toContain(
+      '2026-12-02: sent 2, failed 0, skipped 0 · for the date: 3 sent, 0 failed, 0 skipped, 0 pending',
+    );
     expect(l.news()).toEqual(['kiri@example.com 2026-12-02', 'pago@example.com 2026-12-02']);
     const ledger = await ledgerOf(l, '2026-12-02');
     expect(ledger.status).toBe('sent');
