@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { killAfter } from '../helpers/processes.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { papersOf, type WaveList, waveList } from '../helpers/waves.js';
 
@@ -37,20 +38,7 @@ describe('a send killed in the middle of a wave', () => {
     // Kiritimati's wave, killed after ten messages.
     const first = spawnCli(['send', '--date', DATE, '--at', '2026-12-02T17:00Z'], env, l.dir);
     const s = sink;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (s.received.length >= 10) {
-          clearInterval(timer);
-          first.kill('SIGKILL');
-          resolve();
-        }
-      }, 5);
-      first.on('exit', () => {
-        clearInterval(timer);
-        reject(new Error('the first send ended before it could be killed'));
-      });
-    });
-    await new Promise((resolve) => first.on('close', resolve));
+    await killAfter(first, () => s.received.length, 10);
     expect(sink.received.length).toBeLessThan(30);
 
     // Run again a few minutes into the wave: the rest of Kiritimati, none of Pago Pago.
