@@ -55,7 +55,7 @@ export async function releaseWaiting(db: Db, digestId: number): Promise<number> 
 /**
  * A digest's deliveries by status, in one statement (one snapshot, one round trip) and from
  * indexes only: its rows (the unique index on digest and subscriber), those pending or in flight
- * and those failed or skipped (partial indexes, migration 0009), and feed-only readers' rows (0016:
+ * and those failed or skipped (partial indexes, migration 0009), and feed-only readers' rows (0019:
  * planned, never sent); the rest are sent. No index holds
  * sent rows, so that sending one moves no index entry.
  */

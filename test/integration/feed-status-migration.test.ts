@@ -11,7 +11,7 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-describe.runIf(STORE === 'sqlite')('migration 0016 on a SQLite store with a ledger', () => {
+describe.runIf(STORE === 'sqlite')('migration 0019 on a SQLite store with a ledger', () => {
   it('widens the status check to feed and keeps every delivery, its id and the bounces linked to it', async () => {
     const { dir, cleanup } = tempDir('paperboy-0016-');
     cleanups.push(cleanup);
