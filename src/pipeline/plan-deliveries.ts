@@ -79,6 +79,10 @@ function wavesOf(release: number, list: ListClock, at: number) {
   };
 }
 
+/** Whether a reader gets this date at all: weekly on their weekday, daily on a send day — in their own week. */
+const plannedOn = (r: Receiver, w: Wave, sendDays: readonly number[]) =>
+  r.frequency === 'weekly' ? r.weekday === w.weekday : sendDays.includes(w.weekday);
+
 /**
  * For a dry run: how many receiving readers not in the ledger of `digestId` yet (0: no digest
  * stored) would be planned for a later wave than now, and when the first of those is due.
@@ -100,8 +104,7 @@ export async function unplannedWaiting(
     afterId = page.at(-1)?.id ?? afterId;
     for (const r of page) {
       const w = waveOf(r);
-      const planned = r.frequency === 'weekly' ? r.weekday === w.weekday : ctx.config.sendDays.includes(w.weekday);
-      if (!planned || r.feedOnly || w.notBefore === null) continue;
+      if (!plannedOn(r, w, ctx.config.sendDays) || r.feedOnly || w.notBefore === null) continue;
       count++;
       if (next === null || w.notBefore < next) next = w.notBefore;
     }
@@ -250,10 +253,7 @@ export async function planDeliveries(
     const page = await unplannedReceivers(db, digest.id, { afterId, limit: PAGE, now: new Date(now()).toISOString() });
     if (page.length === 0) break;
     afterId = page.at(-1)?.id ?? afterId;
-    const due = page.filter((s) => {
-      const local = waveOf(s).weekday;
-      return s.frequency === 'weekly' ? s.weekday === local : config.sendDays.includes(local);
-    });
+    const due = page.filter((s) => plannedOn(s, waveOf(s), config.sendDays));
     const rows: LedgerRow[] = [];
     for (const frequency of ['daily', 'weekly'] as const) {
       const readers = due.filter((s) => s.frequency === frequency);

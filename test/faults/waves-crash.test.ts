@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { killAfter } from '../helpers/processes.js';
-import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { papersOf, type WaveList, waveList } from '../helpers/waves.js';
+import { closeWaveLists, papersOf, waveList } from '../helpers/waves.js';
 
-let sink: SmtpSink | undefined;
-let list: WaveList | undefined;
-afterEach(async () => {
-  list?.cleanup();
-  await sink?.close();
-  sink = list = undefined;
-});
+afterEach(closeWaveLists);
 
 const DATE = '2026-12-02';
 const kiri = Array.from({ length: 30 }, (_, i) => `kiri${String(i).padStart(2, '0')}@example.com`);
@@ -19,16 +12,16 @@ const pago = Array.from({ length: 30 }, (_, i) => `pago${String(i).padStart(2, '
 describe('a send killed in the middle of a wave', () => {
   it('is finished by the next send of that wave: no reader missed, none twice but the ones in flight (same Message-ID), the next wave untouched', async () => {
     // Quick for the first 10 messages, slow after: the kill lands mid-wave.
-    sink = await startSmtpSink(() => null, { delayMs: (n) => (n <= 10 ? 20 : 150) });
-    list = await waveList(
-      sink,
+    const l = await waveList(
       [
         ...kiri.map((email) => ({ email, timezone: 'Pacific/Kiritimati', hour: 7 })),
         ...pago.map((email) => ({ email, timezone: 'Pacific/Pago_Pago', hour: 7 })),
       ],
       { PAPERBOY_SCHEDULE: '0 7 * * *', PAPERBOY_SMTP_POOL: '3', PAPERBOY_LOG_LEVEL: 'error' },
+      () => null,
+      { delayMs: (n) => (n <= 10 ? 20 : 150) },
     );
-    const l = list;
+    const sink = l.sink;
     const env = { ...l.env, PAPERBOY_SOURCE: papersOf(l.dir, DATE) };
     // The release: nobody's hour yet.
     const release = await runCli(['send', '--date', DATE, '--at', '2026-12-02T07:00Z'], env, l.dir);

@@ -3,7 +3,7 @@ import { type Env, loadConfig } from '../../src/config.js';
 import { createContext } from '../../src/pipeline/context.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { type CliResult, runCli } from './cli.js';
-import type { SmtpSink } from './smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from './smtp-sink.js';
 import { hfItem, sourceFile, tempDir, testEnv } from './test-app.js';
 
 /** A reader of a wave test: their zone and hour (none: the list's), weekly on a weekday, feed only. */
@@ -16,6 +16,7 @@ export interface WaveReader {
 }
 
 export interface WaveList {
+  sink: SmtpSink;
   dir: string;
   env: Env;
   cleanup: () => void;
@@ -37,8 +38,26 @@ export function dateOfMail(text: string | undefined): string {
   return /Paper \d of (\d{4}-\d{2}-\d{2})/.exec(text ?? '')?.[1] ?? '?';
 }
 
-/** A list of `readers` on a SQLite store in a temp folder, sending to `sink`, with `extra` settings. */
-export async function waveList(sink: SmtpSink, readers: readonly WaveReader[], extra: Env = {}): Promise<WaveList> {
+const open: WaveList[] = [];
+
+/** Closes the lists (their sink, their folder) the test started: for `afterEach`. */
+export async function closeWaveLists(): Promise<void> {
+  for (const l of open.splice(0)) {
+    l.cleanup();
+    await l.sink.close();
+  }
+}
+
+/**
+ * A list of `readers` on a SQLite store in a temp folder, with `extra` settings, sending to an SMTP
+ * sink of its own (`rcpt` and `sinkOpts` as startSmtpSink takes them); closed by closeWaveLists.
+ */
+export async function waveList(
+  readers: readonly WaveReader[],
+  extra: Env = {},
+  ...sinkArgs: Parameters<typeof startSmtpSink>
+): Promise<WaveList> {
+  const sink = await startSmtpSink(...sinkArgs);
   const { dir, cleanup } = tempDir('paperboy-waves-');
   const env: Env = { ...testEnv(dir, { PAPERBOY_SMTP_URL: sink.url, PAPERBOY_TIMEZONE: 'UTC', ...extra }) };
   const ctx = await createContext(loadConfig(env, dir), pino({ level: 'silent' }));
@@ -57,7 +76,8 @@ export async function waveList(sink: SmtpSink, readers: readonly WaveReader[], e
   }
   await ctx.close();
   let seen = 0;
-  return {
+  const list: WaveList = {
+    sink,
     dir,
     env,
     cleanup,
@@ -69,4 +89,13 @@ export async function waveList(sink: SmtpSink, readers: readonly WaveReader[], e
       return fresh.map((r) => `${r.rcptTo[0]} ${dateOfMail(r.mail.text)}`).sort();
     },
   };
+  open.push(list);
+  return list;
 }
+
+/** Readers at 07:00 on both sides of the date line, and one on the list's clock. */
+export const DATE_LINE: readonly WaveReader[] = [
+  { email: 'kiri@example.com', timezone: 'Pacific/Kiritimati', hour: 7 },
+  { email: 'pago@example.com', timezone: 'Pacific/Pago_Pago', hour: 7 },
+  { email: 'plain@example.com' },
+];

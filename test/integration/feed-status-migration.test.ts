@@ -40,21 +40,22 @@ describe.runIf(STORE === 'sqlite')('migration 0019 on a SQLite store with a ledg
     await old.destroy();
 
     const db = await openStore({ kind: 'sqlite', path: file });
+    const feedRow = (messageId: string) => ({
+      digest_id: 1,
+      subscriber_id: 1,
+      status: 'feed',
+      attempts: 0,
+      message_id: messageId,
+      created_at: now,
+      updated_at: now,
+    });
     try {
       const rows = await db.selectFrom('deliveries').select(['id', 'status', 'message_id', 'due_at']).execute();
       expect(rows).toEqual([{ id: 7, status: 'sent', message_id: '<m7@example.org>', due_at: now }]);
       expect(await db.selectFrom('bounces').select(['delivery_id']).execute()).toEqual([{ delivery_id: 7 }]);
       await db
         .insertInto('deliveries')
-        .values({
-          digest_id: 1,
-          subscriber_id: 1,
-          status: 'feed',
-          attempts: 0,
-          message_id: '<f@example.org>',
-          created_at: now,
-          updated_at: now,
-        })
+        .values(feedRow('<f@example.org>'))
         .onConflict((oc) => oc.columns(['digest_id', 'subscriber_id']).doNothing())
         .execute();
       // The unique (digest, subscriber) pair held through the copy: the row above was a conflict.
@@ -65,15 +66,7 @@ describe.runIf(STORE === 'sqlite')('migration 0019 on a SQLite store with a ledg
       await db.deleteFrom('deliveries').execute();
       const { id } = await db
         .insertInto('deliveries')
-        .values({
-          digest_id: 1,
-          subscriber_id: 1,
-          status: 'feed',
-          attempts: 0,
-          message_id: '<g@example.org>',
-          created_at: now,
-          updated_at: now,
-        })
+        .values(feedRow('<g@example.org>'))
         .returning('id')
         .executeTakeFirstOrThrow();
       expect(id).toBeGreaterThan(7);

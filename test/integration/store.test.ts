@@ -171,7 +171,14 @@ describe(`the store on ${STORE}`, () => {
     ]);
     // Left: one in flight (the sixth claimed), one never claimed.
     expect(await deliveryCounts(db, d.id)).toEqual({ pending: 1, sending: 1, sent: 3, failed: 1, skipped: 1, feed: 0 });
-    expect(await deliveryCounts(db, d.id + 1)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0, feed: 0 });
+    expect(await deliveryCounts(db, d.id + 1)).toEqual({
+      pending: 0,
+      sending: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      feed: 0,
+    });
     if (STORE === 'sqlite') {
       // What a dashboard of million-row ledgers and every claim run: index searches, never a scan of the table.
       const lite = sqliteHandle(db);

@@ -4,16 +4,9 @@ import { loadConfig } from '../../src/config.js';
 import { createContext } from '../../src/pipeline/context.js';
 import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest } from '../../src/store/digests.js';
-import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
-import { type WaveList, waveList } from '../helpers/waves.js';
+import { closeWaveLists, DATE_LINE, type WaveList, waveList } from '../helpers/waves.js';
 
-let sink: SmtpSink | undefined;
-let list: WaveList | undefined;
-afterEach(async () => {
-  list?.cleanup();
-  await sink?.close();
-  sink = list = undefined;
-});
+afterEach(closeWaveLists);
 
 /** The ledger of a date as its readers' rows: status, due_at, not_before; and the digest's status and counts. */
 async function ledgerOf(l: WaveList, date: string) {
@@ -45,18 +38,11 @@ function localTime(iso: string, zone: string): string {
 
 describe('delivery in waves across the date line', () => {
   it('sends each reader the digest of a date once, at their hour at or after the release; feed-only readers get a feed row and no mail', async () => {
-    sink = await startSmtpSink();
-    list = await waveList(
-      sink,
-      [
-        { email: 'kiri@example.com', timezone: 'Pacific/Kiritimati', hour: 7 },
-        { email: 'pago@example.com', timezone: 'Pacific/Pago_Pago', hour: 7 },
-        { email: 'plain@example.com' },
-        { email: 'feed@example.com', timezone: 'Pacific/Kiritimati', hour: 7, feedOnly: true },
-      ],
+    const l = await waveList(
+      [...DATE_LINE, { email: 'feed@example.com', timezone: 'Pacific/Kiritimati', hour: 7, feedOnly: true }],
       { PAPERBOY_SCHEDULE: '0 7 * * *' },
     );
-    const l = list;
+    const sink = l.sink;
 
     const first = await l.sendAt('2026-12-02', '2026-12-02T07:00Z');
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
@@ -111,9 +97,7 @@ describe('delivery in waves across the date line', () => {
   }, 120_000);
 
   it('plans weekly readers on their local weekday and PAPERBOY_SEND_DAYS in the reader’s own week', async () => {
-    sink = await startSmtpSink();
-    list = await waveList(
-      sink,
+    const l = await waveList(
       [
         { email: 'kiri-daily@example.com', timezone: 'Pacific/Kiritimati', hour: 7 },
         { email: 'pago-daily@example.com', timezone: 'Pacific/Pago_Pago', hour: 7 },
@@ -123,7 +107,7 @@ describe('delivery in waves across the date line', () => {
       ],
       { PAPERBOY_SCHEDULE: '0 7 * * *', PAPERBOY_SEND_DAYS: 'mon-fri' },
     );
-    const l = list;
+    const sink = l.sink;
     // Wednesday 2 Dec (UTC): due Thursday 3 Dec in Kiritimati, Wednesday 2 Dec in Pago Pago.
     await l.sendAt('2026-12-02', '2026-12-02T18:00Z');
     expect(l.news()).toEqual([
@@ -146,17 +130,7 @@ describe('delivery in waves across the date line', () => {
   }, 120_000);
 
   it('--all-now sends what waits for its wave at once, keeping the planned due_at; a dry run says who waits', async () => {
-    sink = await startSmtpSink();
-    list = await waveList(
-      sink,
-      [
-        { email: 'kiri@example.com', timezone: 'Pacific/Kiritimati', hour: 7 },
-        { email: 'pago@example.com', timezone: 'Pacific/Pago_Pago', hour: 7 },
-        { email: 'plain@example.com' },
-      ],
-      { PAPERBOY_SCHEDULE: '0 7 * * *' },
-    );
-    const l = list;
+    const l = await waveList(DATE_LINE, { PAPERBOY_SCHEDULE: '0 7 * * *' });
     const dry = await l.sendAt('2026-12-02', '2026-12-02T07:00Z', '--dry-run');
     expect(dry.stdout).toContain(
       '2 waiting for their wave (next at 2026-12-02 17:00 UTC): their hour has not come yet\n2026-12-02: dry run, nothing sent · 3 papers · 3 would receive it',
@@ -179,8 +153,8 @@ describe('delivery in waves across the date line', () => {
   }, 120_000);
 
   it('refuses an --at that is not a time, naming it', async () => {
-    sink = await startSmtpSink();
-    list = await waveList(sink, [{ email: 'plain@example.com' }]);
+    const list = await waveList([{ email: 'plain@example.com' }]);
+    const sink = list.sink;
     const bad = await list.sendAt('2026-12-02', 'tomorrow 5pm');
     expect({ code: bad.code, stdout: bad.stdout, stderr: bad.stderr }).toEqual({
       code: 1,
@@ -209,9 +183,7 @@ const DST: Record<string, Record<string, string>> = {
 
 describe('delivery in waves across daylight saving changes', () => {
   it('sends Berlin, New York and Sydney readers at 07:00 their time, before and after each change, once per date', async () => {
-    sink = await startSmtpSink();
-    list = await waveList(
-      sink,
+    const l = await waveList(
       [
         { email: 'berlin@example.com', timezone: 'Europe/Berlin', hour: 7 },
         { email: 'ny@example.com', timezone: 'America/New_York', hour: 7 },
@@ -219,7 +191,7 @@ describe('delivery in waves across daylight saving changes', () => {
       ],
       { PAPERBOY_SCHEDULE: '0 6 * * *' },
     );
-    const l = list;
+    const sink = l.sink;
     const minuteBefore = (t: string) => new Date(Date.parse(`${t}Z`) - 60_000).toISOString().slice(0, 16);
     for (const [date, dues] of Object.entries(DST)) {
       // The release: the digest is built and planned; whoever's hour it is gets it.

@@ -6,6 +6,7 @@ import { SEND_QUEUE } from '../../src/cluster/jobs.js';
 import { loadConfig } from '../../src/config.js';
 import { type AppContext, createContext } from '../../src/pipeline/context.js';
 import { findDigest } from '../../src/store/digests.js';
+import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { runCli, runCliProcess, spawnCli } from '../helpers/cli.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { STORE, tempDir, testEnv } from '../helpers/test-app.js';
@@ -44,22 +45,24 @@ describe('send workers on PostgreSQL, in waves', () => {
     const ctx = await createContext(loadConfig(env, dir), pino({ level: 'silent' }));
     cleanups.push(() => ctx.close());
     // Kiritimati and Pago Pago readers by turns: every batch range holds both waves.
-    const now = new Date().toISOString();
+    for (let i = 0; i < N; i++) {
+      await upsertSubscriber(ctx.db, {
+        email: `reader${String(i).padStart(3, '0')}@example.com`,
+        name: null,
+        status: 'active',
+      });
+    }
     await ctx.db
-      .insertInto('subscribers')
-      .values(
-        Array.from({ length: N }, (_, i) => ({
-          email: `reader${String(i).padStart(3, '0')}@example.com`,
-          name: null,
-          status: 'active',
-          topics: '[]',
-          created_at: now,
-          updated_at: now,
-          confirmed_at: now,
-          timezone: i % 2 === 0 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago',
-          hour: 7,
-        })),
-      )
+      .updateTable('subscribers')
+      .set((eb) => ({
+        timezone: eb
+          .case()
+          .when(sql<number>`id % 2`, '=', 1)
+          .then('Pacific/Kiritimati')
+          .else('Pacific/Pago_Pago')
+          .end(),
+        hour: 7,
+      }))
       .execute();
     const kiri = (r: string) => Number(/reader(\d+)/.exec(r)?.[1]) % 2 === 0;
     // Two workers on the machine's own clock (a week after the date): they act on each job's clock.
