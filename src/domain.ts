@@ -69,7 +69,8 @@ export interface SignUpRequest {
 
 export type Frequency = 'daily' | 'weekly';
 
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+/** `feed`: a feed-only reader's row, planned like the others and never sent (their private feed shows it). */
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'skipped' | 'feed';
 
 /** A date of the newsletter, `YYYY-MM-DD`. */
 export type IsoDate = string;

@@ -15,7 +15,7 @@ export function registerDigests(program: Command, cli: CliRun): void {
         for (const d of await digestsWithCounts(ctx, Math.max(1, Number(opts.limit) || 30))) {
           const c = d.counts;
           const counts = c
-            ? `sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`
+            ? `sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}${feedOnly(c.feed)}`
             : '';
           cli.stdout.write(`${d.date}\t${d.status}\t${counts}\t${d.subject}\n`);
         }
@@ -34,7 +34,7 @@ export function registerDigests(program: Command, cli: CliRun): void {
           `date:       ${d.date}`,
           `subject:    ${d.subject}`,
           `status:     ${d.status}${d.sentAt ? ` (finished ${d.sentAt})` : ''}`,
-          `deliveries: sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}`,
+          `deliveries: sent ${c.sent}, failed ${c.failed}, skipped ${c.skipped}, pending ${c.pending + c.sending}${feedOnly(c.feed)}`,
           `web:        ${ctx.config.baseUrl}/digests/${d.date}`,
           '',
           'papers:',
@@ -59,9 +59,14 @@ export function registerDigests(program: Command, cli: CliRun): void {
       await withContext(cli, async (ctx) => {
         const { digest: d, counts: c } = await deleteDigest(ctx, date);
         cli.stdout.write(
-          `deleted the digest of ${date} ("${d.subject}") with its ${c.pending + c.skipped + c.failed} unsent deliveries; its papers can go out in another digest\n`,
+          `deleted the digest of ${date} ("${d.subject}") with its ${c.pending + c.skipped + c.failed + c.feed} unsent deliveries; its papers can go out in another digest\n`,
         );
         return EXIT.ok;
       });
     });
+}
+
+/** Feed-only readers' rows (planned, never sent), when there are any. */
+function feedOnly(n: number): string {
+  return n > 0 ? `, feed only ${n}` : '';
 }

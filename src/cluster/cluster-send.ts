@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sender, StartSender } from '../send/sender.js';
-import { deferredDeliveries, deliveryCounts } from '../store/deliveries.js';
+import { deliveryCounts, notDueYet } from '../store/deliveries.js';
 import { withStoreRetry } from '../store/retry.js';
 import { enqueueSend, openBoss, SEND_QUEUE } from './jobs.js';
 import { type LocalWorkers, startLocalWorkers } from './local-workers.js';
@@ -56,11 +56,10 @@ export async function sendThroughWorkers(c: ClusterSettings, o: ClusterSendOptio
     }
     for (;;) {
       now = await read('count the deliveries', () => deliveryCounts(db, o.digestId));
-      // Deliveries deferred by the receiving server to a later time wait for a later pass.
-      const due =
-        now.pending > 0
-          ? now.pending - (await read('count the deferred deliveries', () => deferredDeliveries(db, o.digestId))).count
-          : 0;
+      // Deliveries deferred by the receiving server to a later time, and those waiting for their
+      // wave, wait for a later pass: the send ends when nothing due is left.
+      const later = now.pending > 0 ? await read('count what is not due', () => notDueYet(db, o.digestId)) : null;
+      const due = later ? now.pending - later.deferred.count - later.waiting.count : 0;
       if (due + now.sending === 0 || o.shouldStop()) break;
       const queued =
         due > 0 && now.sending === 0

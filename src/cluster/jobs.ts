@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { clockOffset } from '../clock.js';
 import type { Config } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -15,6 +16,8 @@ export interface SendJob {
   date: string;
   afterId: number;
   throughId: number;
+  /** The sending command's clock (src/clock.ts: `send --at`), which the worker takes for the job; absent: 0. */
+  clockOffset?: number;
 }
 
 /** pg-boss on the store's database, in a schema of its own next to paperboy's tables. */
@@ -95,7 +98,13 @@ export async function enqueueSend(
   await boss.insert(
     ranges.map((r) => ({
       name: SEND_QUEUE,
-      data: { digestId, date, afterId: r.afterId, throughId: r.throughId } satisfies SendJob,
+      data: {
+        digestId,
+        date,
+        afterId: r.afterId,
+        throughId: r.throughId,
+        clockOffset: clockOffset(),
+      } satisfies SendJob,
       expireInSeconds: config.workerExpirySeconds,
     })),
   );

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { setClockOffset } from '../clock.js';
 import type { Config } from '../config.js';
 import { isPaperboyError, type PaperboyError } from '../errors.js';
 import { watchControl } from '../send/control-watch.js';
@@ -64,7 +65,9 @@ export async function startSendWorker(c: ClusterSettings, boss: PgBoss, pace?: P
 
   const readEdition = editionReader(db);
   const work = async (job: PgBoss.JobWithMetadata<SendJob>) => {
-    const { digestId, date, afterId, throughId } = job.data;
+    const { digestId, date, afterId, throughId, clockOffset = 0 } = job.data;
+    // The send's clock: what is due is what is due for it (`send --at`), on every machine alike.
+    setClockOffset(clockOffset);
     if ((await digestControl(db, digestId)) !== 'run') return; // paused or cancelled: the sender decides
     const digest = await findDigest(db, date);
     if (!digest || digest.id !== digestId) return;
@@ -105,7 +108,7 @@ export async function startSendWorker(c: ClusterSettings, boss: PgBoss, pace?: P
       if (admin.asked === 'run' && (await pendingInRange(db, digestId, afterId, throughId))) {
         // Time ran out before the range did, or this worker is stopping: what is left of the range
         // (sent rows are passed over by the claim) goes to a follow-up job for any worker.
-        await boss.send(SEND_QUEUE, { digestId, date, afterId, throughId } satisfies SendJob, {
+        await boss.send(SEND_QUEUE, { digestId, date, afterId, throughId, clockOffset } satisfies SendJob, {
           expireInSeconds: config.workerExpirySeconds,
         });
       }

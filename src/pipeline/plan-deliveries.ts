@@ -1,8 +1,10 @@
 import { addDays, format, parseISO } from 'date-fns';
+import { now } from '../clock.js';
 import type { Frequency, IsoDate, Paper } from '../domain.js';
 import { Fragments, whyLine } from '../render/fragments.js';
 import { stopMjmlThread } from '../render/mjml-thread.js';
 import { HTML_BUDGET, renderEdition } from '../render/render-digest.js';
+import { dueAt, type ListClock, listClock, localWeekday, releaseOf } from '../schedule/waves.js';
 import { type Selection, selectForReader } from '../select/editions.js';
 import { PersonalRanker, VOTES_READ } from '../select/personal.js';
 import { addToLedger, type LedgerRow } from '../store/delivery-plan.js';
@@ -39,16 +41,85 @@ export function poolDates(date: IsoDate, frequency: Frequency): IsoDate[] {
   return Array.from({ length: 7 }, (_, i) => format(addDays(parseISO(date), -i), 'yyyy-MM-dd'));
 }
 
-/** 0 = Sunday … 6 = Saturday. */
-export function weekdayOf(date: IsoDate): number {
-  return parseISO(date).getDay();
+/** A reader's wave of one digest: when it is due, and their local weekday then. */
+interface Wave {
+  dueAt: string;
+  /** `dueAt` while it is ahead of the planning; null: it goes now. */
+  notBefore: string | null;
+  weekday: number;
+}
+
+/**
+ * The waves of one planning pass, by reader clock (zone and hour): at most a few hundred, however
+ * many readers — nothing is computed or allocated per reader but the key. A zone the store holds
+ * but this machine does not know (its time zone data is older) falls back to the list's.
+ */
+function wavesOf(release: number, list: ListClock, at: number) {
+  const waves = new Map<string, Wave>();
+  const make = (timezone: string | null, hour: number | null): Wave => {
+    const due = dueAt({ timezone, hour }, release, list);
+    return {
+      dueAt: new Date(Math.max(due, at)).toISOString(),
+      notBefore: due > at ? new Date(due).toISOString() : null,
+      weekday: localWeekday(due, timezone ?? list.timezone),
+    };
+  };
+  return (r: Receiver): Wave => {
+    const key = `${r.timezone ?? ''}\n${r.hour ?? ''}`;
+    let w = waves.get(key);
+    if (!w) {
+      try {
+        w = make(r.timezone, r.hour);
+      } catch {
+        w = make(null, r.hour);
+      }
+      waves.set(key, w);
+    }
+    return w;
+  };
+}
+
+/** Whether a reader gets this date at all: weekly on their weekday, daily on a send day — in their own week. */
+const plannedOn = (r: Receiver, w: Wave, sendDays: readonly number[]) =>
+  r.frequency === 'weekly' ? r.weekday === w.weekday : sendDays.includes(w.weekday);
+
+/**
+ * For a dry run: how many receiving readers not in the ledger of `digestId` yet (0: no digest
+ * stored) would be planned for a later wave than now, and when the first of those is due.
+ */
+export async function unplannedWaiting(
+  ctx: AppContext,
+  date: IsoDate,
+  digestId: number,
+  builtAt: number,
+): Promise<{ count: number; next: string | null }> {
+  const list = listClock(ctx.config);
+  const at = now();
+  const waveOf = wavesOf(releaseOf(date, list, builtAt), list, at);
+  let count = 0;
+  let next: string | null = null;
+  for (let afterId = 0; ; ) {
+    const page = await unplannedReceivers(ctx.db, digestId, { afterId, limit: PAGE, now: new Date(at).toISOString() });
+    if (page.length === 0) return { count, next };
+    afterId = page.at(-1)?.id ?? afterId;
+    for (const r of page) {
+      const w = waveOf(r);
+      if (!plannedOn(r, w, ctx.config.sendDays) || r.feedOnly || w.notBefore === null) continue;
+      count++;
+      if (next === null || w.notBefore < next) next = w.notBefore;
+    }
+    await turn();
+  }
 }
 
 /**
  * Writes the ledger for every receiving subscriber not in it yet: each reader's selection (their
  * topics, less what they already got), grouped into editions — readers with the same selection
  * share one edition, rendered and compiled once — or a `skipped` row when nothing is left for them.
- * Daily readers are planned on PAPERBOY_SEND_DAYS, weekly readers on their weekday only.
+ * Each row is due at the reader's wave (src/schedule/waves.ts: their hour, at or after the digest's
+ * release); daily readers are planned when that falls on one of PAPERBOY_SEND_DAYS in their own
+ * week, weekly readers when it falls on their weekday. A feed-only reader's row is `feed`: their
+ * selection, for their private feed, never sent.
  */
 export async function planDeliveries(
   ctx: AppContext,
@@ -56,7 +127,8 @@ export async function planDeliveries(
 ): Promise<{ editionsRendered: number; planned: number }> {
   const { db, config } = ctx;
   const date = digest.date;
-  const weekday = weekdayOf(date);
+  const list = listClock(config);
+  const waveOf = wavesOf(releaseOf(date, list, Date.parse(digest.createdAt)), list, now());
   const pools = new Map<Frequency, Promise<{ paper: Paper; day: string }[]>>();
   const poolFor = (f: Frequency) => {
     let p = pools.get(f);
@@ -174,15 +246,14 @@ export async function planDeliveries(
     return editionId;
   };
 
-  const sendsDaily = config.sendDays.includes(weekday);
   let ownSinceTurn = 0;
   let stops = 0;
   for (let afterId = 0; ; ) {
     const renderedBefore = editionsRendered;
-    const page = await unplannedReceivers(db, digest.id, { afterId, limit: PAGE, now: new Date().toISOString() });
+    const page = await unplannedReceivers(db, digest.id, { afterId, limit: PAGE, now: new Date(now()).toISOString() });
     if (page.length === 0) break;
     afterId = page.at(-1)?.id ?? afterId;
-    const due = page.filter((s) => (s.frequency === 'weekly' ? s.weekday === weekday : sendsDaily));
+    const due = page.filter((s) => plannedOn(s, waveOf(s), config.sendDays));
     const rows: LedgerRow[] = [];
     for (const frequency of ['daily', 'weekly'] as const) {
       const readers = due.filter((s) => s.frequency === frequency);
@@ -219,10 +290,25 @@ export async function planDeliveries(
           const known = chosen.get(key);
           editionId = known === undefined ? await choose(key, r, pool, had) : known;
         }
+        const wave = waveOf(r);
         rows.push(
           editionId !== null
-            ? { subscriberId: r.id, editionId, status: 'pending', note: null }
-            : { subscriberId: r.id, editionId: null, status: 'skipped', note: 'no matching papers' },
+            ? {
+                subscriberId: r.id,
+                editionId,
+                status: r.feedOnly ? 'feed' : 'pending',
+                note: null,
+                dueAt: wave.dueAt,
+                notBefore: wave.notBefore,
+              }
+            : {
+                subscriberId: r.id,
+                editionId: null,
+                status: 'skipped',
+                note: 'no matching papers',
+                dueAt: wave.dueAt,
+                notBefore: null,
+              },
         );
       }
     }

@@ -1,13 +1,15 @@
+import { now, nowDate } from '../clock.js';
 import type { IsoDate } from '../domain.js';
 import { PaperboyError } from '../errors.js';
 import { latestSendDate } from '../select/dates.js';
 import type { MessageContent } from '../send/message.js';
-import { deliveryCounts } from '../store/deliveries.js';
+import { deliveryCounts, notDueYet } from '../store/deliveries.js';
 import { digestPapers, findDigest, insertDigest } from '../store/digests.js';
 import { upsertPapers } from '../store/papers.js';
 import { countStillToReceive, receivingPage } from '../store/subscribers.js';
 import { buildDigest } from './build-digest.js';
 import type { AppContext } from './context.js';
+import { unplannedWaiting } from './plan-deliveries.js';
 import { emptyReport, type RunOptions, type RunReport } from './run-report.js';
 import { sendStored } from './send-digest.js';
 import { sendTestCopy } from './test-copy.js';
@@ -20,8 +22,8 @@ export type { RunOptions, RunReport } from './run-report.js';
  * archive's latest. Past dates are how an operator catches up; dry runs and test copies of any
  * date are harmless (nothing is stored, nobody but the tester gets mail).
  */
-export function checkSendDate(date: IsoDate, timezone: string, force = false, now = new Date()): void {
-  const latest = latestSendDate(now, timezone);
+export function checkSendDate(date: IsoDate, timezone: string, force = false, at = nowDate()): void {
+  const latest = latestSendDate(at, timezone);
   if (force || date <= latest) return;
   throw new PaperboyError(
     'EUSAGE',
@@ -53,7 +55,7 @@ async function digestFor(ctx: AppContext, date: IsoDate, store: boolean) {
 async function countActive(ctx: AppContext): Promise<number> {
   let n = 0;
   for (let afterId = 0; ; ) {
-    const page = await receivingPage(ctx.db, { afterId, limit: LEDGER_PAGE, now: new Date().toISOString() });
+    const page = await receivingPage(ctx.db, { afterId, limit: LEDGER_PAGE, now: nowDate().toISOString() });
     if (page.length === 0) return n;
     n += page.length;
     afterId = page.at(-1)?.id ?? afterId;
@@ -96,8 +98,19 @@ export async function runDigest(ctx: AppContext, opts: RunOptions): Promise<RunR
       report.totals = { sent: c.sent, failed: c.failed, skipped: c.skipped, pending: c.pending + c.sending };
     }
     report.recipients = stored
-      ? await countStillToReceive(ctx.db, stored.id, new Date().toISOString())
+      ? await countStillToReceive(ctx.db, stored.id, nowDate().toISOString())
       : await countActive(ctx);
+    // Of those, the ones whose wave (their hour) comes later: planned ones from the ledger, the
+    // others as planning would place them.
+    const ledger = stored ? (await notDueYet(ctx.db, stored.id)).waiting : { count: 0, next: null };
+    const unplanned = await unplannedWaiting(
+      ctx,
+      opts.date,
+      stored?.id ?? 0,
+      stored ? Date.parse(stored.createdAt) : now(),
+    );
+    report.waiting = ledger.count + unplanned.count;
+    report.nextWave = [ledger.next, unplanned.next].filter((t) => t !== null).sort()[0] ?? null;
     return report;
   }
 

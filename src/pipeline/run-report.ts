@@ -21,6 +21,8 @@ export interface RunOptions {
   onReport?: (report: RunReport) => void;
   /** Send a date after tomorrow (in PAPERBOY_TIMEZONE) all the same (`send --force`). */
   force?: boolean;
+  /** Deliveries waiting for their wave go now too (`send --all-now`); their planned `due_at` stays. */
+  allNow?: boolean;
 }
 
 export interface RunReport {
@@ -53,6 +55,10 @@ export interface RunReport {
   deferred: number;
   /** When the first of them may be tried again (ISO), or null. */
   nextTry: string | null;
+  /** Deliveries waiting for their wave (their reader's hour has not come): pending, for a later send. dry-run: planned ones. */
+  waiting: number;
+  /** When the first of them is due (ISO), or null. */
+  nextWave: string | null;
 }
 
 export function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
@@ -77,5 +83,7 @@ export function emptyReport(date: IsoDate, mode: RunReport['mode']): RunReport {
     control: 'run',
     deferred: 0,
     nextTry: null,
+    waiting: 0,
+    nextWave: null,
   };
 }

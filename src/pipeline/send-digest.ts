@@ -1,9 +1,16 @@
 import { writeArchive } from '../archive/archive.js';
+import { now } from '../clock.js';
 import { PaperboyError } from '../errors.js';
 import { watchControl } from '../send/control-watch.js';
 import { SendEvents } from '../send/events.js';
 import { dialectOf } from '../store/db.js';
-import { type DeliveryCounts, deferredDeliveries, deliveryCounts, failedDeliveries } from '../store/deliveries.js';
+import {
+  type DeliveryCounts,
+  deliveryCounts,
+  failedDeliveries,
+  notDueYet,
+  releaseWaiting,
+} from '../store/deliveries.js';
 import { requeueInFlight } from '../store/delivery-claims.js';
 import { skipPending } from '../store/delivery-settle.js';
 import {
@@ -55,9 +62,7 @@ export async function sendStored(
     // most; a dead worker's rows also go back when its job is retried). On SQLite the digest lock
     // makes this the only sender, so every `sending` row is left over.
     const onCluster = dialectOf(ctx.db) === 'postgres';
-    const claimedBefore = onCluster
-      ? new Date(Date.now() - ctx.config.workerExpirySeconds * 1000).toISOString()
-      : undefined;
+    const claimedBefore = onCluster ? new Date(now() - ctx.config.workerExpirySeconds * 1000).toISOString() : undefined;
     const requeued = await requeueInFlight(ctx.db, stored.id, claimedBefore);
     if (requeued > 0) {
       ctx.log.warn(
@@ -69,9 +74,14 @@ export async function sendStored(
     // A lock that cannot be renewed (the store does not answer) holds the send until it can.
     const wait = () => !lock.isHeld();
     let { editionsRendered } = await planDeliveries(ctx, stored);
+    await release(ctx, stored, opts);
     start = await deliveryCounts(ctx.db, stored.id);
-    // Deliveries deferred by the receiving server to a later time are not this pass's to send.
-    const due = async (c: DeliveryCounts) => c.pending - (await deferredDeliveries(ctx.db, stored.id)).count;
+    // Deliveries deferred by the receiving server to a later time, and those waiting for their
+    // reader's hour (their wave), are not this pass's to send.
+    const due = async (c: DeliveryCounts) => {
+      const later = await notDueYet(ctx.db, stored.id);
+      return c.pending - later.deferred.count - later.waiting.count;
+    };
     const total = await due(start);
     if (start.pending > 0) await setDigestStatus(ctx.db, stored.id, 'sending');
     ctx.log.info({ event: 'digest.send.started', digest_date: opts.date, pending: total }, 'send started');
@@ -84,6 +94,7 @@ export async function sendStored(
       if (stop() || round === 3) break;
       // Another pass for readers who joined meanwhile and deferred deliveries that came due.
       const late = await planDeliveries(ctx, stored);
+      await release(ctx, stored, opts);
       editionsRendered += late.editionsRendered;
       if (late.planned > 0) {
         ctx.log.info(
@@ -91,10 +102,10 @@ export async function sendStored(
           `${late.planned} readers joined during the send`,
         );
       }
-      const now = await deliveryCounts(ctx.db, stored.id);
-      const left = await due(now);
+      const counts = await deliveryCounts(ctx.db, stored.id);
+      const left = await due(counts);
       if (left === 0) break;
-      progress.total = progress.report(now) + left;
+      progress.total = progress.report(counts) + left;
     }
     report.editions = editionsRendered;
     // Read now, not from the last poll: on PostgreSQL the workers may have acted on a cancel (and
@@ -142,6 +153,19 @@ export async function sendStored(
   return report;
 }
 
+/** `--all-now`: what waits for its wave goes in this send. */
+async function release(ctx: AppContext, stored: StoredDigest, opts: RunOptions): Promise<void> {
+  if (opts.allNow) {
+    const n = await releaseWaiting(ctx.db, stored.id);
+    if (n > 0) {
+      ctx.log.info(
+        { event: 'digest.send.all_now', digest_date: opts.date, count: n },
+        `${n} deliveries waiting for their wave go now (--all-now)`,
+      );
+    }
+  }
+}
+
 /**
  * Totals, digest status and the archive, whatever way the send ended. What this run sent, failed and
  * skipped is read from the ledger (against `start`, the counts when it began), on one machine as
@@ -160,10 +184,13 @@ async function finish(
     report.failed = c.failed - start.failed;
     report.skipped = c.skipped - start.skipped;
   }
-  const deferred = await deferredDeliveries(ctx.db, stored.id);
-  report.deferred = deferred.count;
-  report.nextTry = deferred.next;
+  const later = await notDueYet(ctx.db, stored.id);
+  report.deferred = later.deferred.count;
+  report.nextTry = later.deferred.next;
+  report.waiting = later.waiting.count;
+  report.nextWave = later.waiting.next;
   report.failures = await failedDeliveries(ctx.db, stored.id);
+  // Sent once nothing is pending: while readers wait for their wave, the digest is still sending.
   if (report.totals.pending === 0) await setDigestStatus(ctx.db, stored.id, 'sent');
   const digest = (await findDigest(ctx.db, stored.date)) ?? stored;
   report.archive = await writeArchive(
@@ -175,7 +202,7 @@ async function finish(
     await personalEditionCounts(ctx.db, stored.id),
   );
   ctx.log.info(
-    { event: 'digest.send.finished', digest_date: stored.date, ...report.totals },
+    { event: 'digest.send.finished', digest_date: stored.date, ...report.totals, waiting: report.waiting },
     `sent ${report.sent}, failed ${report.failed}, skipped ${report.skipped}`,
   );
 }

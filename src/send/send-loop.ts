@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { now } from '../clock.js';
 import { isPaperboyError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { type ClaimedDelivery, claimBatch } from '../store/delivery-claims.js';
@@ -94,7 +95,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       retries: o.retries,
       retryDelayMs: o.retryDelayMs,
       deferLimitMs: o.deferLimitMs ?? 0,
-      now: Date.now(),
+      now: now(),
     });
 
   const sendOne = async (d: ClaimedDelivery): Promise<void> => {
@@ -102,7 +103,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
       await out.settle(d, 'skipped', `subscriber is ${d.subscriberStatus}`);
       return;
     }
-    if (d.pausedUntil && d.pausedUntil > new Date().toISOString()) {
+    if (d.pausedUntil && d.pausedUntil > new Date(now()).toISOString()) {
       await out.settle(d, 'skipped', `subscriber paused until ${d.pausedUntil.slice(0, 10)}`);
       return;
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
+import { now } from '../clock.js';
 import type { DatabaseConfig } from '../config.js';
 import { PaperboyError } from '../errors.js';
 import { describeStore } from './describe-store.js';
@@ -182,6 +183,7 @@ export function dialectOf(db: Db): Dialect {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/** The time now, as the command sees it (src/clock.ts: `send --at` shifts it). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  return new Date(now()).toISOString();
 }

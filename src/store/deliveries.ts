@@ -6,37 +6,80 @@ import { type Db, nowIso } from './db.js';
 
 export type { DeliveryCounts } from '../domain.js';
 
-/** A digest's pending deliveries deferred to a later time: how many, and when the first is due. */
-export async function deferredDeliveries(db: Db, digestId: number): Promise<{ count: number; next: string | null }> {
-  const row = await db
-    .selectFrom('deliveries')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min('not_before').as('next')])
+/** Pending deliveries of a kind that are not due yet: how many, and when the first comes due (ISO). */
+export interface Later {
+  count: number;
+  next: string | null;
+}
+
+/**
+ * A digest's pending deliveries that are not due now, in one statement: those the receiving server
+ * deferred (a 4xx past a send's retries: `deferred_since` set, tried again from `not_before`) and
+ * those waiting for their wave (planned for a later hour: `not_before` is their `due_at`).
+ */
+export async function notDueYet(db: Db, digestId: number): Promise<{ deferred: Later; waiting: Later }> {
+  const { rows } = await sql<{ dn: number | string; dnext: string | null; wn: number | string; wnext: string | null }>`
+    select count(case when deferred_since is not null then 1 end) as dn,
+      min(case when deferred_since is not null then not_before end) as dnext,
+      count(case when deferred_since is null then 1 end) as wn,
+      min(case when deferred_since is null then not_before end) as wnext
+    from deliveries where digest_id = ${digestId} and status = 'pending' and not_before > ${nowIso()}`.execute(db);
+  const r = rows[0];
+  return {
+    deferred: { count: Number(r?.dn ?? 0), next: r?.dnext ?? null },
+    waiting: { count: Number(r?.wn ?? 0), next: r?.wnext ?? null },
+  };
+}
+
+/** A digest's pending deliveries deferred by the receiving server to a later time. */
+export async function deferredDeliveries(db: Db, digestId: number): Promise<Later> {
+  return (await notDueYet(db, digestId)).deferred;
+}
+
+/**
+ * `send --all-now`: every pending delivery of the digest that waits for its wave goes now. Its
+ * `due_at` stays as planned (the ledger shows the plan); deferred ones keep their retry time.
+ */
+export async function releaseWaiting(db: Db, digestId: number): Promise<number> {
+  const res = await db
+    .updateTable('deliveries')
+    .set({ not_before: null })
     .where('digest_id', '=', digestId)
     .where('status', '=', 'pending')
+    .where('deferred_since', 'is', null)
     .where('not_before', '>', nowIso())
-    .executeTakeFirstOrThrow();
-  return { count: Number(row.n), next: row.next ?? null };
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
 
 /**
  * A digest's deliveries by status, in one statement (one snapshot, one round trip) and from
  * indexes only: its rows (the unique index on digest and subscriber), those pending or in flight
- * and those failed or skipped (partial indexes, migration 0009); the rest are sent. No index holds
+ * and those failed or skipped (partial indexes, migration 0009), and feed-only readers' rows (0019:
+ * planned, never sent); the rest are sent. No index holds
  * sent rows, so that sending one moves no index entry.
  */
 export function deliveryCountsQuery(digestId: number) {
   const of = (status: DeliveryStatus) =>
     sql`(select count(*) from deliveries where digest_id = ${digestId} and status = ${sql.lit(status)})`;
-  return sql<Record<'total' | 'pending' | 'sending' | 'failed' | 'skipped', number | string>>`select
+  return sql<Record<'total' | 'pending' | 'sending' | 'failed' | 'skipped' | 'feed', number | string>>`select
     (select count(*) from deliveries where digest_id = ${digestId}) as total,
-    ${of('pending')} as pending, ${of('sending')} as sending, ${of('failed')} as failed, ${of('skipped')} as skipped`;
+    ${of('pending')} as pending, ${of('sending')} as sending, ${of('failed')} as failed, ${of('skipped')} as skipped,
+    ${of('feed')} as feed`;
 }
 
 export async function deliveryCounts(db: Db, digestId: number): Promise<DeliveryCounts> {
   const r = (await deliveryCountsQuery(digestId).execute(db)).rows[0];
   const n = (k: keyof NonNullable<typeof r>) => Number(r?.[k] ?? 0);
-  const counts = { pending: n('pending'), sending: n('sending'), failed: n('failed'), skipped: n('skipped') };
-  return { ...counts, sent: n('total') - counts.pending - counts.sending - counts.failed - counts.skipped };
+  const counts = {
+    pending: n('pending'),
+    sending: n('sending'),
+    failed: n('failed'),
+    skipped: n('skipped'),
+    feed: n('feed'),
+  };
+  const sent = n('total') - counts.pending - counts.sending - counts.failed - counts.skipped - counts.feed;
+  return { ...counts, sent };
 }
 
 export async function failedDeliveries(

@@ -7,8 +7,13 @@ export interface LedgerRow {
   subscriberId: number;
   /** The reader's edition; null for a row that is settled at once (skipped). */
   editionId: number | null;
-  status: 'pending' | 'skipped';
+  /** `feed`: a feed-only reader's selection, never sent. */
+  status: 'pending' | 'skipped' | 'feed';
   note: string | null;
+  /** When the reader's wave is due (ISO): their hour on their local day, or the planning time if that has passed. */
+  dueAt?: string | null;
+  /** Not claimed before (ISO): `dueAt` while it is in the future, else null. */
+  notBefore?: string | null;
 }
 
 /**
@@ -30,22 +35,35 @@ export async function addToLedger(
   const lite = sqliteHandle(db);
   if (lite && !lite.inTransaction()) {
     const insert = lite.prepare(
-      `insert into "deliveries" ("digest_id", "subscriber_id", "edition_id", "status", "attempts", "message_id", "last_error", "created_at", "updated_at", "sent_at")
-       values (?, ?, ?, ?, 0, ?, ?, ?, ?, null) on conflict ("digest_id", "subscriber_id") do nothing`,
+      `insert into "deliveries" ("digest_id", "subscriber_id", "edition_id", "status", "attempts", "message_id", "last_error", "created_at", "updated_at", "sent_at", "due_at", "not_before")
+       values (?, ?, ?, ?, 0, ?, ?, ?, ?, null, ?, ?) on conflict ("digest_id", "subscriber_id") do nothing`,
     );
     lite.transaction(() => {
       for (const r of rows) {
-        insert.run(digestId, r.subscriberId, r.editionId, r.status, messageIdFor(r.subscriberId), r.note, now, now);
+        const m = messageIdFor(r.subscriberId);
+        insert.run(
+          digestId,
+          r.subscriberId,
+          r.editionId,
+          r.status,
+          m,
+          r.note,
+          now,
+          now,
+          r.dueAt ?? null,
+          r.notBefore ?? null,
+        );
       }
     });
     return;
   }
   if (dialectOf(db) === 'postgres') {
-    await sql`insert into deliveries (digest_id, subscriber_id, edition_id, status, attempts, message_id, last_error, created_at, updated_at, sent_at)
-      select ${digestId}, t.s, t.e, t.st, 0, t.m, t.n, ${now}, ${now}, null
+    await sql`insert into deliveries (digest_id, subscriber_id, edition_id, status, attempts, message_id, last_error, created_at, updated_at, sent_at, due_at, not_before)
+      select ${digestId}, t.s, t.e, t.st, 0, t.m, t.n, ${now}, ${now}, null, t.due, t.nb
       from unnest(${rows.map((r) => r.subscriberId)}::bigint[], ${rows.map((r) => r.editionId)}::bigint[],
         ${rows.map((r) => r.status)}::text[], ${rows.map((r) => messageIdFor(r.subscriberId))}::text[],
-        ${rows.map((r) => r.note)}::text[]) as t(s, e, st, m, n)
+        ${rows.map((r) => r.note)}::text[], ${rows.map((r) => r.dueAt ?? null)}::text[],
+        ${rows.map((r) => r.notBefore ?? null)}::text[]) as t(s, e, st, m, n, due, nb)
       order by t.s
       on conflict (digest_id, subscriber_id) do nothing`.execute(db);
     return;
@@ -64,6 +82,8 @@ export async function addToLedger(
         created_at: now,
         updated_at: now,
         sent_at: null,
+        due_at: r.dueAt ?? null,
+        not_before: r.notBefore ?? null,
       })),
     )
     .onConflict((oc) => oc.columns(['digest_id', 'subscriber_id']).doNothing())

@@ -35,15 +35,18 @@ export async function pendingInRange(db: Db, digestId: number, afterId: number, 
 }
 
 /**
- * Splits a digest's pending deliveries into keyset ranges of about `size` ids: (afterId, throughId].
- * One index seek per range; nothing is held in memory but the boundaries.
+ * Splits a digest's pending deliveries that are due now into keyset ranges of about `size` ids:
+ * (afterId, throughId]. Those waiting for their wave or deferred to later make no job (a worker
+ * would find nothing to claim); a later pass ranges them once they are due. One index seek per
+ * range; nothing is held in memory but the boundaries.
  */
 export async function pendingRanges(
   db: Db,
   digestId: number,
   size: number,
 ): Promise<{ afterId: number; throughId: number }[]> {
-  /** The id of the (offset+1)-th pending delivery after `afterId`, if there is one. */
+  const now = nowIso();
+  /** The id of the (offset+1)-th due pending delivery after `afterId`, if there is one. */
   const nth = async (afterId: number, offset: number) =>
     (
       await db
@@ -52,6 +55,7 @@ export async function pendingRanges(
         .where('digest_id', '=', digestId)
         .where('status', '=', 'pending')
         .where('id', '>', afterId)
+        .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
         .orderBy('id')
         .offset(offset)
         .limit(1)

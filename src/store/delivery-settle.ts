@@ -4,7 +4,7 @@ import { type Db, nowIso, type SqliteHandle, sqliteHandle } from './db.js';
 
 export interface Settlement {
   id: number;
-  status: Exclude<DeliveryStatus, 'pending' | 'sending'>;
+  status: Exclude<DeliveryStatus, 'pending' | 'sending' | 'feed'>;
   error: string | null;
   /** A sent delivery whose subscriber had soft bounces: their count starts again at 0. */
   resetSoftBounces?: number;

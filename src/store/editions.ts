@@ -33,7 +33,7 @@ export async function candidatePool(db: Db, dates: readonly string[]): Promise<{
   return [...byId.values()];
 }
 
-/** For each subscriber, which of `paperIds` already went to them (sent, or in flight). */
+/** For each subscriber, which of `paperIds` already went to them (sent, in flight, or into their feed: feed only). */
 export async function deliveredPapers(
   db: Db,
   subscriberIds: readonly number[],
@@ -48,7 +48,7 @@ export async function deliveredPapers(
         .innerJoin('edition_papers', 'edition_papers.edition_id', 'deliveries.edition_id')
         .select(['deliveries.subscriber_id', 'edition_papers.paper_id'])
         .where('deliveries.subscriber_id', 'in', readers)
-        .where('deliveries.status', 'in', ['sent', 'sending'])
+        .where('deliveries.status', 'in', ['sent', 'sending', 'feed'])
         .where('edition_papers.paper_id', 'in', papers)
         .execute();
       for (const r of rows) {

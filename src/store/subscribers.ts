@@ -297,7 +297,7 @@ export async function unplannedReceivers(
 ): Promise<Receiver[]> {
   const rows = await db
     .selectFrom('subscribers')
-    .select(['id', 'topics', 'frequency', 'weekday', 'send_anyway'])
+    .select(['id', 'topics', 'frequency', 'weekday', 'send_anyway', 'timezone', 'hour', 'feed_only'])
     .where('id', '>', opts.afterId)
     .where('status', '=', 'active')
     .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', opts.now)]))
@@ -321,6 +321,9 @@ export async function unplannedReceivers(
     frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
     weekday: r.weekday,
     sendAnyway: r.send_anyway === 1,
+    timezone: r.timezone,
+    hour: r.hour,
+    feedOnly: r.feed_only === 1,
   }));
 }
 
@@ -331,6 +334,11 @@ export interface Receiver {
   frequency: Frequency;
   weekday: number;
   sendAnyway: boolean;
+  /** Their own zone and hour (null: the list's). */
+  timezone: string | null;
+  hour: number | null;
+  /** No email: their selection is planned as a `feed` row, for their private feed. */
+  feedOnly: boolean;
 }
 
 /** Active subscribers who are not paused at `now`: those a digest goes to. */

@@ -105,7 +105,7 @@ describe('the admin’s send and control forms in a browser', () => {
     expect(paused).toEqual({
       status: 'sending',
       control: 'pause',
-      deliveries: { pending: 30 - sent, sending: 0, sent, failed: 0, skipped: 0 },
+      deliveries: { pending: 30 - sent, sending: 0, sent, failed: 0, skipped: 0, feed: 0 },
     });
     expect(await statusLine(page)).toBe('Status: sending');
     hurry();
@@ -123,7 +123,7 @@ describe('the admin’s send and control forms in a browser', () => {
     expect(await stored(t)).toEqual({
       status: 'sent',
       control: 'run',
-      deliveries: { pending: 0, sending: 0, sent: 30, failed: 0, skipped: 0 },
+      deliveries: { pending: 0, sending: 0, sent: 30, failed: 0, skipped: 0, feed: 0 },
     });
     // Every reader exactly once, across the pause.
     expect(s.received.map((m) => m.rcptTo[0]).sort()).toEqual(readers);
@@ -155,7 +155,7 @@ describe('the admin’s send and control forms in a browser', () => {
     ).toBe(`Sent ${sent} · failed 0 · skipped ${20 - sent} · pending 0 · editions 1 · bounced 0`);
     expect(await stored(t)).toMatchObject({
       control: 'cancel',
-      deliveries: { pending: 0, sending: 0, sent, failed: 0, skipped: 20 - sent },
+      deliveries: { pending: 0, sending: 0, sent, failed: 0, skipped: 20 - sent, feed: 0 },
     });
     await page.close();
   }, 90_000);

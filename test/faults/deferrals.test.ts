@@ -171,6 +171,7 @@ describe('deliveries the receiving server defers (4xx)', () => {
       sent: 1,
       failed: 2,
       skipped: 0,
+      feed: 0,
     });
   });
 });

@@ -77,6 +77,7 @@ describe('a ledger write that fails while the relay has accepted the message', (
         sent: 100,
         failed: 0,
         skipped: 0,
+        feed: 0,
       });
       await after.close();
     } finally {

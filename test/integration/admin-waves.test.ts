@@ -3,7 +3,7 @@ import { createApp } from '../../src/server/app.js';
 import { ADMIN_TOKEN, adminLogin } from '../helpers/admin.js';
 import { listen } from '../helpers/http-server.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { bareDigest, plantDeliveries } from '../helpers/waves.js';
+import { bareDigest, plantDeliveries } from '../helpers/wave-rows.js';
 
 /** What each test opened, closed after it (last first). */
 const opened: { close: () => Promise<void> }[] = [];

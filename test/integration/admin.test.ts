@@ -189,7 +189,7 @@ describe('admin API', () => {
     const during = await waitFor(base, '2026-11-28', (st) => st.running && st.progress?.total === 20);
     expect(during.progress?.done).toBeLessThan(20);
     const status = await waitFor(base, '2026-11-28', (st) => !st.running);
-    expect(status.deliveries).toEqual({ pending: 0, sending: 0, sent: 20, failed: 0, skipped: 0 });
+    expect(status.deliveries).toEqual({ pending: 0, sending: 0, sent: 20, failed: 0, skipped: 0, feed: 0 });
     expect(s.received.map((m) => m.rcptTo[0]).sort()).toEqual([...emails].sort());
 
     const test = await fetch(`${base}/api/digests/2026-11-28/send`, {
@@ -239,7 +239,7 @@ describe('pause, resume, cancel', () => {
       '2026-11-28',
       (st) => !st.running && st.control === 'run' && st.deliveries?.pending === 0,
     );
-    expect(done.deliveries).toEqual({ pending: 0, sending: 0, sent: 30, failed: 0, skipped: 0 });
+    expect(done.deliveries).toEqual({ pending: 0, sending: 0, sent: 30, failed: 0, skipped: 0, feed: 0 });
     expect(s.received.map((m) => m.rcptTo[0]).sort()).toEqual(emails);
   });
 
@@ -254,7 +254,7 @@ describe('pause, resume, cancel', () => {
     // What the relay got is sent, the rest skipped: nothing pending, failed or in flight.
     const sent = s.received.length;
     expect(sent).toBeGreaterThanOrEqual(3);
-    expect(st.deliveries).toEqual({ pending: 0, sending: 0, sent, failed: 0, skipped: 20 - sent });
+    expect(st.deliveries).toEqual({ pending: 0, sending: 0, sent, failed: 0, skipped: 20 - sent, feed: 0 });
   });
 });
 

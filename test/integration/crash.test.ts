@@ -6,6 +6,7 @@ import { deliveryCounts } from '../../src/store/deliveries.js';
 import { findDigest } from '../../src/store/digests.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { killAfter } from '../helpers/processes.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { tempDir, testEnv } from '../helpers/test-app.js';
 
@@ -32,20 +33,7 @@ describe('a send killed midway', () => {
 
       const first = spawnCli(['send', '--date', '2026-11-28'], env, dir);
       const s = sink;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setInterval(() => {
-          if (s.received.length >= 15) {
-            clearInterval(timer);
-            first.kill('SIGKILL');
-            resolve();
-          }
-        }, 5);
-        first.on('exit', () => {
-          clearInterval(timer);
-          reject(new Error('the first send ended before it could be killed'));
-        });
-      });
-      await new Promise((resolve) => first.on('close', resolve));
+      await killAfter(first, () => s.received.length, 15);
       const beforeRestart = sink.received.length;
       expect(beforeRestart).toBeLessThan(60);
 
@@ -73,6 +61,7 @@ describe('a send killed midway', () => {
         sent: 60,
         failed: 0,
         skipped: 0,
+        feed: 0,
       });
       expect(digest?.status).toBe('sent');
       await after.close();

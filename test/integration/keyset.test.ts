@@ -65,6 +65,7 @@ describe('a send while the list changes', () => {
       sent: 470,
       failed: 0,
       skipped: 30,
+      feed: 0,
     });
   });
 });

@@ -176,6 +176,7 @@ describe('send over SMTP', () => {
       sent: 3,
       failed: 1,
       skipped: 0,
+      feed: 0,
     });
     // A failed delivery is final: a re-run does not knock again.
     await runDigest(app.ctx, { date: DATE });
@@ -256,6 +257,7 @@ async function expectOnlyPending(t: TestApp, n: number): Promise<void> {
     sent: 0,
     failed: 0,
     skipped: 0,
+    feed: 0,
   });
 }
 

@@ -170,8 +170,15 @@ describe(`the store on ${STORE}`, () => {
       { id: f as number, status: 'skipped', error: 'subscriber is unsubscribed' },
     ]);
     // Left: one in flight (the sixth claimed), one never claimed.
-    expect(await deliveryCounts(db, d.id)).toEqual({ pending: 1, sending: 1, sent: 3, failed: 1, skipped: 1 });
-    expect(await deliveryCounts(db, d.id + 1)).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 });
+    expect(await deliveryCounts(db, d.id)).toEqual({ pending: 1, sending: 1, sent: 3, failed: 1, skipped: 1, feed: 0 });
+    expect(await deliveryCounts(db, d.id + 1)).toEqual({
+      pending: 0,
+      sending: 0,
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      feed: 0,
+    });
     if (STORE === 'sqlite') {
       // What a dashboard of million-row ledgers and every claim run: index searches, never a scan of the table.
       const lite = sqliteHandle(db);
@@ -191,6 +198,8 @@ describe(`the store on ${STORE}`, () => {
         'SEARCH deliveries USING COVERING INDEX deliveries_closed (digest_id=? AND status=?)',
         'SCALAR SUBQUERY 5',
         'SEARCH deliveries USING COVERING INDEX deliveries_closed (digest_id=? AND status=?)',
+        'SCALAR SUBQUERY 6',
+        'SEARCH deliveries USING COVERING INDEX deliveries_feed (digest_id=? AND status=?)',
       ]);
       // The claim, with the values a send binds to it.
       expect(plan(CLAIM_SQLITE, [d.id, 0, Number.MAX_SAFE_INTEGER, new Date().toISOString(), 200])).toEqual([

@@ -9,7 +9,7 @@ import { findDigest } from '../../src/store/digests.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { type SmtpSink, startSmtpSink, waitForMail } from '../helpers/smtp-sink.js';
 import { capturingLog, tempDir, testEnv } from '../helpers/test-app.js';
-import { ledgerOf, plantDeliveries } from '../helpers/waves.js';
+import { ledgerOf, plantDeliveries } from '../helpers/wave-rows.js';
 
 let sink: SmtpSink | undefined;
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { startScheduler, WAVE_TICK_MS } from '../../src/schedule/scheduler.js';
 import { dueDatesQuery } from '../../src/store/waves.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { capturingLog, STORE, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { bareDigest, ledgerOf, plantDeliveries } from '../helpers/waves.js';
+import { bareDigest, ledgerOf, plantDeliveries } from '../helpers/wave-rows.js';
 
 let app: TestApp | undefined;
 afterEach(async () => {

@@ -84,6 +84,7 @@ describe('a PostgreSQL restart in the middle of a send', () => {
       sent: N,
       failed: 0,
       skipped: 0,
+      feed: 0,
     });
     await after.close();
   }, 240_000);

@@ -135,6 +135,7 @@ async function expectAllSent(ctx: AppContext, n: number) {
     sent: n,
     failed: 0,
     skipped: 0,
+    feed: 0,
   });
 }
 
@@ -308,7 +309,7 @@ describe('send workers on PostgreSQL', () => {
   it('cancelling stops every worker and skips the rest; nothing stays pending or in flight', async () => {
     const { N, sink, ctx, digestId, atStop } = await stopMidway('cancel', '1');
     const counts = await deliveryCounts(ctx.db, digestId);
-    expect(counts).toEqual({ pending: 0, sending: 0, sent: atStop, failed: 0, skipped: N - atStop });
+    expect(counts).toEqual({ pending: 0, sending: 0, sent: atStop, failed: 0, skipped: N - atStop, feed: 0 });
     expect(new Set(sink.seen.map((s) => s.rcpt)).size).toBe(atStop);
   }, 120_000);
 

@@ -15,6 +15,7 @@ import m0014 from './0014-edition-parts.js';
 import m0015 from './0015-reader-clock.js';
 import m0016 from './0016-requested-clock.js';
 import m0018 from './0018-events.js';
+import m0019 from './0019-feed-deliveries.js';
 import { type Dialect, dialectTypes } from './dialect.js';
 
 export type { Dialect } from './dialect.js';
@@ -43,6 +44,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0015-reader-clock': m0015(),
     '0016-requested-clock': m0016(),
     '0018-events': m0018(t),
+    '0019-feed-deliveries': m0019(dialect),
   };
 }
 
