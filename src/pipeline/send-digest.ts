@@ -17,6 +17,7 @@ import {
   digestControl,
   digestPapers,
   findDigest,
+  markDigestSent,
   type StoredDigest,
   setDigestControl,
   setDigestStatus,
@@ -191,7 +192,9 @@ async function finish(
   report.nextWave = later.waiting.next;
   report.failures = await failedDeliveries(ctx.db, stored.id);
   // Sent once nothing is pending: while readers wait for their wave, the digest is still sending.
-  if (report.totals.pending === 0) await setDigestStatus(ctx.db, stored.id, 'sent');
+  if (report.totals.pending === 0) {
+    await markDigestSent(ctx.db, stored.id, { sent: c.sent, failed: c.failed, skipped: c.skipped, feed: c.feed });
+  }
   const digest = (await findDigest(ctx.db, stored.date)) ?? stored;
   report.archive = await writeArchive(
     ctx.config.archiveDir,

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { DigestContent, Paper, StoredDigest } from '../domain.js';
 import { type Db, nowIso } from './db.js';
 import { insertCandidates } from './editions.js';
+import { recordEvent } from './events.js';
 import { fromPaperRow } from './papers.js';
 import type { DigestsTable } from './schema.js';
 
@@ -123,6 +124,27 @@ export async function setDigestStatus(db: Db, id: number, status: StoredDigest['
     .set({ status, sent_at: status === 'sent' ? nowIso() : null })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Marks a digest sent once nothing is pending; the first time (the change from sending), in the
+ * same transaction, records the `digest.sent` event with its counts (the webhooks' outbox).
+ */
+export async function markDigestSent(
+  db: Db,
+  id: number,
+  counts: { sent: number; failed: number; skipped: number; feed: number },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('digests')
+      .set({ status: 'sent', sent_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', '<>', 'sent')
+      .returning('date')
+      .executeTakeFirst();
+    if (row) await recordEvent(trx, 'digest.sent', { date: row.date, ...counts });
+  });
 }
 
 /**

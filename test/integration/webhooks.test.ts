@@ -7,13 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runDigest } from '../../src/pipeline/run-digest.js';
 import { confirmSubscriber } from '../../src/pipeline/sign-up.js';
 import { startWebhooks, type WebhookDispatcher } from '../../src/pipeline/webhooks.js';
+import { createApp } from '../../src/server/app.js';
 import { recordBounce } from '../../src/store/bounces.js';
 import { recentWebhooks } from '../../src/store/events.js';
 import { findSubscriberByEmail, setSubscriberStatus, upsertSubscriber } from '../../src/store/subscribers.js';
 import { requestSignUp } from '../../src/subscribers/lifecycle.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_TOKEN, adminLogin } from '../helpers/admin.js';
+import { listen } from '../helpers/http-server.js';
+import { addActive, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -201,5 +205,63 @@ describe('webhooks', () => {
     t += 3_600_000;
     await d.idle();
     expect(down.hits).toHaveLength(6);
+  });
+
+  it('says digest.sent once, with the counts, when a date is fully sent', async () => {
+    const hook = await receiver(() => 204);
+    cleanups.push(hook.close);
+    const a = await app([hook.url]);
+    const settings = a.config.webhooks;
+    if (!settings) throw new Error('webhooks are not set');
+    const d = startWebhooks(a.ctx.db, pino({ level: 'silent' }), settings);
+    cleanups.push(() => d.stop());
+    await d.idle();
+    await addActive(a, 'ada@example.com', 'bo@example.com');
+    expect((await runDigest(a.ctx, { date: '2026-11-28' })).totals.sent).toBe(2);
+    // Sent again: nothing was pending, no second event.
+    await runDigest(a.ctx, { date: '2026-11-28' });
+    d.poke();
+    await d.idle();
+    expect(
+      hook.hits.map((h) => JSON.parse(h.body) as { type: string; data: unknown }).map((p) => [p.type, p.data]),
+    ).toEqual([['digest.sent', { date: '2026-11-28', sent: 2, failed: 0, skipped: 0, feed: 0 }]]);
+  });
+
+  it('are listed for the admin with their tries and last answers, escaped', async () => {
+    const down = await receiver(() => 503);
+    cleanups.push(down.close);
+    const a = await startTestApp({
+      PAPERBOY_WEBHOOKS: `${down.url}?a=<b>`,
+      PAPERBOY_WEBHOOK_SECRET: SECRET,
+      PAPERBOY_ADMIN_TOKEN: ADMIN_TOKEN,
+    });
+    cleanups.push(() => a.close());
+    const settings = a.config.webhooks;
+    if (!settings) throw new Error('webhooks are not set');
+    const d = startWebhooks(a.ctx.db, pino({ level: 'silent' }), settings, {
+      now: () => new Date('2026-12-07T10:00:00Z'),
+    });
+    cleanups.push(() => d.stop());
+    await d.idle();
+    const { subscriber } = await upsertSubscriber(a.ctx.db, { email: 'ada@example.com', name: null, status: 'active' });
+    await setSubscriberStatus(a.ctx.db, subscriber.id, 'unsubscribed', 'unsubscribed');
+    d.poke();
+    await d.idle();
+    const http = await listen(createApp(a.ctx, { nextRun: () => null }));
+    cleanups.push(http.close);
+    const cookie = await adminLogin(http.url);
+    const page = await (await fetch(`${http.url}/admin/webhooks`, { headers: { cookie } })).text();
+    const url = `${down.url}?a=&lt;b&gt;`;
+    expect(page).toContain(
+      `<p>Sent to <code>${url}</code>: 0 delivered, 1 waiting for a try, 0 failed (of the 1 newest).</p>`,
+    );
+    expect(page).toMatch(
+      new RegExp(
+        `<tr><td>subscriber.unsubscribed</td><td><code>${url.replace(/[?]/g, '\\?')}</code></td><td>pending</td><td class="num">1</td><td>answered 503</td><td class="nowrap">2026-12-07 10:00</td><td><code>msg_[0-9a-f]{32}</code></td></tr>`,
+      ),
+    );
+    expect(page).not.toContain('<b>');
+    const anonymous = await fetch(`${http.url}/admin/webhooks`, { redirect: 'manual' });
+    expect(anonymous.status).not.toBe(200);
   });
 });
