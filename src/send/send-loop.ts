@@ -121,6 +121,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         messageId: d.messageId,
         digestDate: o.digestDate,
         deliveryId: d.id,
+        feedVersion: d.feedVersion,
       },
       o.settings,
       buffers,
