@@ -256,7 +256,7 @@ describe("a reader's private feed", () => {
     expect(lastModified).toBe(new Date(sent.updated_at).toUTCString());
     expect(parser.parse(await first.text()).feed.entry).toHaveLength(1);
 
-    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }]) {
+    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<string, string>[]) {
       const again = await fetch(feedUrl, { headers });
       expect([again.status, await again.text()]).toEqual([304, '']);
       expect([again.headers.get('etag'), again.headers.get('cache-control')]).toEqual([etag, 'private, max-age=300']);
@@ -266,7 +266,7 @@ describe("a reader's private feed", () => {
     expect((await fetch(feedUrl, { headers: { 'if-none-match': `"other", ${etag}` } })).status).toBe(304);
 
     await runDigest(app.ctx, { date: '2026-11-28' });
-    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }]) {
+    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<string, string>[]) {
       const fresh = await fetch(feedUrl, { headers });
       expect(fresh.status).toBe(200);
       expect(fresh.headers.get('etag')).not.toBe(etag);
