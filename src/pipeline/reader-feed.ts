@@ -1,7 +1,6 @@
 /** A reader's private feed as the door reads it: whose it is, its validators, then its entries. */
 import { createHash } from 'node:crypto';
 import { format, parseISO } from 'date-fns';
-import { voteUrl } from '../send/message.js';
 import {
   digestFeedPapers,
   editionFeedPapers,
@@ -17,10 +16,7 @@ import type { AppContext } from './context.js';
 /** How many editions a reader's feed holds: a month of dailies. */
 export const FEED_ENTRIES = 30;
 
-/** A paper of an entry, with its vote links when the reader's email had them. */
-export interface ReaderFeedPaper extends FeedPaper {
-  votes: { up: string; down: string } | null;
-}
+export type { FeedPaper };
 
 export interface ReaderFeedEntry {
   date: string;
@@ -29,7 +25,16 @@ export interface ReaderFeedEntry {
   updated: string;
   /** The reader's own edition on the web (`/v/TOKEN`). */
   webUrl: string;
-  papers: ReaderFeedPaper[];
+  /** The vote token of the reader's email of that date (its vote links carry it). */
+  voteToken: string;
+  /**
+   * What the entry lists, the same for every reader of it: `e:ID` an edition (its emails had vote
+   * links), `d:ID` a digest's own papers (a row from before editions: no vote links).
+   */
+  list: string;
+  votes: boolean;
+  /** The papers in order with their why lines; null when the caller said it knows `list` already. */
+  papers: FeedPaper[] | null;
 }
 
 /**
@@ -48,7 +53,8 @@ export type ReaderFeed =
       etag: string;
       /** When its newest entry appeared (null: no entry yet). */
       lastModified: Date | null;
-      entries: () => Promise<ReaderFeedEntry[]>;
+      /** The entries, reading the papers only of the lists `known` does not hold (a cache of the door's). */
+      entries: (known?: (list: string) => boolean) => Promise<ReaderFeedEntry[]>;
     };
 
 export async function readerFeed(ctx: AppContext, token: string, now: Date = new Date()): Promise<ReaderFeed> {
@@ -69,37 +75,44 @@ export async function readerFeed(ctx: AppContext, token: string, now: Date = new
     selfUrl: feedUrl(ctx.messageSettings, reader.id, reader.feedVersion),
     etag: `W/"${tag}"`,
     lastModified: stamp.lastChange ? new Date(stamp.lastChange) : null,
-    entries: () => feedEntriesOf(ctx, reader.id, at),
+    entries: (known = () => false) => feedEntriesOf(ctx, reader.id, at, known),
   };
 }
 
-async function feedEntriesOf(ctx: AppContext, readerId: number, at: string): Promise<ReaderFeedEntry[]> {
+async function feedEntriesOf(
+  ctx: AppContext,
+  readerId: number,
+  at: string,
+  known: (list: string) => boolean,
+): Promise<ReaderFeedEntry[]> {
   const rows = await feedRows(ctx.db, readerId, at, FEED_ENTRIES);
+  const listOf = (r: FeedRow) => (r.editionId === null ? `d:${r.digestId}` : `e:${r.editionId}`);
+  const wanted = rows.filter((r) => !known(listOf(r)));
+  const read = new Set(wanted.map(listOf));
   const editions = await editionFeedPapers(
     ctx.db,
-    rows.flatMap((r) => (r.editionId === null ? [] : [r.editionId])),
+    wanted.flatMap((r) => (r.editionId === null ? [] : [r.editionId])),
   );
   // Rows from before editions were the digest itself (and their emails had no vote links).
   const digests = await digestFeedPapers(
     ctx.db,
-    rows.flatMap((r) => (r.editionId === null ? [r.digestId] : [])),
+    wanted.flatMap((r) => (r.editionId === null ? [r.digestId] : [])),
   );
-  const settings = ctx.messageSettings;
-  return rows.map((r: FeedRow) => {
-    const voteToken = signVoteToken(settings.secret, readerId, r.date);
-    const papers = r.editionId === null ? (digests.get(r.digestId) ?? []) : (editions.get(r.editionId) ?? []);
+  const { secret, baseUrl } = ctx.messageSettings;
+  return rows.map((r) => {
+    const voteToken = signVoteToken(secret, readerId, r.date);
+    const list = listOf(r);
     return {
       date: r.date,
       subject: r.subject || `${ctx.config.listName} · ${format(parseISO(r.date), 'd MMM yyyy')}`,
       updated: r.sentAt ?? r.dueAt ?? r.updatedAt,
-      webUrl: `${settings.baseUrl}/v/${voteToken}`,
-      papers: papers.map((p) => ({
-        ...p,
-        votes:
-          r.editionId === null
-            ? null
-            : { up: voteUrl(settings, voteToken, p.id, 'up'), down: voteUrl(settings, voteToken, p.id, 'down') },
-      })),
+      webUrl: `${baseUrl}/v/${voteToken}`,
+      voteToken,
+      list,
+      votes: r.editionId !== null,
+      papers: read.has(list)
+        ? ((r.editionId === null ? digests.get(r.digestId) : editions.get(r.editionId)) ?? [])
+        : null,
     };
   });
 }

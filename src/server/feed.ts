@@ -1,7 +1,8 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Paper } from '../domain.js';
-import type { ReaderFeedEntry } from '../pipeline/reader-feed.js';
+import type { FeedPaper, ReaderFeedEntry } from '../pipeline/reader-feed.js';
 import { escapeHtml } from '../render/helpers.js';
+import { type MessageSettings, voteUrl } from '../send/message.js';
 import { xmlChars } from '../text.js';
 
 export interface FeedDigest {
@@ -115,6 +116,41 @@ function html(s: string): string {
   return UNSAFE.test(s) ? escapeHtml(xmlChars(s)) : s;
 }
 
+/** Where an entry's content template takes the reader's vote token (a character no string keeps). */
+const TOKEN = '\u0001';
+
+/**
+ * The HTML of an entry's papers, the same for every reader of the edition but for their vote token:
+ * the pieces around its places (join them with the token). Each paper's title linked, its first
+ * authors, its why line and, when the emails had them, its vote links (the email's URLs). Pure.
+ */
+export function listTemplate(
+  papers: readonly FeedPaper[],
+  votes: boolean,
+  s: Pick<MessageSettings, 'baseUrl'>,
+): readonly string[] {
+  const vote = (id: string, dir: 'up' | 'down') =>
+    voteUrl(s, TOKEN, id, dir)
+      .split(TOKEN)
+      .map((part) => html(part))
+      .join(TOKEN);
+  let list = '<ol>';
+  for (const p of papers) {
+    list += `<li><a href="${html(paperUrl(p.id))}">${html(p.title)}</a>${html(authorsLine(p.authors))}`;
+    if (p.why) list += `<br><em>${html(p.why)}</em>`;
+    if (votes) {
+      list += `<br><a href="${vote(p.id, 'up')}">More like this</a> · <a href="${vote(p.id, 'down')}">Less like this</a>`;
+    }
+    list += '</li>';
+  }
+  return `${list}</ol>`.split(TOKEN);
+}
+
+/** An entry of a reader's feed, its content as a template (listTemplate) for its vote token. */
+export type ReaderAtomEntry = Pick<ReaderFeedEntry, 'date' | 'subject' | 'updated' | 'webUrl' | 'voteToken'> & {
+  template: readonly string[];
+};
+
 /**
  * One reader's private feed (`/feed/TOKEN`), newest first: an entry per edition they had, its id a
  * tag URI of the reader and the date (the same under a new feed link), linked to their edition on
@@ -129,7 +165,7 @@ export function readerAtomFeed(opts: {
   readerId: number;
   selfUrl: string;
   updated: string | null;
-  entries: readonly ReaderFeedEntry[];
+  entries: readonly ReaderAtomEntry[];
 }): string {
   const { baseUrl, listName, readerId, entries } = opts;
   const host = new URL(baseUrl).hostname;
@@ -146,22 +182,13 @@ export function readerAtomFeed(opts: {
   for (const e of entries) {
     // The content is HTML, in a CDATA section: no second escape of its markup, a quarter fewer
     // bytes. It cannot hold `]]>`: every `>` of the papers' own strings is escaped as `&gt;`.
-    let list = '<ol>';
-    for (const p of e.papers) {
-      list += `<li><a href="${html(paperUrl(p.id))}">${html(p.title)}</a>${html(authorsLine(p.authors))}`;
-      if (p.why) list += `<br><em>${html(p.why)}</em>`;
-      if (p.votes) {
-        list += `<br><a href="${html(p.votes.up)}">More like this</a> · <a href="${html(p.votes.down)}">Less like this</a>`;
-      }
-      list += '</li>';
-    }
     out.push(
       '  <entry>\n',
       `    <id>tag:${xml(host)},${xml(e.date)}:reader/${readerId}</id>\n`,
       `    <title>${xml(e.subject)}</title>\n`,
       `    <updated>${xml(e.updated)}</updated>\n`,
       `    <link rel="alternate" type="text/html" href="${xml(e.webUrl)}"/>\n`,
-      `    <content type="html"><![CDATA[${list}</ol>]]></content>\n`,
+      `    <content type="html"><![CDATA[${e.template.join(html(e.voteToken))}]]></content>\n`,
       '  </entry>\n',
     );
   }

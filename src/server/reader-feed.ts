@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { AppContext } from '../pipeline/context.js';
 import { readerFeed } from '../pipeline/reader-feed.js';
-import { readerAtomFeed } from './feed.js';
+import { listTemplate, readerAtomFeed } from './feed.js';
 import { feedSectionRoutes } from './feed-section.js';
 
 /**
@@ -13,6 +13,9 @@ import { feedSectionRoutes } from './feed-section.js';
  */
 export const FEED_CACHE_CONTROL = 'private, max-age=300';
 
+/** Editions' HTML kept across requests (about 5 KB each). */
+const LISTS_KEPT = 2000;
+
 /**
  * `GET /feed/:token`: the reader's private Atom feed, their last 30 editions. A malformed, forged or
  * retired token (the reader asked for a new link) answers 404 with a short text that says nothing
@@ -21,6 +24,9 @@ export const FEED_CACHE_CONTROL = 'private, max-age=300';
  */
 export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
   const { listName, baseUrl } = ctx.config;
+  // Each edition's papers as HTML, kept: most readers of a list share editions, and an edition
+  // never changes once planned (its papers as they were when it was sent).
+  const lists = new Map<string, readonly string[]>();
 
   app.get('/feed/:token', async (c) => {
     const token = c.req.param('token');
@@ -38,13 +44,30 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
     if (notModified(c.req.header('if-none-match'), c.req.header('if-modified-since'), feed.etag, lastModified)) {
       return c.body(null, 304);
     }
+    // The lists' templates this answer uses, held from the moment the pipeline is told they are known.
+    const held = new Map<string, readonly string[]>();
+    const entries = (
+      await feed.entries((list) => {
+        const t = lists.get(list);
+        if (t) held.set(list, t);
+        return t !== undefined;
+      })
+    ).map((e) => {
+      let template = held.get(e.list);
+      if (e.papers) {
+        template = listTemplate(e.papers, e.votes, ctx.messageSettings);
+        if (lists.size >= LISTS_KEPT) lists.clear();
+        lists.set(e.list, template);
+      }
+      return { ...e, template: template ?? [] };
+    });
     const body = readerAtomFeed({
       baseUrl,
       listName,
       readerId: feed.reader.id,
       selfUrl: feed.selfUrl,
       updated: feed.lastModified?.toISOString() ?? null,
-      entries: await feed.entries(),
+      entries,
     });
     c.header('Content-Type', 'application/atom+xml; charset=utf-8');
     return c.body(body);
