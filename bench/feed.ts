@@ -31,9 +31,15 @@ try {
       `insert into papers (id, title, summary, authors, upvotes, published_at, ai_keywords, num_comments, categories, updated_at)
        values (?, ?, '', ?, 0, ?, '[]', 0, '[]', ?)`,
     );
-    rows.forEach((r, i) =>
-      paper.run(r.id, r.title, JSON.stringify([`Author ${i}`, `Author ${i + 1}`, 'A. N. Other', 'Fourth Author']), now, now),
-    );
+    rows.forEach((r, i) => {
+      paper.run(
+        r.id,
+        r.title,
+        JSON.stringify([`Author ${i}`, `Author ${i + 1}`, 'A. N. Other', 'Fourth Author']),
+        now,
+        now,
+      );
+    });
     const digest = lite.prepare(
       `insert into digests (date, subject, preheader, html, text, web_html, web_text, status, created_at, sent_at)
        values (?, ?, '', '', '', '', '', 'sent', ?, ?)`,
@@ -55,21 +61,23 @@ try {
         edition.run(digestId, key, `Daily Papers · ${date} · ${picks[0]?.title ?? ''}`, personal ? '{}' : null, now)
           .lastInsertRowid,
       );
-      picks.forEach((p, k) =>
+      picks.forEach((p, k) => {
         editionPaper.run(
           id,
           p?.id,
           k,
           '[]',
           k % 2 === 0 ? `Because you liked “${rows[(seed + k) % rows.length]?.title.slice(0, 80)}”` : 'Matches: cs.LG',
-        ),
-      );
+        );
+      });
       return id;
     };
     dates.forEach((date, d) => {
       const sentAt = `${date}T07:00:00.000Z`;
       const digestId = Number(digest.run(date, `Daily Papers · ${date}`, sentAt, sentAt).lastInsertRowid);
-      const shared = Array.from({ length: SHARED }, (_, e) => addEdition(digestId, `shared-${e}`, date, d * 100 + e, false));
+      const shared = Array.from({ length: SHARED }, (_, e) =>
+        addEdition(digestId, `shared-${e}`, date, d * 100 + e, false),
+      );
       for (let r = 1; r <= readers; r++) {
         const editionId =
           r % 10 === 0 ? addEdition(digestId, `reader-${r}`, date, d * 7919 + r, true) : (shared[r % SHARED] as number);
@@ -106,7 +114,9 @@ try {
     await f();
     const wall = performance.now() - at;
     const c = process.cpuUsage(c0);
-    (cpu[name] ??= []).push((c.user + c.system) / 1000);
+    const list = cpu[name] ?? [];
+    list.push((c.user + c.system) / 1000);
+    cpu[name] = list;
     return wall;
   };
   const feed = async (id: number, headers: Record<string, string> = {}) => {
@@ -139,7 +149,8 @@ try {
   for (let i = 0; i < Math.min(requests, 200); i++) {
     publicFeed.push(await timed(async () => void (await (await app.request('/feed.xml')).arrayBuffer()), 'public'));
   }
-  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
+  const q = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
   const line = (name: string, xs: number[], key: string) => {
     const c = cpu[key] ?? [];
     console.log(
@@ -158,7 +169,12 @@ try {
   console.log(
     `  target ≤ 5 ms per 200 (CPU): median ${q(c, 0.5) <= 5 ? 'met' : 'NOT met'}, p99 ${q(c, 0.99) <= 5 ? 'met' : 'NOT met'}`,
   );
-  console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
+  console.log(
+    `  load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${new Date().toISOString()}`,
+  );
 } finally {
   await bench.close();
 }

@@ -66,7 +66,9 @@ export async function readerFeed(ctx: AppContext, token: string, now: Date = new
   const { baseUrl, listName } = ctx.config;
   // Everything the body depends on but the papers' own text (a weak validator for that reason).
   const tag = createHash('sha256')
-    .update(`${reader.id}:${reader.feedVersion}:${stamp.count}:${stamp.lastId}:${stamp.lastChange}:${baseUrl}:${listName}`)
+    .update(
+      `${reader.id}:${reader.feedVersion}:${stamp.count}:${stamp.lastId}:${stamp.lastChange}:${baseUrl}:${listName}`,
+    )
     .digest('base64url')
     .slice(0, 27);
   return {

@@ -58,13 +58,21 @@ export function feedSectionRoutes(app: Hono, ctx: AppContext): void {
   app.post('/p/:token/feed', async (c) => {
     const token = c.req.param('token');
     if (token === 'preview' || token.startsWith('0.')) {
-      return c.html(page('Sample link', html`<h1>This link comes from a test copy or a preview</h1><p>It changes nothing.</p>`));
+      return c.html(
+        page('Sample link', html`<h1>This link comes from a test copy or a preview</h1><p>It changes nothing.</p>`),
+      );
     }
     const id = verifyToken(ctx.secret, 'preferences', token);
     const s = id === null ? undefined : await subscriberById(ctx.db, id);
     if (!s) {
-      return c.html(page('Invalid link', html`<h1>This preferences link is not valid</h1>
-        <p>Use the <b>Preferences</b> link at the bottom of any ${listName} email.</p>`), 400);
+      return c.html(
+        page(
+          'Invalid link',
+          html`<h1>This preferences link is not valid</h1>
+        <p>Use the <b>Preferences</b> link at the bottom of any ${listName} email.</p>`,
+        ),
+        400,
+      );
     }
     const body = await c.req.parseBody();
     const back = html`<p><a href="/p/${token}">Back to your preferences</a></p>`;

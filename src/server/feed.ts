@@ -104,6 +104,7 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
  * A character that escaping changes or that XML 1.0 forbids (surrogates are checked by xmlChars):
  * most strings of a feed hold none, and are used as they are.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding the characters XML forbids is the point
 const UNSAFE = /[&<>"'`=\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
 
 /** Text or an attribute value in XML: escaped, and without the characters XML 1.0 forbids. */

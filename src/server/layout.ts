@@ -109,5 +109,7 @@ ${opts.feed === undefined ? '' : privateFeedLink(opts.feed)}<link rel="alternate
 
 async function privateFeedLink(feed: string | Promise<string | undefined>): Promise<HtmlEscapedString | string> {
   const href = await feed;
-  return href ? html`<link rel="alternate" type="application/atom+xml" title="Your private feed" href="${href}">\n` : '';
+  return href
+    ? html`<link rel="alternate" type="application/atom+xml" title="Your private feed" href="${href}">\n`
+    : '';
 }

@@ -31,7 +31,9 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
   app.get('/feed/:token', async (c) => {
     const token = c.req.param('token');
     if (token === 'preview') {
-      return c.text(`This link comes from a test copy or a preview. In a ${listName} email it is the reader's private feed.`);
+      return c.text(
+        `This link comes from a test copy or a preview. In a ${listName} email it is the reader's private feed.`,
+      );
     }
     const feed = await readerFeed(ctx, token);
     if (feed.kind === 'invalid') return plain(c, 'Not found\n', 404);

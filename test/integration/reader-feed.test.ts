@@ -66,19 +66,24 @@ interface FeedPaper {
 
 /** An entry's HTML content as a reader sees it: per paper its title, link, why line and vote links. */
 function papersOf(content: string): FeedPaper[] {
-  const unescape = (s: string) =>
-    s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescaped = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   return [...content.matchAll(/<li>(.*?)<\/li>/g)].map((m) => {
     const li = m[1] ?? '';
     const link = /^<a href="([^"]*)">(.*?)<\/a>/.exec(li);
     const vote = (dir: string) => new RegExp(`<a href="([^"]*)">${dir} like this</a>`).exec(li)?.[1] ?? null;
     const why = /<em>(.*?)<\/em>/.exec(li)?.[1];
     return {
-      title: unescape(link?.[2] ?? ''),
-      href: unescape(link?.[1] ?? ''),
-      why: why === undefined ? null : unescape(why),
-      up: vote('More') && unescape(vote('More') ?? ''),
-      down: vote('Less') && unescape(vote('Less') ?? ''),
+      title: unescaped(link?.[2] ?? ''),
+      href: unescaped(link?.[1] ?? ''),
+      why: why === undefined ? null : unescaped(why),
+      up: vote('More') && unescaped(vote('More') ?? ''),
+      down: vote('Less') && unescaped(vote('Less') ?? ''),
     };
   });
 }
@@ -256,7 +261,10 @@ describe("a reader's private feed", () => {
     expect(lastModified).toBe(new Date(sent.updated_at).toUTCString());
     expect(parser.parse(await first.text()).feed.entry).toHaveLength(1);
 
-    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<string, string>[]) {
+    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<
+      string,
+      string
+    >[]) {
       const again = await fetch(feedUrl, { headers });
       expect([again.status, await again.text()]).toEqual([304, '']);
       expect([again.headers.get('etag'), again.headers.get('cache-control')]).toEqual([etag, 'private, max-age=300']);
@@ -266,7 +274,10 @@ describe("a reader's private feed", () => {
     expect((await fetch(feedUrl, { headers: { 'if-none-match': `"other", ${etag}` } })).status).toBe(304);
 
     await runDigest(app.ctx, { date: '2026-11-28' });
-    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<string, string>[]) {
+    for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<
+      string,
+      string
+    >[]) {
       const fresh = await fetch(feedUrl, { headers });
       expect(fresh.status).toBe(200);
       expect(fresh.headers.get('etag')).not.toBe(etag);
@@ -308,7 +319,9 @@ describe("a reader's private feed", () => {
     expect(page).toContain(
       `<link rel="alternate" type="application/atom+xml" title="Your private feed" href="${v0}">\n<link rel="alternate" type="application/atom+xml" title="Digests" href="/feed.xml">`,
     );
-    expect(page).toContain(`<input type="text" readonly value="${v0}" class="feed-url" aria-label="Your private feed URL">`);
+    expect(page).toContain(
+      `<input type="text" readonly value="${v0}" class="feed-url" aria-label="Your private feed URL">`,
+    );
     expect(page).toContain('<button type="submit" class="secondary">New feed link</button>');
     const renewed = await fetch(`${prefs}/feed`, {
       method: 'POST',
@@ -318,7 +331,9 @@ describe("a reader's private feed", () => {
     expect(renewed.status).toBe(200);
     const v1 = `${BASE}/feed/${signFeedToken(TEST_SECRET, ada, 1)}`;
     const answer = await renewed.text();
-    expect(answer).toContain('<p class="notice" role="status">Your old feed link no longer works. Give your feed reader this one:</p>');
+    expect(answer).toContain(
+      '<p class="notice" role="status">Your old feed link no longer works. Give your feed reader this one:</p>',
+    );
     expect(answer).toContain(`value="${v1}"`);
     expect(await notFound(v0)).toEqual(NOT_FOUND);
     expect((await get(v1)).status).toBe(200);
@@ -352,7 +367,9 @@ describe("a reader's private feed", () => {
     await upsertSubscriber(app.ctx.db, { email: 'ada@example.com', name: null, status: 'active' });
     const ada = await idOf(app, 'ada@example.com');
     const prefs = `${url}/p/${signToken(TEST_SECRET, 'preferences', ada)}`;
-    expect(await (await fetch(prefs)).text()).toContain('<button type="submit" class="secondary">Feed only (no email)</button>');
+    expect(await (await fetch(prefs)).text()).toContain(
+      '<button type="submit" class="secondary">Feed only (no email)</button>',
+    );
     const chosen = await fetch(`${prefs}/feed`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -365,7 +382,9 @@ describe("a reader's private feed", () => {
       (await app.ctx.db.selectFrom('subscribers').select('feed_only').where('id', '=', ada).executeTakeFirstOrThrow())
         .feed_only;
     expect(await flag()).toBe(1);
-    expect(await (await fetch(prefs)).text()).toContain('<p><b>Feed only:</b> you get no email; your feed keeps coming.</p>');
+    expect(await (await fetch(prefs)).text()).toContain(
+      '<p><b>Feed only:</b> you get no email; your feed keeps coming.</p>',
+    );
 
     // What planning writes for a feed-only reader (helper B1's part): a `feed` row with their edition,
     // due at their hour. Here: the 27th's edition, due already, and a later one not due yet.
@@ -386,7 +405,10 @@ describe("a reader's private feed", () => {
       due_at: due.toISOString(),
     });
     await allowFeedStatus(app);
-    await app.ctx.db.insertInto('deliveries').values(row(bobRow.digest_id, bobRow.edition_id, new Date(now.getTime() - 60_000), 1)).execute();
+    await app.ctx.db
+      .insertInto('deliveries')
+      .values(row(bobRow.digest_id, bobRow.edition_id, new Date(now.getTime() - 60_000), 1))
+      .execute();
     // Bob's feed first: the server keeps the edition's HTML, and Ada's (the same edition) has her own links.
     const bob = await idOf(app, 'bob@example.com');
     expect((await fetch(`${url}/feed/${signFeedToken(TEST_SECRET, bob, 0)}`)).status).toBe(200);
@@ -421,7 +443,10 @@ describe("a reader's private feed", () => {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await app.ctx.db.insertInto('deliveries').values(row(later.id, null, new Date(now.getTime() + 3_600_000), 2)).execute();
+    await app.ctx.db
+      .insertInto('deliveries')
+      .values(row(later.id, null, new Date(now.getTime() + 3_600_000), 2))
+      .execute();
     expect((await fetch(feedUrl, { headers: { 'if-none-match': res.headers.get('etag') ?? '' } })).status).toBe(304);
     const token = signFeedToken(TEST_SECRET, ada, 0);
     const inAnHour = await readerFeed(app.ctx, token, new Date(now.getTime() + 3_600_000));
@@ -429,7 +454,11 @@ describe("a reader's private feed", () => {
     expect(inAnHour.etag).not.toBe(res.headers.get('etag'));
     expect((await inAnHour.entries()).map((e) => [e.date, e.subject, e.papers?.length ?? 0])).toEqual([
       ['2026-11-28', 'Daily Papers · 28 Nov 2026', 0],
-      ['2026-11-27', 'Daily Papers · 27 Nov 2026 · Graph </title><script>alert(1)</script> & \uffff "nets" + 1 more', 2],
+      [
+        '2026-11-27',
+        'Daily Papers · 27 Nov 2026 · Graph </title><script>alert(1)</script> & \uffff "nets" + 1 more',
+        2,
+      ],
     ]);
 
     await fetch(`${prefs}/feed`, {
