@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type Db, nowIso } from './db.js';
 
 /** A ledger row's statuses that count as the reader having had the edition: mailed, or feed only. */
@@ -128,42 +129,49 @@ export interface FeedPaper {
   why: string | null;
 }
 
-/** The papers of editions, in order (edition_papers: each with its why line). */
-export async function editionFeedPapers(db: Db, editionIds: readonly number[]): Promise<Map<number, FeedPaper[]>> {
+/** Rows of papers grouped by the list (edition or digest) they belong to, in the rows' order. */
+function byList(
+  rows: readonly { list: number; id: string; title: string; authors: string; why: string | null }[],
+): Map<number, FeedPaper[]> {
   const out = new Map<number, FeedPaper[]>();
-  if (editionIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('edition_papers')
-    .innerJoin('papers', 'papers.id', 'edition_papers.paper_id')
-    .select(['edition_papers.edition_id', 'papers.id', 'papers.title', 'papers.authors', 'edition_papers.why'])
-    .where('edition_papers.edition_id', 'in', editionIds)
-    .orderBy('edition_papers.edition_id')
-    .orderBy('edition_papers.position')
-    .execute();
   for (const r of rows) {
-    const list = out.get(r.edition_id) ?? [];
+    const list = out.get(r.list) ?? [];
     list.push({ id: r.id, title: r.title, authors: JSON.parse(r.authors) as string[], why: r.why });
-    out.set(r.edition_id, list);
+    out.set(r.list, list);
   }
   return out;
 }
 
-/** The papers of digests, in order: what readers of rows from before editions got. */
+/** The papers of editions, in order (edition_papers: each with its why line). */
+export async function editionFeedPapers(db: Db, editionIds: readonly number[]): Promise<Map<number, FeedPaper[]>> {
+  if (editionIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('edition_papers')
+    .innerJoin('papers', 'papers.id', 'edition_papers.paper_id')
+    .select(['edition_papers.edition_id as list', 'papers.id', 'papers.title', 'papers.authors', 'edition_papers.why'])
+    .where('edition_papers.edition_id', 'in', editionIds)
+    .orderBy('edition_papers.edition_id')
+    .orderBy('edition_papers.position')
+    .execute();
+  return byList(rows);
+}
+
+/** The papers of digests, in order: what readers of rows from before editions got (no why lines). */
 export async function digestFeedPapers(db: Db, digestIds: readonly number[]): Promise<Map<number, FeedPaper[]>> {
-  const out = new Map<number, FeedPaper[]>();
-  if (digestIds.length === 0) return out;
+  if (digestIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('digest_papers')
     .innerJoin('papers', 'papers.id', 'digest_papers.paper_id')
-    .select(['digest_papers.digest_id', 'papers.id', 'papers.title', 'papers.authors'])
+    .select([
+      'digest_papers.digest_id as list',
+      'papers.id',
+      'papers.title',
+      'papers.authors',
+      sql<string | null>`cast(null as text)`.as('why'),
+    ])
     .where('digest_papers.digest_id', 'in', digestIds)
     .orderBy('digest_papers.digest_id')
     .orderBy('digest_papers.position')
     .execute();
-  for (const r of rows) {
-    const list = out.get(r.digest_id) ?? [];
-    list.push({ id: r.id, title: r.title, authors: JSON.parse(r.authors) as string[], why: null });
-    out.set(r.digest_id, list);
-  }
-  return out;
+  return byList(rows);
 }
