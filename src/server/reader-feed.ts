@@ -58,7 +58,8 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
       let template = held.get(e.list);
       if (e.papers) {
         template = listTemplate(e.papers, e.votes, ctx.messageSettings);
-        if (lists.size >= LISTS_KEPT) lists.clear();
+        // The oldest made goes first: the shared editions of the month stay while readers' own come and go.
+        if (lists.size >= LISTS_KEPT) lists.delete(lists.keys().next().value as string);
         lists.set(e.list, template);
       }
       return { ...e, template: template ?? [] };
