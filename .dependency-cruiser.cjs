@@ -1,7 +1,7 @@
 // The import rule of docs/architecture.md, checked by `npm run imports` (part of `npm run check`).
 // One way down: doors (cli/, server/, cli.ts) → pipeline/ → stages → store/ → the shared modules
 // (src/*.ts: domain, errors, config, text, time-zone, log …). A layer imports only layers below it.
-const SHARED = '^src/(domain|errors|text|time-zone|log|latex|latex-symbols|latex-letters|small-heap|dkim|config|config-schema|config-values|secret|process-owner|smtp-status)[.]ts$';
+const SHARED = '^src/(domain|errors|text|time-zone|log|latex|latex-symbols|latex-letters|small-heap|dkim|config|config-schema|config-values|secret|process-owner|smtp-status|webhook-signature)[.]ts$';
 const DOORS = '^src/(cli/|server/|cli[.]ts$)';
 const STAGES = '^src/(sources|select|render|send|subscribers|archive|schedule|cluster)/';
 // Pure stages: they compute from domain values and never reach the store.

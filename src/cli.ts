@@ -31,6 +31,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (command === 'send') warmMjmlThread();
 
   const [
+    { registerBackup },
     { registerBounces },
     { registerDigests },
     { registerDkim },
@@ -42,6 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     { registerSubscribers },
     { registerWorker },
   ] = await Promise.all([
+    import('./cli/backup.js'),
     import('./cli/bounces.js'),
     import('./cli/digests.js'),
     import('./cli/dkim.js'),
@@ -77,6 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   registerDoctor(program, cli);
   registerDkim(program, cli);
   registerServe(program, cli);
+  registerBackup(program, cli);
   registerWorker(program, cli);
 
   try {

@@ -16,10 +16,12 @@ import {
   parseFrom,
   parsePostgresUrl,
   parseSources,
+  parseWebhookUrls,
   quote,
   ratioText,
   type SourceSpec,
 } from './config-values.js';
+import { parseWebhookSecret } from './webhook-signature.js';
 
 /** `1.2.3.4`, `1.2.3.4:53`, `::1` or `[::1]:53`: what node's Resolver.setServers takes. */
 function isDnsServer(s: string): boolean {
@@ -282,6 +284,19 @@ export const envSchema = z.object({
     const days = parseDays(v);
     if (typeof days !== 'string') return days;
     ctx.addIssue({ code: 'custom', message: days });
+    return z.NEVER;
+  }),
+  PAPERBOY_WEBHOOKS: text('').transform((v, ctx) => {
+    const urls = parseWebhookUrls(v);
+    if (typeof urls !== 'string') return urls;
+    ctx.addIssue({ code: 'custom', message: urls });
+    return z.NEVER;
+  }),
+  PAPERBOY_WEBHOOK_SECRET: text('').transform((v, ctx) => {
+    if (v === '') return null;
+    const key = parseWebhookSecret(v);
+    if (typeof key !== 'string') return key;
+    ctx.addIssue({ code: 'custom', message: key });
     return z.NEVER;
   }),
   PAPERBOY_TRUST_PROXY: z

@@ -175,3 +175,20 @@ export function darkAccent(accent: string): string {
   }
   return '#ffffff';
 }
+
+/** PAPERBOY_WEBHOOKS: comma-separated http(s) URLs (none when empty), or the reason not. */
+export function parseWebhookUrls(value: string): string[] | string {
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  for (const u of urls) {
+    let ok = false;
+    try {
+      const p = new URL(u).protocol;
+      ok = p === 'http:' || p === 'https:';
+    } catch {}
+    if (!ok) return `expected comma-separated http:// or https:// URLs, got ${quote(u)}`;
+  }
+  return [...new Set(urls)];
+}

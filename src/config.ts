@@ -85,6 +85,8 @@ export interface Config {
   bounceMaildir: string | null;
   /** The admin UI's and API's token; null: the admin UI answers on loopback only. */
   adminToken: string | null;
+  /** PAPERBOY_WEBHOOKS and the key of PAPERBOY_WEBHOOK_SECRET; null when no URL is set. */
+  webhooks: { urls: string[]; key: Buffer } | null;
   /** DKIM signing of every message, when PAPERBOY_DKIM_DOMAIN, _SELECTOR and _KEY are set. */
   dkim: DkimKey | null;
   /** Feedback-ID header value (Gmail's feedback loop), when set. */
@@ -150,6 +152,11 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     // Every machine of a PostgreSQL deployment must sign links with the same key: no per-machine file.
     lines.push(
       'PAPERBOY_SECRET: required with a PostgreSQL store (every process must sign links with the same key); generate one with: openssl rand -hex 32',
+    );
+  }
+  if (picked.PAPERBOY_WEBHOOKS?.trim() && !picked.PAPERBOY_WEBHOOK_SECRET?.trim()) {
+    lines.push(
+      "PAPERBOY_WEBHOOK_SECRET: required with PAPERBOY_WEBHOOKS (receivers check each webhook's signature with it); generate one with: echo whsec_$(openssl rand -base64 32)",
     );
   }
   if (!result.success || lines.length > 0) {
@@ -234,5 +241,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     deferLimitMs: e.PAPERBOY_DEFER_LIMIT,
     dkim,
     feedbackId: e.PAPERBOY_FEEDBACK_ID || null,
+    webhooks:
+      e.PAPERBOY_WEBHOOKS.length > 0 && e.PAPERBOY_WEBHOOK_SECRET
+        ? { urls: e.PAPERBOY_WEBHOOKS, key: e.PAPERBOY_WEBHOOK_SECRET }
+        : null,
   });
 }

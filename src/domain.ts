@@ -37,6 +37,10 @@ export interface Subscriber {
   topics: string[];
   /** No digest until this time (ISO), when set. */
   pausedUntil: string | null;
+  /** The reader's IANA zone; null: PAPERBOY_TIMEZONE. */
+  timezone: string | null;
+  /** 0–23: the local hour their digest is due; null: the schedule's hour. */
+  hour: number | null;
   softBounces: number;
   confirmedAt: string | null;
   confirmSentAt: string | null;
@@ -57,6 +61,10 @@ export interface SignUpRequest {
   name: string | null;
   /** null: keep the stored topics. */
   topics: string[] | null;
+  /** null: keep the stored zone. */
+  timezone: string | null;
+  /** null: keep the stored hour. */
+  hour: number | null;
 }
 
 export type Frequency = 'daily' | 'weekly';

@@ -2,7 +2,7 @@ import type { ServerType } from '@hono/node-server';
 import type { Command } from 'commander';
 import { baseUrlPortWarning } from '../config.js';
 import { PaperboyError } from '../errors.js';
-import { isDigestSent, noDigestYet } from '../pipeline/digests.js';
+import { noDigestYet } from '../pipeline/digests.js';
 import { storeLocation } from '../pipeline/store-status.js';
 import { type CliRun, EXIT, withContext } from './run.js';
 
@@ -17,11 +17,12 @@ export function registerServe(program: Command, cli: CliRun): void {
           const { config, log } = ctx;
           const [
             { serve },
-            { SendRegistry, whyUnfinished },
+            { SendRegistry },
             { startScheduler },
             { createApp },
             { formatInTimeZone },
             { maintain },
+            { isReleased, unfinishedBesidesWaves, waveHooks },
           ] = await Promise.all([
             import('@hono/node-server'),
             import('../pipeline/sends.js'),
@@ -29,6 +30,7 @@ export function registerServe(program: Command, cli: CliRun): void {
             import('../server/app.js'),
             import('../time-zone.js'),
             import('../pipeline/maintenance.js'),
+            import('../pipeline/wave-ticks.js'),
           ]);
           // One registry of running sends: the scheduler and the admin API share it. On SIGTERM a send
           // in progress finishes the messages in flight; the rest stay pending.
@@ -52,9 +54,12 @@ export function registerServe(program: Command, cli: CliRun): void {
             timezone: config.timezone,
             log,
             run: (date) => sends.start(date).finished,
-            isDone: (date) => isDigestSent(ctx, date),
+            // Released (built, planned, sent to those due): the rest goes out in waves.
+            isDone: (date) => isReleased(ctx, date),
             catchUpMs: config.catchUpMs,
-            retryReason: whyUnfinished,
+            retryReason: (outcome) => unfinishedBesidesWaves(ctx, outcome),
+            // On every quarter hour: missed waves skipped with a note, what is due sent.
+            waves: waveHooks(ctx),
             firstStart: {
               isNew: () => noDigestYet(ctx),
               build: async (date) => (await import('../pipeline/run-digest.js')).storeDigest(ctx, date),

@@ -11,21 +11,26 @@ import { type EditionSummary, editionsOf } from '../store/editions.js';
 import { countSubscribersByStatus } from '../store/subscribers.js';
 import { voteTally } from '../store/votes.js';
 import { type DigestStatus, digestStatus, recentDigestStatuses } from './admin-status.js';
+import { latestWaves } from './admin-waves.js';
 import type { AppContext } from './context.js';
 import type { SendRegistry } from './sends.js';
 
 export type { DayCounts, EditionSummary };
 
-/** What the admin's dashboard shows: subscribers, the latest digests and errors, and its two charts' figures. */
+/**
+ * What the admin's dashboard shows: subscribers, the latest digests and errors, its two charts'
+ * figures and the waves of the latest released digest.
+ */
 export async function dashboardFigures(ctx: AppContext, sends: SendRegistry, since: IsoDate) {
   const subscribers = await countSubscribersByStatus(ctx.db);
   const digests = await recentDigestStatuses(ctx, sends, 14);
   const errors = await latestFailures(ctx.db);
-  const [perDigest, movements] = await Promise.all([
+  const [perDigest, movements, waves] = await Promise.all([
     deliveriesByDigestDate(ctx.db, since),
     subscriberMovements(ctx.db),
+    latestWaves(ctx),
   ]);
-  return { subscribers, digests, errors, perDigest, movements };
+  return { subscribers, digests, errors, perDigest, movements, waves };
 }
 
 export interface DigestDetail {

@@ -57,12 +57,14 @@ export class SendRegistry {
     entry.finished.catch((err) => {
       const quiet = isPaperboyError(err, 'ENOPAPERS') || isPaperboyError(err, 'EBUSY');
       const code = (err as { code?: string }).code;
-      this.stops.set(date, {
-        code: code ?? 'ERROR',
-        message: err instanceof Error ? err.message : String(err),
-        hint: isPaperboyError(err) ? (err.hint ?? null) : null,
-        at: new Date().toISOString(),
-      });
+      // Held elsewhere (another process sends the date, or an admin paused it): not this send's failure.
+      if (!isPaperboyError(err, 'EBUSY'))
+        this.stops.set(date, {
+          code: code ?? 'ERROR',
+          message: err instanceof Error ? err.message : String(err),
+          hint: isPaperboyError(err) ? (err.hint ?? null) : null,
+          at: new Date().toISOString(),
+        });
       this.ctx.log[quiet ? 'info' : 'error'](
         { event: 'digest.send.failed', digest_date: date, code },
         errorMessage(err),

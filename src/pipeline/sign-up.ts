@@ -4,8 +4,15 @@ import { personalize } from '../render/personalize.js';
 import { type RenderedConfirm, renderConfirm } from '../render/render-confirm.js';
 import { buildConfirmation } from '../send/confirmation.js';
 import { failureText } from '../send/smtp-reply.js';
+import { recordEvent } from '../store/events.js';
 import { findSubscriber } from '../store/subscribers.js';
-import { confirm, confirmationSent, requestSignUp, type SignUpOutcome } from '../subscribers/lifecycle.js';
+import {
+  confirm,
+  confirmationSent,
+  requestSignUp,
+  type SignUpInput,
+  type SignUpOutcome,
+} from '../subscribers/lifecycle.js';
 import { signTimedToken, verifyTimedToken } from '../subscribers/tokens.js';
 import type { AppContext } from './context.js';
 
@@ -69,7 +76,7 @@ export async function sendConfirmation(ctx: AppContext, s: Pick<Subscriber, 'id'
  */
 export async function signUp(
   ctx: AppContext,
-  input: { email: string; name?: string | null; topics?: string[] },
+  input: SignUpInput,
 ): Promise<{ outcome: SignUpOutcome; subscriber: Subscriber }> {
   const signedUp = await requestSignUp(ctx.db, input);
   if (signedUp.outcome === 'created' || signedUp.outcome === 'confirmation-sent') {
@@ -113,6 +120,9 @@ export async function checkConfirmToken(ctx: AppContext, token: string): Promise
  */
 export async function confirmSubscriber(ctx: AppContext, s: Subscriber): Promise<boolean> {
   const done = await confirm(ctx.db, s);
-  if (done) ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+  if (done) {
+    ctx.log.info({ event: 'subscriber.confirmed', subscriber_id: s.id }, `${s.email} confirmed`);
+    await recordEvent(ctx.db, 'subscriber.confirmed', { id: s.id, email: s.email });
+  }
   return done;
 }

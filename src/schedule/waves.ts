@@ -32,10 +32,14 @@ export function listClock(config: { timezone: string; schedule: string }): ListC
   return { timezone: config.timezone, ...scheduleClock(config.schedule) };
 }
 
-/** The instant the digest of `date` is released: the schedule's hour and minute that day in the list's zone. */
-export function releaseOf(date: IsoDate, list: ListClock): number {
+/**
+ * The instant the digest of `date` is released: the schedule's hour and minute that day in the
+ * list's zone, or when it was built (`builtAt`, ms) if that was earlier — a digest sent by hand
+ * before its scheduled time is released then.
+ */
+export function releaseOf(date: IsoDate, list: ListClock, builtAt = Number.POSITIVE_INFINITY): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return wallToInstant(y, m, d, list.hour, list.minute, list.timezone);
+  return Math.min(wallToInstant(y, m, d, list.hour, list.minute, list.timezone), builtAt);
 }
 
 /**
@@ -57,8 +61,13 @@ export function clockOf(reader: ReaderClock, list: ListClock): { timezone: strin
   return { timezone: reader.timezone ?? list.timezone, hour: reader.hour ?? list.hour, minute: list.minute };
 }
 
-/** When a reader's delivery of the digest released at `release` is due. */
+/**
+ * When a reader's delivery of the digest released at `release` is due. A reader with neither a
+ * zone nor an hour of their own gets it at the release itself, whenever that was (a digest sent by
+ * hand before its scheduled time goes to them at once, as before waves).
+ */
 export function dueAt(reader: ReaderClock, release: number, list: ListClock): number {
+  if (reader.timezone === null && reader.hour === null) return release;
   const c = clockOf(reader, list);
   return nextWallTime(release, c.timezone, c.hour, c.minute);
 }

@@ -1,8 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { STYLE_SOURCE } from './layout.js';
 
-/** paperboy's own pages: their one inline <style>, frames of this origin, forms to it; no script, never framed. */
-const PAGE_CSP = `default-src 'none'; style-src ${STYLE_SOURCE}; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
+/**
+ * paperboy's own pages: their one inline <style>, frames of this origin, forms to it; never framed;
+ * no script, but for a page that names its one inline script (the sign-up page's zone filler).
+ */
+export function pageCsp(scriptSource: string | null = null): string {
+  const script = scriptSource ? `script-src ${scriptSource}; ` : '';
+  return `default-src 'none'; ${script}style-src ${STYLE_SOURCE}; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
+}
+const PAGE_CSP = pageCsp();
 
 /** Email HTML is shown as it is, but may run nothing and load nothing but images. */
 const EMAIL =

@@ -4,7 +4,7 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 
 type Content = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-/** The pages' only style sheet, inline; no page has a script. */
+/** The pages' only style sheet, inline. No page has a script but the home page's (server/clock-fields.ts). */
 const STYLE = `
   body { font: 16px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
          max-width: 40rem; margin: 3rem auto; padding: 0 1.25rem; color: #1f2933; background: #f3f4f6;

@@ -4,13 +4,16 @@ import { type Subscriber, WEEKDAY_NAMES } from '../domain.js';
 import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { signUp } from '../pipeline/sign-up.js';
+import { listClock } from '../schedule/waves.js';
 import { subscriberById } from '../subscribers/directory.js';
 import { cleanName } from '../subscribers/email.js';
 import { unsubscribe } from '../subscribers/lifecycle.js';
 import { savePreferences } from '../subscribers/preferences.js';
+import { checkHour, checkTimezone, formClock, type ReaderClock, readerClock } from '../subscribers/reader-clock.js';
 import { verifyToken } from '../subscribers/tokens.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { forgetOneVote, readerVotes, type StoredVote, startOver } from '../subscribers/votes.js';
+import { clockFields } from './clock-fields.js';
 import { feedSection, readerFeedHref } from './feed-section.js';
 import { page } from './layout.js';
 
@@ -27,6 +30,19 @@ const FREQUENCY = /^(daily|weekly-([0-6]))$/;
  */
 export function preferencesRoutes(app: Hono, ctx: AppContext): void {
   const { listName } = ctx.config;
+  const list = listClock(ctx.config);
+
+  /** The zone and hour sent with a save, checked: a field not sent stays as stored. */
+  const clockOf = (body: Record<string, unknown>): { clock: Partial<ReaderClock> } | { error: string } => {
+    const zone = body.timezone === undefined ? null : checkTimezone(String(body.timezone).slice(0, 100));
+    const hour = body.hour === undefined ? null : checkHour(String(body.hour).slice(0, 10));
+    if (zone && !zone.ok) return { error: zone.problem };
+    if (hour && !hour.ok) return { error: hour.problem };
+    const chosen = formClock({ timezone: zone?.value ?? null, hour: hour?.value ?? null }, list);
+    return {
+      clock: { ...(zone ? { timezone: chosen.timezone } : {}), ...(hour ? { hour: chosen.hour } : {}) },
+    };
+  };
 
   const lookup = async (token: string) => {
     const id = verifyToken(ctx.secret, 'preferences', token);
@@ -79,6 +95,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
   ) => {
     const paused = s.pausedUntil && s.pausedUntil > new Date().toISOString() ? s.pausedUntil.slice(0, 10) : null;
     const action = `/p/${token}`;
+    const clock = readerClock(s, list);
     if (s.status !== 'active') {
       const state =
         s.status === 'pending'
@@ -104,6 +121,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
         ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
         <p class="muted">For ${s.email}.${paused ? html` <b>Paused until ${paused}.</b>` : ''}</p>
+        <p class="next">Your digest arrives at ${clock.time} (${clock.timezone}).</p>
         <form method="post" action="${action}" class="signup">
           <input type="hidden" name="action" value="save">
           <label>Name <input type="text" name="name" maxlength="100" value="${s.name ?? ''}"></label>
@@ -117,6 +135,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
                   html`<option value="weekly-${i}" ${s.frequency === 'weekly' && s.weekday === i ? 'selected' : ''}>once a week, the week's best, on ${d}</option>`,
               )}
             </select></label>
+          ${clockFields({ timezone: clock.timezone, hour: s.hour ?? list.hour, minute: list.minute, chosen: true })}
           <label class="check"><input type="checkbox" name="send_anyway" value="1" ${s.sendAnyway ? 'checked' : ''}>
             When nothing matches my topics, send me the top papers anyway</label>
           <label>Pause
@@ -178,10 +197,15 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
     } else if (s.status === 'active') {
       const pause = String(body.pause ?? 'keep');
       const frequency = FREQUENCY.exec(String(body.frequency ?? 'daily'));
-      if (!PAUSE_CHOICES.has(pause) || !frequency) {
+      const clock = clockOf(body);
+      if (!PAUSE_CHOICES.has(pause) || !frequency || 'error' in clock) {
         const error = !PAUSE_CHOICES.has(pause)
           ? 'That pause is not one of the choices (keep, 0, 7, 14, 30 or 90 days).'
-          : 'That frequency is not one of the choices (daily, or weekly-0 to weekly-6).';
+          : !frequency
+            ? 'That frequency is not one of the choices (daily, or weekly-0 to weekly-6).'
+            : 'error' in clock
+              ? clock.error
+              : '';
         return c.html(view(s, token, null, await readerVotes(ctx.db, s.id), error), 400);
       }
       const days = Number(pause);
@@ -195,6 +219,7 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
         frequency: weekly ? 'weekly' : 'daily',
         weekday: weekly ? Number(weekly) : s.weekday,
         sendAnyway: body.send_anyway === '1',
+        ...clock.clock,
       });
       notice = 'Saved.';
     } else {

@@ -5,14 +5,30 @@ import { errorMessage } from '../errors.js';
 import type { AppContext } from '../pipeline/context.js';
 import { newestDigest } from '../pipeline/digests.js';
 import { type ConfirmProblem, checkConfirmToken, confirmSubscriber, signUp } from '../pipeline/sign-up.js';
+import { dueAt, listClock } from '../schedule/waves.js';
 import { preferencesUrl } from '../send/message.js';
 import { subscriberById } from '../subscribers/directory.js';
 import { normalizeEmail } from '../subscribers/email.js';
+import { checkHour, checkTimezone, formClock, readerClock } from '../subscribers/reader-clock.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { formatInTimeZone } from '../time-zone.js';
 import { clientIp } from './client.js';
+import { clockFields, ZONE_SCRIPT_SOURCE, zoneScript } from './clock-fields.js';
+import { pageCsp } from './headers.js';
 import { page } from './layout.js';
 import { rateLimiter } from './rate-limit.js';
+
+/** What the sign-up form was sent back with. */
+interface FormValues {
+  email?: string;
+  name?: string;
+  topics?: string;
+  timezone?: string;
+  hour?: string;
+}
+
+/** The home page's CSP: the page one, and its one script (the zone filler). */
+const HOME_CSP = pageCsp(ZONE_SCRIPT_SOURCE);
 
 /**
  * `GET /`: the sign-up form beside the latest digest. `POST /subscribe`: double opt-in, answering
@@ -21,20 +37,31 @@ import { rateLimiter } from './rate-limit.js';
  */
 export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => Date | null }): void {
   const { listName, timezone } = ctx.config;
+  const list = listClock(ctx.config);
   const allow = rateLimiter(10, 10 * 60_000);
 
-  const form = (error: string | null, values: { email?: string; name?: string; topics?: string } = {}) => html`
+  const form = (error: string | null, values: FormValues = {}) => {
+    const hour = checkHour(values.hour ?? '');
+    return html`
     <form method="post" action="/subscribe" class="signup" id="subscribe">
       ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
       <label>Email <input type="email" name="email" required autocomplete="email" value="${values.email ?? ''}"></label>
       <label>Name <span class="muted">(optional)</span> <input type="text" name="name" autocomplete="name" maxlength="100" value="${values.name ?? ''}"></label>
       <label>Topics <span class="muted">(optional, comma-separated, e.g. sparse attention, cs.LG, author:Name)</span>
         <input type="text" name="topics" maxlength="600" value="${values.topics ?? ''}"></label>
+      ${clockFields({
+        timezone: values.timezone ?? list.timezone,
+        hour: (hour.ok ? hour.value : null) ?? list.hour,
+        minute: list.minute,
+        chosen: values.timezone !== undefined,
+      })}
       <button type="submit">Subscribe</button>
       <p class="muted">We send a confirmation link first; nothing else arrives until you click it.</p>
-    </form>`;
+    </form>
+    ${zoneScript}`;
+  };
 
-  const home = async (error: string | null, values = {}) => {
+  const home = async (error: string | null, values: FormValues = {}) => {
     const latest = await newestDigest(ctx);
     const next = opts.nextRun();
     return page(
@@ -56,14 +83,15 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
   /** Links on from a page at the end of the sign-up: back home, and the digests sent so far. */
   const pagesNav = html`<nav class="pages"><a href="/">Home</a><a href="/digests">Past digests</a></nav>`;
 
-  /** What a confirmed reader gets, and when: their topics, the next digest, their preferences. */
+  /** What a confirmed reader gets, and when: their topics, the next digest (on their clock), their preferences. */
   const welcome = (s: Subscriber, first: boolean) => {
     const next = opts.nextRun();
+    const clock = readerClock(s, list);
     const when =
       s.frequency === 'weekly'
-        ? `Your digest comes once a week, on ${WEEKDAY_NAMES[s.weekday] ?? 'Sunday'}, with the week's best papers.`
+        ? `Your digest comes once a week, on ${WEEKDAY_NAMES[s.weekday] ?? 'Sunday'}, at ${clock.time} (${clock.timezone}), with the week's best papers.`
         : next
-          ? `${first ? 'Your first' : 'The next'} digest arrives on ${formatInTimeZone(next, timezone)}.`
+          ? `${first ? 'Your first' : 'The next'} digest arrives on ${formatInTimeZone(new Date(dueAt(s, next.getTime(), list)), clock.timezone)}.`
           : 'The next digest is yours.';
     return html`<p>${
       s.topics.length ? `Your topics: ${s.topics.join(', ')}.` : "You chose no topics: you get the day's top papers."
@@ -75,7 +103,10 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
         <a href="/digests">Past digests</a><a href="/">Home</a></nav>`;
   };
 
-  app.get('/', async (c) => c.html(await home(null)));
+  app.get('/', async (c) => {
+    c.header('Content-Security-Policy', HOME_CSP);
+    return c.html(await home(null));
+  });
 
   app.post('/subscribe', async (c) => {
     const body = await c.req.parseBody();
@@ -83,9 +114,21 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
       email: String(body.email ?? '').slice(0, 320),
       name: String(body.name ?? '').slice(0, 200),
       topics: String(body.topics ?? '').slice(0, 1000),
+      ...(body.timezone === undefined ? {} : { timezone: String(body.timezone).slice(0, 100) }),
+      ...(body.hour === undefined ? {} : { hour: String(body.hour).slice(0, 10) }),
     };
-    if (!normalizeEmail(values.email)) {
-      return c.html(await home('That does not look like an email address.', values), 400);
+    const zone = checkTimezone(values.timezone ?? '');
+    const hour = checkHour(values.hour ?? '');
+    const problem = !normalizeEmail(values.email)
+      ? 'That does not look like an email address.'
+      : !zone.ok
+        ? zone.problem
+        : !hour.ok
+          ? hour.problem
+          : null;
+    if (problem || !zone.ok || !hour.ok) {
+      c.header('Content-Security-Policy', HOME_CSP);
+      return c.html(await home(problem, values), 400);
     }
     if (!allow(clientIp(c, ctx.config.trustProxy))) {
       return c.html(
@@ -94,8 +137,10 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
       );
     }
     const topics = parseTopics(values.topics);
+    const clock = formClock({ timezone: zone.value, hour: hour.value }, list);
+    const shown = readerClock(clock, list);
     // Answer now, mail later: the page and its timing are the same for a new, pending or active address.
-    signUp(ctx, { email: values.email, name: values.name, topics })
+    signUp(ctx, { email: values.email, name: values.name, topics, ...clock })
       .then(({ outcome, subscriber }) =>
         ctx.log.info({ event: 'subscriber.signup', subscriber_id: subscriber.id, outcome }, 'sign-up'),
       )
@@ -112,6 +157,7 @@ export function signupRoutes(app: Hono, ctx: AppContext, opts: { nextRun: () => 
               ? `Once you confirm, your digest follows your topics: ${topics.join(', ')}.`
               : "You chose no topics: your digest brings the day's top papers. You can add topics later on your preferences page."
           }</p>
+          <p>Each digest arrives at ${shown.time} (${shown.timezone}).</p>
           <p class="muted">The link expires in ${days} ${days === 1 ? 'day' : 'days'}. Already subscribed? Then nothing changes.</p>
           ${pagesNav}`,
       ),

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { storable } from '../text.js';
 import type { Db } from './db.js';
 import { nowIso } from './db.js';
+import { recordEvent } from './events.js';
 import type { BouncesTable } from './schema.js';
 
 export interface BounceInput {
@@ -52,11 +53,19 @@ export async function recordBounce(db: Db, b: BounceInput, softLimit: number): P
     if (!sub || (sub.status !== 'active' && sub.status !== 'pending')) return 'recorded';
     const reason = b.kind === 'hard' ? 'hard-bounce' : sub.soft_bounces >= softLimit ? 'soft-bounces' : null;
     if (!reason) return 'recorded';
-    await trx
+    const row = await trx
       .updateTable('subscribers')
       .set({ status: 'bounced', status_reason: reason, updated_at: nowIso() })
       .where('id', '=', b.subscriberId)
-      .execute();
+      .returning('email')
+      .executeTakeFirst();
+    await recordEvent(trx, 'subscriber.bounced', {
+      id: b.subscriberId,
+      email: row?.email ?? null,
+      reason,
+      kind: b.kind,
+      status: b.status,
+    });
     return 'bounced';
   });
 }

@@ -15,6 +15,33 @@ export interface Database {
   rate_buckets: { name: string; tokens: number; updated_ms: number };
   counters: { name: string; value: number };
   votes: VotesTable;
+  events: EventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+/** What happened (subscriber.confirmed, subscriber.unsubscribed, subscriber.bounced, digest.sent): the webhooks' outbox. */
+export interface EventsTable {
+  id: Generated<number>;
+  /** The webhook-id receivers drop repeats by: `msg_` and 26 random base32 characters. */
+  uid: string;
+  type: string;
+  /** JSON object. */
+  data: string;
+  created_at: string;
+}
+
+/** One event to one webhook URL: pending until answered 2xx (delivered) or out of tries (failed). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  url: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_at: string;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A reader's "More like this" (1) or "Less like this" (-1) on a paper: the latest one counts. */
@@ -83,6 +110,9 @@ export interface SubscribersTable {
   /** The name and topics (JSON) that sign-up asked for: applied only once confirmed. */
   requested_name: string | null;
   requested_topics: string | null;
+  /** The zone and hour that sign-up asked for (null: keep the stored ones), applied once confirmed. */
+  requested_timezone: string | null;
+  requested_hour: number | null;
   soft_bounces: Generated<number>;
   frequency: Generated<string>;
   /** 0 = Sunday … 6 = Saturday: the day a weekly reader gets the week's best. */

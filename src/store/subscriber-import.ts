@@ -8,6 +8,9 @@ export interface ImportRow {
   /** null: the file has no topics column (the stored topics stay). */
   topics: string[] | null;
   status: SubscriberStatus;
+  /** The reader's zone and hour: null is the list's default; undefined, no such column (the stored one stays). */
+  timezone?: string | null | undefined;
+  hour?: number | null | undefined;
 }
 
 /** What one batch did to the store, row by row (see ImportReport in subscribers/import-csv.ts). */
@@ -20,8 +23,8 @@ export interface ImportBatchCounts {
 }
 
 /**
- * Writes one batch of an import in one transaction: stored addresses are merged (a new name or
- * topic list replaces the old; an unsubscribed or bounced address listed as active stays so unless
+ * Writes one batch of an import in one transaction: stored addresses are merged (a new name,
+ * topic list, zone or hour replaces the old; an unsubscribed or bounced address listed as active stays so unless
  * `resubscribe`), new ones go in one multi-row insert.
  */
 export async function importBatch(
@@ -35,7 +38,7 @@ export async function importBatch(
   await db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('subscribers')
-      .select(['id', 'email', 'name', 'topics', 'status'])
+      .select(['id', 'email', 'name', 'topics', 'status', 'timezone', 'hour'])
       .where('email', 'in', [...byEmail.keys()])
       .execute();
     const now = nowIso();
@@ -47,12 +50,16 @@ export async function importBatch(
       const changes: {
         name?: string;
         topics?: string;
+        timezone?: string | null;
+        hour?: number | null;
         status?: string;
         status_reason?: string | null;
         requested_at?: null;
       } = {};
       if (r.name && r.name !== e.name) changes.name = r.name;
       if (r.topics && JSON.stringify(r.topics) !== e.topics) changes.topics = JSON.stringify(r.topics);
+      if (r.timezone !== undefined && r.timezone !== e.timezone) changes.timezone = r.timezone;
+      if (r.hour !== undefined && r.hour !== e.hour) changes.hour = r.hour;
       if (suppressed && r.status === 'active') {
         if (!opts.resubscribe) {
           counts.suppressed++;
@@ -87,6 +94,8 @@ export async function importBatch(
             email: r.email,
             name: r.name,
             topics: JSON.stringify(r.topics ?? []),
+            timezone: r.timezone ?? null,
+            hour: r.hour ?? null,
             status: r.status,
             status_reason: r.status === 'unsubscribed' || r.status === 'bounced' ? 'imported' : null,
             confirmed_at: r.status === 'active' ? now : null,

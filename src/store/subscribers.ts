@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Frequency, StatusReason, Subscriber, SubscriberStatus } from '../domain.js';
 import { type Db, dialectOf, nowIso } from './db.js';
+import { recordEvent } from './events.js';
 import type { SubscribersTable } from './schema.js';
 
 type Row = Selectable<SubscribersTable>;
@@ -14,6 +15,8 @@ export function fromSubscriberRow(r: Row): Subscriber {
     statusReason: r.status_reason as StatusReason | null,
     topics: JSON.parse(r.topics) as string[],
     pausedUntil: r.paused_until,
+    timezone: r.timezone,
+    hour: r.hour,
     softBounces: r.soft_bounces,
     confirmedAt: r.confirmed_at,
     confirmSentAt: r.confirm_sent_at,
@@ -22,6 +25,8 @@ export function fromSubscriberRow(r: Row): Subscriber {
           at: r.requested_at,
           name: r.requested_name,
           topics: r.requested_topics === null ? null : (JSON.parse(r.requested_topics) as string[]),
+          timezone: r.requested_timezone,
+          hour: r.requested_hour,
         }
       : null,
     frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
@@ -94,7 +99,13 @@ export async function findSubscriber(db: Db, id: number): Promise<Subscriber | u
   return row ? fromSubscriberRow(row) : undefined;
 }
 
-const NO_REQUEST = { requested_at: null, requested_name: null, requested_topics: null } as const;
+const NO_REQUEST = {
+  requested_at: null,
+  requested_name: null,
+  requested_topics: null,
+  requested_timezone: null,
+  requested_hour: null,
+} as const;
 
 /**
  * Moves a subscriber to `status`. Becoming active clears the reason and the bounce count and
@@ -110,18 +121,24 @@ export async function setSubscriberStatus(
   const now = nowIso();
   const extra =
     status === 'active' ? { confirmed_at: now, soft_bounces: 0, status_reason: null } : { status_reason: reason };
-  await db
-    .updateTable('subscribers')
-    .set({ status, updated_at: now, ...extra, ...NO_REQUEST })
-    .where('id', '=', id)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('subscribers')
+      .set({ status, updated_at: now, ...extra, ...NO_REQUEST })
+      .where('id', '=', id)
+      .returning('email')
+      .executeTakeFirst();
+    if (row && status === 'unsubscribed') {
+      await recordEvent(trx, 'subscriber.unsubscribed', { id, email: row.email, reason: reason ?? 'unsubscribed' });
+    }
+  });
 }
 
 /** Opens (or renews) a sign-up request: what it asked for waits until the address confirms. */
 export async function openSignUpRequest(
   db: Db,
   id: number,
-  request: { name: string | null; topics: string[] | null },
+  request: { name: string | null; topics: string[] | null; timezone?: string | null; hour?: number | null },
 ): Promise<Subscriber> {
   const row = await db
     .updateTable('subscribers')
@@ -129,6 +146,8 @@ export async function openSignUpRequest(
       requested_at: nowIso(),
       requested_name: request.name,
       requested_topics: request.topics === null ? null : JSON.stringify(request.topics),
+      requested_timezone: request.timezone ?? null,
+      requested_hour: request.hour ?? null,
     })
     .where('id', '=', id)
     .returningAll()
@@ -137,8 +156,8 @@ export async function openSignUpRequest(
 }
 
 /**
- * Confirms an open sign-up request in one statement: the address becomes active with the name and
- * topics the request asked for. False when no request is open any more (confirmed, unsubscribed,
+ * Confirms an open sign-up request in one statement: the address becomes active with the name,
+ * topics, zone and hour the request asked for. False when no request is open any more (confirmed, unsubscribed,
  * removed or bounced since) or the address is already active.
  */
 export async function confirmSignUpRequest(db: Db, id: number): Promise<boolean> {
@@ -153,6 +172,8 @@ export async function confirmSignUpRequest(db: Db, id: number): Promise<boolean>
       updated_at: now,
       name: eb.fn.coalesce('requested_name', 'name'),
       topics: eb.fn.coalesce('requested_topics', 'topics'),
+      timezone: eb.fn.coalesce('requested_timezone', 'timezone'),
+      hour: eb.fn.coalesce('requested_hour', 'hour'),
       ...NO_REQUEST,
     }))
     .where('id', '=', id)
@@ -172,11 +193,15 @@ export async function updatePreferences(
     frequency?: 'daily' | 'weekly';
     weekday?: number;
     sendAnyway?: boolean;
+    timezone?: string | null;
+    hour?: number | null;
   },
 ): Promise<void> {
   await db
     .updateTable('subscribers')
     .set({
+      ...(prefs.timezone !== undefined ? { timezone: prefs.timezone } : {}),
+      ...(prefs.hour !== undefined ? { hour: prefs.hour } : {}),
       name: prefs.name,
       topics: JSON.stringify(prefs.topics),
       paused_until: prefs.pausedUntil,
@@ -185,6 +210,24 @@ export async function updatePreferences(
       ...(prefs.sendAnyway !== undefined ? { send_anyway: prefs.sendAnyway ? 1 : 0 } : {}),
       updated_at: nowIso(),
     })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** A reader's zone and hour (null: the list's default); a field left out stays as it is. */
+export async function setClock(
+  db: Db,
+  id: number,
+  clock: { timezone?: string | null; hour?: number | null },
+): Promise<void> {
+  const changes = {
+    ...(clock.timezone !== undefined ? { timezone: clock.timezone } : {}),
+    ...(clock.hour !== undefined ? { hour: clock.hour } : {}),
+  };
+  if (Object.keys(changes).length === 0) return;
+  await db
+    .updateTable('subscribers')
+    .set({ ...changes, updated_at: nowIso() })
     .where('id', '=', id)
     .execute();
 }

@@ -1,6 +1,6 @@
 import type { Subscriber } from '../domain.js';
 
-export const EXPORT_HEADER = 'email,name,topics,status,status_reason,created_at,votes';
+export const EXPORT_HEADER = 'email,name,topics,status,status_reason,timezone,hour,created_at,votes';
 
 /**
  * A value a spreadsheet would run as a formula: it starts with `=`, `+`, `-`, `@`, a tab or a CR
@@ -23,10 +23,20 @@ export function undefuse(v: string | undefined): string | undefined {
 
 /**
  * One subscriber as a CSV line, in the columns `subscribers import` reads back (it leaves `votes`
- * alone): their votes as `up:PAPER` (more like this) and `down:PAPER` (less), newest first.
+ * alone): their zone and hour empty when they follow the list's; their votes as `up:PAPER` (more like this) and `down:PAPER` (less), newest first.
  */
 export function exportLine(s: Subscriber, votes = ''): string {
-  return [s.email, s.name, s.topics.join(', '), s.status, s.statusReason, s.createdAt, votes || null]
+  return [
+    s.email,
+    s.name,
+    s.topics.join(', '),
+    s.status,
+    s.statusReason,
+    s.timezone,
+    s.hour === null ? null : String(s.hour),
+    s.createdAt,
+    votes || null,
+  ]
     .map(field)
     .join(',');
 }

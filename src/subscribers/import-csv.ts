@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import { type ImportRow, importBatch } from '../store/subscriber-import.js';
 import { cleanName, normalizeEmail } from './email.js';
 import { undefuse } from './export-csv.js';
+import { checkHour, checkTimezone } from './reader-clock.js';
 import { parseTopics } from './topics.js';
 
 export interface BadRow {
@@ -64,7 +65,20 @@ export function checkRow(record: Record<string, string | undefined>, line: numbe
     };
   }
   const topics = record.topics === undefined ? null : parseTopics(undefuse(record.topics) ?? '');
-  return { email, name: cleanName(undefuse(record.name)), topics, status, line };
+  // A column left out keeps the stored zone or hour; an empty field is the list's default.
+  const timezone = record.timezone === undefined ? undefined : checkTimezone(record.timezone);
+  if (timezone && !timezone.ok) return { line, reason: timezone.problem };
+  const hour = record.hour === undefined ? undefined : checkHour(record.hour);
+  if (hour && !hour.ok) return { line, reason: hour.problem };
+  return {
+    email,
+    name: cleanName(undefuse(record.name)),
+    topics,
+    status,
+    timezone: timezone?.value,
+    hour: hour?.value,
+    line,
+  };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -114,7 +128,7 @@ async function applyBatch(db: Db, rows: Row[], report: ImportReport, opts: Impor
 
 /**
  * Streams a CSV file into the store: a header line names the columns (`email` required; `name`,
- * `topics`, `status` optional; any order), UTF-8 with or without BOM, quoted fields, CRLF or LF.
+ * `topics`, `status`, `timezone`, `hour` optional; any order), UTF-8 with or without BOM, quoted fields, CRLF or LF.
  * Bad rows are reported with their line number and skipped; good rows are imported in batched
  * transactions; memory stays flat whatever the file's size. An address already stored is merged;
  * an unsubscribed or bounced one stays suppressed unless `resubscribe` is set.

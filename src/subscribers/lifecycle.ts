@@ -14,11 +14,13 @@ import {
   findSubscriberByEmail,
   markConfirmationSent,
   openSignUpRequest,
+  setClock,
   setFrequency,
   setSubscriberStatus,
   upsertSubscriber,
 } from '../store/subscribers.js';
 import { cleanName, normalizeEmail } from './email.js';
+import type { ReaderClock } from './reader-clock.js';
 
 export type { AddOutcome, BounceInput, BounceOutcome };
 
@@ -33,13 +35,20 @@ export interface Schedule {
 }
 
 /**
- * Adds an active subscriber (`subscribers add`), or merges a new name or topics into the stored
- * address: a pending one becomes active, an unsubscribed or bounced one stays so. `subscriber` is
- * as it was stored before it was made active.
+ * Adds an active subscriber (`subscribers add`), or merges a new name, topics, zone or hour into
+ * the stored address: a pending one becomes active, an unsubscribed or bounced one stays so.
+ * `subscriber` is as it was stored before it was made active (and before its clock was set).
  */
 export async function addSubscriber(
   db: Db,
-  input: { email: string; name?: string | null; topics: string[] | null; schedule: Schedule | null },
+  input: {
+    email: string;
+    name?: string | null;
+    topics: string[] | null;
+    schedule: Schedule | null;
+    /** A field left out (undefined) stays as it is; null is the list's default. */
+    clock?: Partial<ReaderClock>;
+  },
 ): Promise<{ subscriber: Subscriber; outcome: AddOutcome }> {
   const { subscriber, outcome } = await upsertSubscriber(db, {
     email: input.email,
@@ -49,7 +58,13 @@ export async function addSubscriber(
   });
   if (subscriber.status === 'pending') await setSubscriberStatus(db, subscriber.id, 'active');
   if (input.schedule) await setSchedule(db, subscriber.id, input.schedule);
-  return { subscriber, outcome };
+  const clock = input.clock ?? {};
+  const clockChanged =
+    (clock.timezone !== undefined && clock.timezone !== subscriber.timezone) ||
+    (clock.hour !== undefined && clock.hour !== subscriber.hour);
+  if (!clockChanged) return { subscriber, outcome };
+  await setClock(db, subscriber.id, clock);
+  return { subscriber, outcome: outcome === 'unchanged' ? 'updated' : outcome };
 }
 
 /** Sets how often a subscriber gets mail. */
@@ -67,16 +82,25 @@ export type SignUpOutcome =
   /** Already active: nothing to send, nothing changed. */
   | 'already-active';
 
+/** What a sign-up asks for; each left out (or null) keeps what is stored. */
+export interface SignUpInput {
+  email: string;
+  name?: string | null;
+  topics?: string[];
+  timezone?: string | null;
+  hour?: number | null;
+}
+
 /**
  * Opens a sign-up request: new addresses become pending; a pending, unsubscribed or bounced
  * address keeps its state and only becomes active by confirming; an active address, or one mailed
- * a confirmation less than 10 minutes ago, is left alone. The name and topics asked for wait
- * beside the request: nothing stored changes until the link is confirmed. For `created` and
+ * a confirmation less than 10 minutes ago, is left alone. The name, topics, zone and hour asked for
+ * wait beside the request: nothing stored changes until the link is confirmed. For `created` and
  * `confirmation-sent` the caller sends the confirmation.
  */
 export async function requestSignUp(
   db: Db,
-  input: { email: string; name?: string | null; topics?: string[] },
+  input: SignUpInput,
   now = Date.now(),
 ): Promise<{ outcome: SignUpOutcome; subscriber: Subscriber }> {
   const email = normalizeEmail(input.email);
@@ -91,6 +115,8 @@ export async function requestSignUp(
     name: cleanName(input.name),
     // No topics typed: a returning reader keeps theirs.
     topics: input.topics?.length ? input.topics : null,
+    timezone: input.timezone ?? null,
+    hour: input.hour ?? null,
   });
   return { outcome: existing ? 'confirmation-sent' : 'created', subscriber };
 }
@@ -101,8 +127,8 @@ export async function confirmationSent(db: Db, id: number, at: string): Promise<
 }
 
 /**
- * Confirms an open sign-up request: the address becomes active with the name and topics it asked
- * for. False when it no longer could (already active, or the request closed in between).
+ * Confirms an open sign-up request: the address becomes active with the name, topics, zone and
+ * hour it asked for. False when it no longer could (already active, or the request closed in between).
  */
 export async function confirm(db: Db, s: Pick<Subscriber, 'id' | 'status'>): Promise<boolean> {
   if (s.status === 'active') return false;

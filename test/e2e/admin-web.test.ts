@@ -124,7 +124,7 @@ describe('the web admin in a browser', () => {
     const exported = readFileSync((await download.path()) ?? '', 'utf8')
       .trim()
       .split('\n');
-    expect(exported[0]).toBe('email,name,topics,status,status_reason,created_at,votes');
+    expect(exported[0]).toBe('email,name,topics,status,status_reason,timezone,hour,created_at,votes');
     expect(exported.slice(1).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
       'reader007@example.com,,,unsubscribed,removed',
     ]);

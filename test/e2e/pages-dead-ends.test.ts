@@ -75,7 +75,8 @@ describe('no dead ends', () => {
     const nextRun = new Date('2026-11-29T06:00:00Z');
     http = await listen(createApp(t.ctx, { nextRun: () => nextRun }));
     const base = http.url;
-    const page = await browser.newPage();
+    // A reader in the list's zone: the form's zone, filled from the browser's, is the list's.
+    const page = await browser.newPage({ timezoneId: 'Europe/Paris' });
 
     await page.goto(`${base}/`);
     await page.getByLabel('Email').fill('new.reader@example.com');
@@ -85,6 +86,7 @@ describe('no dead ends', () => {
     expect(await paragraphs(page)).toEqual([
       'If new.reader@example.com can receive mail, a link to confirm your subscription to Daily Papers is on its way. Nothing else is sent until you click it.',
       'Once you confirm, your digest follows your topics: sparse attention, author:Ada Lovelace.',
+      'Each digest arrives at 07:00 (Europe/Paris).',
       'The link expires in 7 days. Already subscribed? Then nothing changes.',
     ]);
     expect(await links(page, 'main nav')).toEqual([
@@ -123,13 +125,14 @@ describe('no dead ends', () => {
     const t = app;
     http = await listen(createApp(t.ctx, { nextRun: () => null }));
     const base = http.url;
-    const page = await browser.newPage();
+    const page = await browser.newPage({ timezoneId: 'UTC' });
     await page.goto(`${base}/`);
     await page.getByLabel('Email').fill('plain@example.com');
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.waitForSelector('h1:text-is("Check your inbox")');
     expect((await paragraphs(page)).slice(1)).toEqual([
       "You chose no topics: your digest brings the day's top papers. You can add topics later on your preferences page.",
+      'Each digest arrives at 07:00 (UTC).',
       'The link expires in 1 day. Already subscribed? Then nothing changes.',
     ]);
     const confirm = await confirmFromOutbox(page, t, base, 'plain@example.com');

@@ -87,3 +87,33 @@ export async function runCli(args: string[], env: Env, cwd: string): Promise<Cli
     running = false;
   }
 }
+
+/** A started command's output as it comes, its exit, and a wait for a line on stdout. */
+export function watchChild(child: ChildProcess) {
+  let out = '';
+  let err = '';
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of waiters.splice(0))
+      if (w.re.test(out)) w.resolve();
+      else waiters.push(w);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  return {
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+    exited,
+    /** Resolves when stdout matches (or at once if it does). */
+    until(re: RegExp) {
+      return new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
+    },
+  };
+}

@@ -231,11 +231,11 @@ describe('paperboy CLI', () => {
     );
     const exported = await runCli(['subscribers', 'export'], e, dir);
     const lines = exported.stdout.trim().split('\n');
-    expect(lines[0]).toBe('email,name,topics,status,status_reason,created_at,votes');
-    // created_at and the (empty) votes column off the end.
+    expect(lines[0]).toBe('email,name,topics,status,status_reason,timezone,hour,created_at,votes');
+    // created_at and the (empty) votes column off the end; the zone and hour empty (the list's).
     expect(lines.slice(1).map((l) => l.replace(/,[^,]+,$/, ''))).toEqual([
-      'ada@example.com,Ada,"RL, cs.LG",unsubscribed,removed',
-      'new@example.com,,,pending,',
+      'ada@example.com,Ada,"RL, cs.LG",unsubscribed,removed,,',
+      'new@example.com,,,pending,,,',
     ]);
     // Re-importing the export as active keeps the removed address suppressed.
     const file = path.join(dir, 'export.csv');

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli, runCliProcess, spawnCli } from '../helpers/cli.js';
+import { BIN, runCli, runCliProcess, spawnCli, watchChild as watch } from '../helpers/cli.js';
 import { tempDir, testEnv } from '../helpers/test-app.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -36,35 +36,6 @@ async function silentServer(): Promise<{ server: Server; port: number }> {
 }
 
 /** Output of a child, line by line, with the moment the child exited. */
-function watch(child: ReturnType<typeof spawnCli>) {
-  let out = '';
-  let err = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of waiters.splice(0))
-      if (w.re.test(out)) w.resolve();
-      else waiters.push(w);
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', r));
-  return {
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-    exited,
-    /** Resolves when stdout matches (or at once if it does). */
-    until(re: RegExp) {
-      return new Promise<void>((resolve) => (re.test(out) ? resolve() : waiters.push({ re, resolve })));
-    },
-  };
-}
-
 describe('the first hour', () => {
   it('serve on a port in use exits 1 at once with the port and the fix', async () => {
     const dir = folder();

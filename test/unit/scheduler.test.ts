@@ -1,37 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type Clock, startScheduler } from '../../src/schedule/scheduler.js';
-
-/** A clock the test moves by hand; timers fire in time order as it passes them. */
-function fakeClock(start: string) {
-  let now = Date.parse(start);
-  let timers: { at: number; fn: () => void; id: number }[] = [];
-  let ids = 0;
-  const clock: Clock = {
-    now: () => now,
-    setTimer(fn, ms) {
-      const id = ++ids;
-      timers.push({ at: now + ms, fn, id });
-      return () => {
-        timers = timers.filter((t) => t.id !== id);
-      };
-    },
-  };
-  const advance = async (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      timers.sort((a, b) => a.at - b.at);
-      const t = timers[0];
-      if (!t || t.at > end) break;
-      timers.shift();
-      now = t.at;
-      t.fn();
-      await new Promise((r) => setImmediate(r));
-    }
-    now = end;
-  };
-  return { clock, advance };
-}
+import { startScheduler } from '../../src/schedule/scheduler.js';
+import { fakeClock } from '../helpers/fake-clock.js';
 
 const log = pino({ level: 'silent' });
 const days = (n: number) => n * 86_400_000;

@@ -16,6 +16,13 @@ describe('waves', () => {
   it('gives a reader without a clock of their own the release itself', () => {
     const r = releaseOf('2026-12-02', utc7);
     expect(dueAt({ timezone: null, hour: null }, r, utc7)).toBe(r);
+    // Sent by hand at 05:12, before the 07:00 schedule: released then, and due then.
+    const early = releaseOf('2026-12-02', utc7, Date.parse('2026-12-02T05:12Z'));
+    expect(iso(early)).toBe('2026-12-02T05:12:00.000Z');
+    expect(dueAt({ timezone: null, hour: null }, early, utc7)).toBe(early);
+    expect(iso(dueAt({ timezone: 'Europe/Berlin', hour: 7 }, early, utc7))).toBe('2026-12-02T06:00:00.000Z');
+    // Built late (a catch-up at 09:30): released at its scheduled time all the same.
+    expect(iso(releaseOf('2026-12-02', utc7, Date.parse('2026-12-02T09:30Z')))).toBe('2026-12-02T07:00:00.000Z');
   });
 
   it('sends across the date line once each: Kiritimati on its next day, Pago Pago on its same day', () => {

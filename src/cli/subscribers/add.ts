@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseDays } from '../../config.js';
 import { PaperboyError } from '../../errors.js';
 import { addSubscriber, type Schedule, setSchedule } from '../../subscribers/lifecycle.js';
+import { hourOption, type ReaderClock, timezoneOption } from '../../subscribers/reader-clock.js';
 import { parseTopics } from '../../subscribers/topics.js';
 import { type CliRun, EXIT, withContext } from '../run.js';
 import { emailArg } from './arguments.js';
@@ -12,6 +13,16 @@ interface AddOptions {
   pending?: boolean;
   weekly?: string;
   sendAnyway?: boolean;
+  timezone?: string;
+  hour?: string;
+}
+
+/** `--timezone Z` and `--hour H` (each '' for the list's default); a field not given stays as stored. */
+function clockOf(opts: AddOptions): Partial<ReaderClock> {
+  return {
+    ...(opts.timezone === undefined ? {} : { timezone: timezoneOption(opts.timezone) }),
+    ...(opts.hour === undefined ? {} : { hour: hourOption(opts.hour) }),
+  };
 }
 
 /** `--weekly DAY` and `--send-anyway` as a schedule; null when neither is given (the stored one stays). */
@@ -33,17 +44,21 @@ export function registerAdd(cmd: Command, cli: CliRun): void {
     .option('--pending', 'double opt-in: add as pending and send the confirmation email')
     .option('--weekly <day>', "weekly instead of daily: the week's best on this day (mon … sun)")
     .option('--send-anyway', 'when nothing matches their topics, send the top papers anyway')
+    .option('--timezone <zone>', "their IANA time zone, e.g. Europe/Berlin ('' for PAPERBOY_TIMEZONE)")
+    .option('--hour <hour>', "the hour their digest is due on their clock, 0-23 ('' for the schedule's)")
     .action(async (value: string, opts: AddOptions) => {
       await withContext(cli, async (ctx) => {
         const email = emailArg(value);
         const topics = opts.topics === undefined ? null : parseTopics(opts.topics);
         const schedule = scheduleOf(opts);
+        const clock = clockOf(opts);
         if (opts.pending) {
           const { signUp } = await import('../../pipeline/sign-up.js');
           const { outcome, subscriber: pending } = await signUp(ctx, {
             email,
             name: opts.name,
             topics: topics ?? undefined,
+            ...clock,
           });
           if (outcome === 'created' && schedule) await setSchedule(ctx.db, pending.id, schedule);
           const said: Record<typeof outcome, string> = {
@@ -55,7 +70,13 @@ export function registerAdd(cmd: Command, cli: CliRun): void {
           cli.stdout.write(`${said[outcome]}\n`);
           return EXIT.ok;
         }
-        const { subscriber, outcome } = await addSubscriber(ctx.db, { email, name: opts.name, topics, schedule });
+        const { subscriber, outcome } = await addSubscriber(ctx.db, {
+          email,
+          name: opts.name,
+          topics,
+          schedule,
+          clock,
+        });
         if (outcome === 'added') cli.stdout.write(`added ${email} (active)\n`);
         else if (subscriber.status === 'unsubscribed' || subscriber.status === 'bounced') {
           cli.stdout.write(

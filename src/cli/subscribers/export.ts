@@ -8,7 +8,7 @@ import { STATUSES, statusOption } from './arguments.js';
 export function registerExport(cmd: Command, cli: CliRun): void {
   cmd
     .command('export')
-    .description('write subscribers as CSV (email,name,topics,status,status_reason,created_at,votes)')
+    .description('write subscribers as CSV (email,name,topics,status,status_reason,timezone,hour,created_at,votes)')
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
     .option('--out <file>', 'write to this file instead of standard output')
     .action(async (opts: { status?: string; out?: string }) => {

@@ -7,7 +7,9 @@ import { type CliRun, EXIT, withContext } from '../run.js';
 export function registerImport(cmd: Command, cli: CliRun): void {
   cmd
     .command('import <file>')
-    .description('import a CSV: a header line with email (and optionally name, topics, status), any order')
+    .description(
+      'import a CSV: a header line with email (and optionally name, topics, status, timezone, hour), any order',
+    )
     .option('--resubscribe', 'make unsubscribed and bounced addresses listed as active active again')
     .option('--errors <file>', 'write every bad row (line, reason) to this CSV file')
     .action(async (file: string, opts: { resubscribe?: boolean; errors?: string }) => {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { WEEKDAY_NAMES } from '../../domain.js';
+import { listClock } from '../../schedule/waves.js';
 import { requireSubscriber, subscriberHistory } from '../../subscribers/directory.js';
+import { readerClock } from '../../subscribers/reader-clock.js';
 import { type CliRun, EXIT, withContext } from '../run.js';
 import { emailArg } from './arguments.js';
 
@@ -12,12 +14,16 @@ export function registerShow(cmd: Command, cli: CliRun): void {
       await withContext(cli, async (ctx) => {
         const s = await requireSubscriber(ctx.db, emailArg(value));
         const { deliveries, votes, bounces } = await subscriberHistory(ctx.db, s.id);
+        const clock = readerClock(s, listClock(ctx.config));
+        const byDefault = (yes: boolean) => (yes ? ' (list default)' : '');
         const lines = [
           `email:        ${s.email}`,
           `name:         ${s.name ?? ''}`,
           `status:       ${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
           `topics:       ${s.topics.join(', ')}`,
           `frequency:    ${s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily'}${s.sendAnyway ? ' (top papers when nothing matches)' : ''}`,
+          `time zone:    ${clock.timezone}${byDefault(clock.defaultZone)}`,
+          `hour:         ${clock.time}${byDefault(clock.defaultHour)}`,
           `paused until: ${s.pausedUntil ?? ''}`,
           `soft bounces: ${s.softBounces} in a row`,
           `added:        ${s.createdAt}`,

@@ -95,6 +95,7 @@ export function adminPages(
         today: today(),
         csrf: csrfToken(ctx, c),
         digests: f.digests.map(digestRow),
+        waves: f.waves,
         errors: f.errors.map((e) => ({ date: e.date, email: e.email, error: e.last_error ?? '' })),
         // Without a token there is no login (loopback only): nothing to log out of.
         loggedIn: Boolean(ctx.config.adminToken),

@@ -7,10 +7,12 @@ import { type Subscriber, type SubscriberStatus, WEEKDAY_NAMES } from '../../dom
 import { errorMessage } from '../../errors.js';
 import { subscriberList } from '../../pipeline/admin-subscribers.js';
 import type { AppContext } from '../../pipeline/context.js';
+import { listClock } from '../../schedule/waves.js';
 import { subscriberById, subscriberHistory, subscriberPagesWithVotes } from '../../subscribers/directory.js';
 import { EXPORT_HEADER, exportLine } from '../../subscribers/export-csv.js';
 import { importSubscribersCsv } from '../../subscribers/import-csv.js';
 import { remove, resubscribe } from '../../subscribers/lifecycle.js';
+import { type ListClock, readerClock } from '../../subscribers/reader-clock.js';
 import { counted } from '../../text.js';
 import { adminMessage, adminView } from './admin-page.js';
 import { csrfToken } from './auth.js';
@@ -29,7 +31,9 @@ const minutes = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 const gone = (s: Subscriber) => s.status === 'unsubscribed' || s.status === 'bounced';
 
 /** What a subscriber's page shows of them: each field as its table cell reads. */
-function subscriberFields(s: Subscriber) {
+function subscriberFields(s: Subscriber, list: ListClock) {
+  const clock = readerClock(s, list);
+  const byDefault = (yes: boolean) => (yes ? ' (list default)' : '');
   return {
     id: s.id,
     email: s.email,
@@ -37,6 +41,7 @@ function subscriberFields(s: Subscriber) {
     status: `${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}`,
     topics: s.topics.length ? s.topics.join(', ') : 'none: the day’s top papers',
     frequency: s.frequency === 'weekly' ? `weekly, on ${WEEKDAY_NAMES[s.weekday]}` : 'daily',
+    delivery: `${clock.time}${byDefault(clock.defaultHour)} · ${clock.timezone}${byDefault(clock.defaultZone)}`,
     pausedUntil: s.pausedUntil?.slice(0, 10) ?? '—',
     softBounces: s.softBounces,
     added: minutes(s.createdAt),
@@ -151,7 +156,7 @@ export function adminSubscribers(app: Hono, ctx: AppContext): void {
     const done = c.req.query('done');
     return c.html(
       adminView(s.email, 'subscribers', 'subscriber', {
-        ...subscriberFields(s),
+        ...subscriberFields(s, listClock(ctx.config)),
         csrf: csrfToken(ctx, c),
         done: done
           ? done === 'removed'

@@ -13,6 +13,8 @@ import m0012 from './0012-sign-up-requests.js';
 import m0013 from './0013-votes.js';
 import m0014 from './0014-edition-parts.js';
 import m0015 from './0015-reader-clock.js';
+import m0016 from './0016-requested-clock.js';
+import m0018 from './0018-events.js';
 import { type Dialect, dialectTypes } from './dialect.js';
 
 export type { Dialect } from './dialect.js';
@@ -39,6 +41,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0013-votes': m0013(t),
     '0014-edition-parts': m0014(t),
     '0015-reader-clock': m0015(),
+    '0016-requested-clock': m0016(),
+    '0018-events': m0018(t),
   };
 }
 
