@@ -26,7 +26,7 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
   const { listName, baseUrl } = ctx.config;
   // Each edition's papers as HTML, kept: most readers of a list share editions, and an edition
   // never changes once planned (its papers as they were when it was sent).
-  const lists = new Map<string, readonly string[]>();
+  const lists = new Map<string, readonly Buffer[]>();
 
   app.get('/feed/:token', async (c) => {
     const token = c.req.param('token');
@@ -35,10 +35,14 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
         `This link comes from a test copy or a preview. In a ${listName} email it is the reader's private feed.`,
       );
     }
-    const feed = await readerFeed(ctx, token);
+    const now = new Date();
+    const feed = await readerFeed(ctx, token, now);
     if (feed.kind === 'invalid') return plain(c, 'Not found\n', 404);
     if (feed.kind === 'gone') return plain(c, 'This feed has ended: its reader unsubscribed.\n', 410);
-    const lastModified = feed.lastModified && new Date(Math.floor(feed.lastModified.getTime() / 1000) * 1000);
+    // HTTP dates count whole seconds: a Last-Modified of the second still running could hide a
+    // change later in it, so it is given (and If-Modified-Since honoured) once that second is over.
+    const second = feed.lastModified && Math.floor(feed.lastModified.getTime() / 1000) * 1000;
+    const lastModified = second !== null && second + 1000 <= now.getTime() ? new Date(second) : null;
     c.header('Cache-Control', FEED_CACHE_CONTROL);
     c.header('ETag', feed.etag);
     if (lastModified) c.header('Last-Modified', lastModified.toUTCString());
@@ -47,7 +51,7 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
       return c.body(null, 304);
     }
     // The lists' templates this answer uses, held from the moment the pipeline is told they are known.
-    const held = new Map<string, readonly string[]>();
+    const held = new Map<string, readonly Buffer[]>();
     const entries = (
       await feed.entries((list) => {
         const t = lists.get(list);
@@ -73,7 +77,8 @@ export function readerFeedRoutes(app: Hono, ctx: AppContext): void {
       entries,
     });
     c.header('Content-Type', 'application/atom+xml; charset=utf-8');
-    return c.body(body);
+    // Buffer.concat of a feed's size gives a buffer of its own: all of its ArrayBuffer is the body.
+    return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength));
   });
 
   feedSectionRoutes(app, ctx);

@@ -251,6 +251,9 @@ describe("a reader's private feed", () => {
     await upsertSubscriber(app.ctx.db, { email: 'ada@example.com', name: null, status: 'active' });
     const feedUrl = `${url}/feed/${signFeedToken(TEST_SECRET, await idOf(app, 'ada@example.com'), 0)}`;
     await runDigest(app.ctx, { date: '2026-11-27' });
+    // Sent a minute ago: a Last-Modified is given for a second that is over (none for the current one).
+    const aMinuteAgo = new Date(Date.now() - 60_000).toISOString();
+    await app.ctx.db.updateTable('deliveries').set({ updated_at: aMinuteAgo, sent_at: aMinuteAgo }).execute();
 
     const first = await fetch(feedUrl);
     expect(first.status).toBe(200);
@@ -274,6 +277,7 @@ describe("a reader's private feed", () => {
     expect((await fetch(feedUrl, { headers: { 'if-none-match': `"other", ${etag}` } })).status).toBe(304);
 
     await runDigest(app.ctx, { date: '2026-11-28' });
+    // The new edition changed the feed: a 200 with another tag, for either validator.
     for (const headers of [{ 'if-none-match': etag }, { 'if-modified-since': lastModified }] as Record<
       string,
       string
