@@ -30,6 +30,11 @@ const BENCHES = [
     about: 'per reader with 36 votes: fitting, ranking 100 candidates, planning and assembling the email',
   },
   { name: 'outbox-list', file: 'outbox-list.ts', about: 'GET /outbox with 150 digest messages: one and ten listings' },
+  {
+    name: 'feed',
+    file: 'feed.ts',
+    about: "a reader's private feed from a store of 10,000 readers' 30 days: median and p99 per request",
+  },
 ];
 
 const dir = import.meta.dirname;

@@ -103,6 +103,7 @@ export async function previewDigest(
     unsubscribeUrl: `${ctx.config.baseUrl}/u/preview`,
     preferencesUrl: `${ctx.config.baseUrl}/p/preview`,
     voteToken: 'preview',
+    feedUrl: `${ctx.config.baseUrl}/feed/preview`,
   };
   return {
     date,

@@ -12,18 +12,20 @@ export const MARKERS = {
   confirmUrl: '=pb:confirm_url=',
   email: '=pb:email=',
   voteToken: '=pb:vote_token=',
+  feedUrl: '=pb:feed_url=',
 } as const;
 
 /** The values one message fills in; a template uses only some of them. */
 export type RecipientValues = Partial<Record<keyof typeof MARKERS, string>>;
 
-const MARKER_RE = /=pb:(unsubscribe_url|preferences_url|confirm_url|email|vote_token)=/g;
+const MARKER_RE = /=pb:(unsubscribe_url|preferences_url|confirm_url|email|vote_token|feed_url)=/g;
 const KEYS: Record<string, keyof typeof MARKERS> = {
   unsubscribe_url: 'unsubscribeUrl',
   preferences_url: 'preferencesUrl',
   confirm_url: 'confirmUrl',
   email: 'email',
   vote_token: 'voteToken',
+  feed_url: 'feedUrl',
 };
 
 /** Fills the markers of a compiled part with one recipient's values (HTML-escaped for `html`). */

@@ -52,6 +52,7 @@ function registerHelpers(hb: typeof Handlebars): void {
     confirm_url: MARKERS.confirmUrl,
     email: MARKERS.email,
     vote_token: MARKERS.voteToken,
+    feed_url: MARKERS.feedUrl,
   };
   hb.registerHelper('recipient', (key: unknown) => {
     const marker = markers[String(key)];

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { DKIM_HEADERS, DKIM_OVERSIGNED } from '../dkim.js';
 import type { RecipientValues } from '../render/personalize.js';
 import { cleanName } from '../subscribers/email.js';
+import { feedUrl } from '../subscribers/feed.js';
 import { signToken, signVoteToken } from '../subscribers/tokens.js';
 import { unsubscribeMailAddress } from '../subscribers/unsubscribe-mail.js';
 import {
@@ -29,6 +30,11 @@ export interface Recipient {
   digestDate: string;
   /** The ledger row, for the VERP bounce address; null for test copies and previews. */
   deliveryId: number | null;
+  /**
+   * The reader's feed version, for their private feed link; absent for a message that is no
+   * reader's (a test copy, a preview): its link is the sample `/feed/preview`.
+   */
+  feedVersion?: number;
 }
 
 export type MessageSettings = Pick<
@@ -46,15 +52,23 @@ export function preferencesUrl(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, s
   return `${s.baseUrl}/p/${signToken(s.secret, 'preferences', subscriberId)}`;
 }
 
-type DigestValues = Required<Pick<RecipientValues, 'unsubscribeUrl' | 'preferencesUrl' | 'email' | 'voteToken'>>;
+/** A vote link of an email (templates/partials/paper.mjml.hbs): this token, this paper, this way. */
+export function voteUrl(s: Pick<MessageSettings, 'baseUrl'>, voteToken: string, paperId: string, dir: 'up' | 'down') {
+  return `${s.baseUrl}/v/${voteToken}/${encodeURIComponent(paperId)}/${dir}`;
+}
 
-/** What one recipient's message fills in: their links, their address, their vote token. */
+type DigestValues = Required<
+  Pick<RecipientValues, 'unsubscribeUrl' | 'preferencesUrl' | 'email' | 'voteToken' | 'feedUrl'>
+>;
+
+/** What one recipient's message fills in: their links, their address, their vote token, their feed. */
 export function recipientValues(s: Pick<MessageSettings, 'baseUrl' | 'secret'>, r: Recipient): DigestValues {
   return {
     unsubscribeUrl: unsubscribeUrl(s, r.subscriberId),
     preferencesUrl: preferencesUrl(s, r.subscriberId),
     email: r.email,
     voteToken: signVoteToken(s.secret, r.subscriberId, r.digestDate),
+    feedUrl: r.feedVersion === undefined ? `${s.baseUrl}/feed/preview` : feedUrl(s, r.subscriberId, r.feedVersion),
   };
 }
 

@@ -122,6 +122,7 @@ export async function sendPending(o: SendLoopOptions): Promise<LoopTally> {
         messageId: d.messageId,
         digestDate: o.digestDate,
         deliveryId: d.id,
+        feedVersion: d.feedVersion,
       },
       o.settings,
       buffers,

@@ -16,6 +16,7 @@ import { FRAMED_EMAIL_CSP, securityHeaders } from './headers.js';
 import { page } from './layout.js';
 import { outboxRoutes } from './outbox-routes.js';
 import { preferencesRoutes } from './preferences-routes.js';
+import { readerFeedRoutes } from './reader-feed.js';
 import { signupRoutes } from './signup-routes.js';
 import { unsubscribeRoutes } from './unsubscribe-routes.js';
 import { voteRoutes } from './vote-routes.js';
@@ -82,6 +83,7 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
   unsubscribeRoutes(app, ctx);
   voteRoutes(app, ctx);
   preferencesRoutes(app, ctx);
+  readerFeedRoutes(app, ctx);
   outboxRoutes(app, { outboxDir: ctx.config.smtpUrl ? null : ctx.config.outboxDir });
 
   app.notFound((c) => c.html(page('Not found', html`<h1>Not found</h1><p><a href="/">${listName}</a></p>`), 404));

@@ -84,8 +84,15 @@ const STYLE = `
 /** The CSP source that lets exactly this <style> apply (and no other inline style). */
 export const STYLE_SOURCE = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
-/** The frame of paperboy's own pages. `html` escapes every interpolated value. */
-export function page(title: string, body: Content, opts: { wide?: boolean } = {}): Content {
+/**
+ * The frame of paperboy's own pages. `html` escapes every interpolated value. `feed`: a reader's own
+ * page names their private feed (its URL, or a promise of it) for feed readers to find.
+ */
+export function page(
+  title: string,
+  body: Content,
+  opts: { wide?: boolean; feed?: string | Promise<string | undefined> } = {},
+): Content {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -93,9 +100,16 @@ export function page(title: string, body: Content, opts: { wide?: boolean } = {}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${title}</title>
-<link rel="alternate" type="application/atom+xml" title="Digests" href="/feed.xml">
+${opts.feed === undefined ? '' : privateFeedLink(opts.feed)}<link rel="alternate" type="application/atom+xml" title="Digests" href="/feed.xml">
 <style>${raw(STYLE)}</style>
 </head>
 <body${opts.wide ? raw(' class="wide"') : ''}><main>${body}</main></body>
 </html>`;
+}
+
+async function privateFeedLink(feed: string | Promise<string | undefined>): Promise<HtmlEscapedString | string> {
+  const href = await feed;
+  return href
+    ? html`<link rel="alternate" type="application/atom+xml" title="Your private feed" href="${href}">\n`
+    : '';
 }

@@ -14,6 +14,7 @@ import { verifyToken } from '../subscribers/tokens.js';
 import { parseTopics } from '../subscribers/topics.js';
 import { forgetOneVote, readerVotes, type StoredVote, startOver } from '../subscribers/votes.js';
 import { clockFields } from './clock-fields.js';
+import { feedSection, readerFeedHref } from './feed-section.js';
 import { page } from './layout.js';
 
 const PAUSES = [7, 14, 30, 90];
@@ -146,11 +147,13 @@ export function preferencesRoutes(app: Hono, ctx: AppContext): void {
           <button type="submit">Save</button>
         </form>
         ${learned(votes, action)}
+        ${feedSection(ctx, s.id, token)}
         <h2>Leave</h2>
         <form method="post" action="${action}">
           <input type="hidden" name="action" value="unsubscribe">
           <button type="submit" class="secondary">Unsubscribe</button>
         </form>`,
+      { feed: readerFeedHref(ctx, s.id) },
     );
   };
 

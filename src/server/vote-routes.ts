@@ -8,6 +8,7 @@ import { preferencesUrl, recipientValues } from '../send/message.js';
 import { subscriberById } from '../subscribers/directory.js';
 import { verifyVoteToken } from '../subscribers/tokens.js';
 import { castVote, currentVote, forgetOneVote, paperToVoteOn } from '../subscribers/votes.js';
+import { readerFeedHref, withFeedLink } from './feed-section.js';
 import { EMAIL_CSP } from './headers.js';
 import { page } from './layout.js';
 
@@ -64,6 +65,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
     if (!who || !reader) return c.html(invalid(), 400);
     const { digest, content } = await readEdition(reader.id, who.date);
     if (!content) return digest ? c.redirect(`/digests/${who.date}`, 302) : c.html(invalid(), 404);
+    const feed = await readerFeedHref(ctx, reader.id);
     const values = recipientValues(ctx.messageSettings, {
       subscriberId: reader.id,
       email: reader.email,
@@ -72,11 +74,12 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
       digestDate: who.date,
       deliveryId: null,
     });
+    if (feed) values.feedUrl = feed;
     c.header('Content-Security-Policy', EMAIL_CSP);
     // The page holds the reader's links (a token in its URL): not for caches or search engines.
     c.header('Cache-Control', 'private, no-store');
     c.header('X-Robots-Tag', 'noindex');
-    return c.html(personalize(content.html, values, 'html'));
+    return c.html(withFeedLink(personalize(content.html, values, 'html'), feed));
   });
 
   app.get('/v/:token/:paper/:dir{up|down}', async (c) => {
@@ -95,6 +98,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
           ${current === w.value ? html`<p class="muted">You said so already; saying it again changes nothing.</p>` : ''}
           <form method="post" action="${action}"><button type="submit">${w.button}</button></form>
           <p class="muted">Your next digests learn from it: ${w.done} this one.</p>`,
+        { feed: readerFeedHref(ctx, r.reader.id) },
       ),
     );
   });
@@ -124,6 +128,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
           <p>Your next ${listName} digests take it into account.</p>
           <form method="post" action="${base}/undo"><button type="submit">Undo</button></form>
           <p class="muted"><a href="${prefs}">See what your digest has learned</a> (and forget any of it).</p>`,
+        { feed: readerFeedHref(ctx, r.reader.id) },
       ),
     );
   });
@@ -141,6 +146,7 @@ export function voteRoutes(app: Hono, ctx: AppContext): void {
           <p>Your vote on ${title(r.paper)} is forgotten.</p>
           <form method="post" action="${base}/up"><button type="submit">More like this</button></form>
           <form method="post" action="${base}/down"><button type="submit">Less like this</button></form>`,
+        { feed: readerFeedHref(ctx, r.reader.id) },
       ),
     );
   });

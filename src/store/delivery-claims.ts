@@ -10,6 +10,8 @@ export interface ClaimedDelivery {
   subscriberStatus: string;
   pausedUntil: string | null;
   softBounces: number;
+  /** The reader's feed version: their email's private feed link is signed with it. */
+  feedVersion: number;
   /** The edition to send (null only for rows from before editions existed: the digest itself). */
   editionId: number | null;
   messageId: string;
@@ -82,6 +84,7 @@ export async function claimBatch(
         'subscribers.status',
         'subscribers.paused_until',
         'subscribers.soft_bounces',
+        'subscribers.feed_version',
         'deliveries.deferred_since',
       ])
       .where('deliveries.digest_id', '=', digestId)
@@ -123,6 +126,7 @@ interface ClaimRow {
   status: string;
   paused_until: string | null;
   soft_bounces: number;
+  feed_version: number;
   deferred_since: string | null;
 }
 
@@ -135,6 +139,7 @@ function claimed(r: ClaimRow): ClaimedDelivery {
     subscriberStatus: r.status,
     pausedUntil: r.paused_until,
     softBounces: r.soft_bounces,
+    feedVersion: r.feed_version,
     editionId: r.edition_id,
     messageId: r.message_id,
     attempts: r.attempts + 1,
@@ -147,7 +152,7 @@ const DUE = '(not_before is null or not_before <= ?)';
 
 /** A batch on SQLite: digest, after id, through id, now, limit. */
 export const CLAIM_SQLITE = `select d.id, d.subscriber_id, d.message_id, d.attempts, d.edition_id,
-    s.email, s.name, s.status, s.paused_until, s.soft_bounces, d.deferred_since
+    s.email, s.name, s.status, s.paused_until, s.soft_bounces, s.feed_version, d.deferred_since
   from deliveries d join subscribers s on s.id = d.subscriber_id
   where d.digest_id = ? and d.status = 'pending' and d.id > ? and d.id <= ? and ${DUE.replaceAll('not_before', 'd.not_before')}
   order by d.id limit ?`;

@@ -12,6 +12,8 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
  *   token: signShortToken).
  * - `vote`: "More like this" / "Less like this" in one reader's digest of one date (the paper and
  *   the direction are in the link; the server checks the paper was in that digest).
+ * - `feed`: the reader's private Atom feed (`/feed/TOKEN`); it signs the reader's feed version too,
+ *   so "New feed link" (the next version) retires every older token at once.
  */
 export type TokenPurpose =
   | 'unsubscribe'
@@ -21,7 +23,8 @@ export type TokenPurpose =
   | 'bounce'
   | 'confirm-bounce'
   | 'admin-session'
-  | 'vote';
+  | 'vote'
+  | 'feed';
 
 const SIG = /^[A-Za-z0-9_-]{43}$/;
 const B36 = /^[0-9a-z]{1,11}$/;
@@ -138,4 +141,19 @@ export function verifyVoteToken(secret: string, token: string): { id: number; da
   const date = new Date(check.issuedAt * DAY_MS);
   if (Number.isNaN(date.getTime())) return null;
   return { id: check.id, date: date.toISOString().slice(0, 10) };
+}
+
+/** `<id>.<feed version>.<MAC>`: a reader's private feed, until they ask for a new link (the next version). */
+export function signFeedToken(secret: string, subscriberId: number, version: number): string {
+  return signTimedToken(secret, 'feed', subscriberId, version);
+}
+
+/**
+ * The reader and feed version of a feed token, or null when it is malformed, tampered or for another
+ * purpose. Whether the version is still the reader's is the caller's to check.
+ */
+export function verifyFeedToken(secret: string, token: string): { id: number; version: number } | null {
+  // The "issue time" slot carries the version: never expired, never from the future.
+  const check = verifyTimedToken(secret, 'feed', token, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER / 2);
+  return check.ok ? { id: check.id, version: check.issuedAt } : null;
 }

@@ -112,6 +112,7 @@ beforeAll(async () => {
       unsubscribeUrl: 'https://papers.example.org/u/token',
       preferencesUrl: 'https://papers.example.org/p/token',
       voteToken: 'vote-token',
+      feedUrl: 'https://papers.example.org/feed/t',
     },
     'html',
   );

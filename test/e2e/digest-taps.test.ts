@@ -43,6 +43,7 @@ beforeAll(async () => {
       unsubscribeUrl: 'https://papers.example.org/u/t',
       preferencesUrl: 'https://papers.example.org/p/t',
       voteToken: 'v',
+      feedUrl: 'https://papers.example.org/feed/t',
     },
     'html',
   );

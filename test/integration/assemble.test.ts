@@ -21,7 +21,7 @@ import {
 } from '../../src/send/message.js';
 import { outboxTransport } from '../../src/send/outbox.js';
 import { parseHfItems } from '../../src/sources/hf-items.js';
-import { signVoteToken } from '../../src/subscribers/tokens.js';
+import { signFeedToken, signVoteToken } from '../../src/subscribers/tokens.js';
 import { unsubscribeMailAddress } from '../../src/subscribers/unsubscribe-mail.js';
 import { dkimChecker, signedHeaders } from '../helpers/dkim.js';
 import { makePaper } from '../helpers/papers.js';
@@ -58,6 +58,7 @@ const recipient = (over: Partial<Recipient> = {}): Recipient => ({
   name: null,
   messageId: `<digest.${DATE}.42@papers.example.org>`,
   deliveryId: 1042,
+  feedVersion: 3,
   ...over,
 });
 
@@ -142,6 +143,10 @@ async function expectEquivalent(content: MessageContent, r: Recipient, s: Messag
     unsubscribeUrl: rawField(a, 'List-Unsubscribe')[0]?.match(/<(https:[^>]+)>/)?.[1] ?? '',
     preferencesUrl: /https:\/\/papers\.example\.org\/p\/[\w.-]+/.exec(a.text ?? '')?.[0] ?? '',
     voteToken: signVoteToken(settings.secret, r.subscriberId, r.digestDate),
+    feedUrl:
+      r.feedVersion === undefined
+        ? 'https://papers.example.org/feed/preview'
+        : `https://papers.example.org/feed/${signFeedToken(settings.secret, r.subscriberId, r.feedVersion)}`,
   };
   expect(a.text).toBe(personalize(content.text, values, 'text'));
   expect(a.html).toBe(personalize(content.html, values, 'html'));

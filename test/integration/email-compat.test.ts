@@ -344,6 +344,7 @@ const READER: Required<RecipientValues> = {
   preferencesUrl: 'https://papers.example.org/p/preferences-token',
   confirmUrl: 'https://papers.example.org/confirm/confirm-token',
   voteToken: 'vote-token',
+  feedUrl: 'https://papers.example.org/feed/feed-token',
 };
 
 interface Email {

@@ -7,7 +7,7 @@ import { createApp } from '../../src/server/app.js';
 import { upsertPapers } from '../../src/store/papers.js';
 import { upsertSubscriber } from '../../src/store/subscribers.js';
 import { recordVote } from '../../src/store/votes.js';
-import { signVoteToken } from '../../src/subscribers/tokens.js';
+import { signFeedToken, signVoteToken } from '../../src/subscribers/tokens.js';
 import { listen } from '../helpers/http-server.js';
 import { makePaper } from '../helpers/papers.js';
 import { type SmtpSink, startSmtpSink, titlesTo } from '../helpers/smtp-sink.js';
@@ -133,7 +133,12 @@ describe("readers' own editions, assembled from per-paper parts", () => {
       const page = await res.text();
       const html = String(sink.to(r.email)[0]?.mail.html);
       const links = (s: string) => [...s.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-      expect(links(page)).toEqual(links(html));
+      // Plus, in its head, the reader's private feed, which the email's footer links to as well.
+      const feed = `https://papers.example.org/feed/${signFeedToken(TEST_SECRET, r.id, 0)}`;
+      const head = `<link rel="alternate" type="application/atom+xml" title="Your private feed" href="${feed}">`;
+      expect(page).toContain(`${head}\n</head>`);
+      expect(links(html)).toContain(feed);
+      expect(links(page.replace(head, ''))).toEqual(links(html));
     } finally {
       await http.close();
     }

@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   deliveryMessageId,
+  signFeedToken,
   signTimedToken,
   signToken,
+  verifyFeedToken,
   verifyTimedToken,
   verifyToken,
 } from '../../src/subscribers/tokens.js';
@@ -113,5 +115,20 @@ describe('timed tokens (confirmation links)', () => {
         );
       }),
     );
+  });
+});
+
+describe('feed tokens', () => {
+  const S = 'test-secret-0123456789abcdef0123456789abcdef';
+  it('carry the reader and the feed version, and nothing else passes for one', () => {
+    expect(verifyFeedToken(S, signFeedToken(S, 17, 0))).toEqual({ id: 17, version: 0 });
+    expect(verifyFeedToken(S, signFeedToken(S, 17, 3))).toEqual({ id: 17, version: 3 });
+    expect(signFeedToken(S, 17, 3)).toMatch(/^h\.3\.[\w-]{43}$/);
+    const [id, , sig] = signFeedToken(S, 17, 3).split('.');
+    expect(verifyFeedToken(S, `${id}.4.${sig}`)).toBeNull(); // another version, the same signature
+    expect(verifyFeedToken('another-secret-0123456789abcdef0123456789', signFeedToken(S, 17, 0))).toBeNull();
+    expect(verifyFeedToken(S, signTimedToken(S, 'vote', 17, 3))).toBeNull();
+    expect(verifyFeedToken(S, signToken(S, 'preferences', 17))).toBeNull();
+    expect(verifyFeedToken(S, 'preview')).toBeNull();
   });
 });
