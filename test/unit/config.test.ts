@@ -33,6 +33,7 @@ describe('config', () => {
       brand: { logo: null, accent: '#0b3d91', accentDark: '#8ab4f8', thumbnails: false },
       listId: 'daily-papers.localhost',
       unsubscribeMailto: null,
+      webhooks: null,
       smtpName: 'localhost',
       smtpPool: 5,
       smtpMaxMessages: 1000,
