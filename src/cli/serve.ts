@@ -43,6 +43,7 @@ export function registerServe(program: Command, cli: CliRun): void {
           const app = createApp(ctx, {
             nextRun: () => scheduler?.nextRun() ?? null,
             notes: () => scheduler?.notes() ?? [],
+            scheduler: { lastLoop: () => scheduler?.lastLoop() ?? null },
             sends,
           });
           const server = await listenOn(serve, app.fetch, config.port, config.host);

@@ -34,6 +34,8 @@ export interface Retry {
 export interface Scheduler {
   /** The next time the daily send fires, or null when stopped. */
   nextRun(): Date | null;
+  /** When the scheduler's loop last ran (ms), null before its start-up check is done: for /readyz. */
+  lastLoop(): number | null;
   /** The send the scheduler will try again, and when; null when none. */
   retry(): Retry | null;
   /** Runs missed and not caught up (outside the grace window), and a send to be tried again, for the dashboard. */
@@ -89,6 +91,8 @@ export const RETRY_MINUTES = [1, 2, 5, 10, 30];
 
 /** Never sleep longer than this in one go: a suspended laptop or a changed clock is noticed. */
 const MAX_SLEEP = 15 * 60_000;
+/** The scheduler's loop runs at least this often (its longest sleep): /readyz allows twice that. */
+export const SCHEDULER_LOOP_MS = MAX_SLEEP;
 
 /**
  * Fires `run(date)` at PAPERBOY_SCHEDULE in PAPERBOY_TIMEZONE, for the local date of the scheduled
@@ -193,6 +197,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     cancel = clock.setTimer(
       () => {
         if (stopped) return;
+        loopAt = clock.now();
         if (clock.now() >= target) fire(target, 'scheduled');
         arm();
       },
@@ -278,6 +283,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     return waking;
   };
   let cancelTick: (() => void) | null = null;
+  let loopAt: number | null = null;
   /** The next quarter hour of UTC: a wake-up then (a timer that fires early sets itself again). */
   const armTick = (waves: WaveHooks) => {
     if (stopped) return;
@@ -285,6 +291,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     const target = (Math.floor(now / WAVE_TICK_MS) + 1) * WAVE_TICK_MS;
     cancelTick = clock.setTimer(() => {
       if (stopped) return;
+      loopAt = clock.now();
       if (clock.now() >= target) void tick(waves);
       armTick(waves);
     }, target - now);
@@ -298,10 +305,14 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
       await tick(waves);
       armTick(waves);
     })
-    .then(arm);
+    .then(() => {
+      loopAt = clock.now();
+      arm();
+    });
 
   return {
     nextRun: () => (stopped || next === null ? null : new Date(next)),
+    lastLoop: () => (stopped ? null : loopAt),
     retry: () => (retry ? { date: retry.date, at: retry.at, reason: retry.reason, tries: retry.tries } : null),
     notes: () => [
       ...notes,

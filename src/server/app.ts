@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import type { AppContext } from '../pipeline/context.js';
 import { digestOfDate, feedEntries, recentDigests } from '../pipeline/digests.js';
+import { readiness } from '../pipeline/health.js';
 import { SendRegistry } from '../pipeline/sends.js';
 import { isIsoDate } from '../select/dates.js';
 import { adminApi } from './admin/api.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   sends?: SendRegistry;
   /** The scheduler's notes (runs missed and skipped), for the dashboard. */
   notes?: () => string[];
+  /** The scheduler's loop, for /readyz (none: this process runs no scheduler). */
+  scheduler?: { lastLoop(): number | null };
 }
 
 /** The HTTP app as a value: `serve` listens with it, tests call it. */
@@ -71,7 +74,17 @@ export function createApp(ctx: AppContext, opts: AppOptions): Hono {
     return c.body(atomFeed({ baseUrl: ctx.config.baseUrl, listName, digests: entries }));
   });
 
-  app.get('/healthz', (c) => c.text('ok'));
+  // Health for load balancers and orchestrators (no auth, no secrets): /healthz says the process
+  // answers; /readyz that it can work (store, migrations, scheduler, queue), 503 when not.
+  app.get('/healthz', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok', checks: { process: { ok: true, detail: 'answers' } } });
+  });
+  app.get('/readyz', async (c) => {
+    const r = await readiness(ctx, opts.scheduler ?? null);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: r.ok ? 'ok' : 'not ready', checks: r.checks }, r.ok ? 200 : 503);
+  });
 
   const sends = opts.sends ?? new SendRegistry(ctx);
   adminAuth(app, ctx); // guards the admin, /api and /outbox: before their routes

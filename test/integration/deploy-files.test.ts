@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { watchChild } from '../helpers/cli.js';
-import { ROOT, tempDir, testEnv } from '../helpers/test-app.js';
+import { ROOT, STORE, tempDir, testEnv } from '../helpers/test-app.js';
 
 const run = promisify(execFile);
 const UNITS = path.join(ROOT, 'deploy', 'systemd');
@@ -62,6 +62,16 @@ describe('deploy files', () => {
     await w.until(/stop with Ctrl-C\n/);
     const port = /running on http:\/\/localhost:(\d+)/.exec(w.out)?.[1] ?? '';
     expect(Number(port)).toBeGreaterThan(0);
+    // Ready: the store answers, its schema is current, the scheduler's loop has run.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const { checks } = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(Object.entries(checks).map(([k, c]) => [k, c.ok])).toEqual([
+      ['store', true],
+      ['migrations', true],
+      ['scheduler', true],
+      ...(STORE === 'postgres' ? [['queue', true]] : []),
+    ]);
 
     // The HEALTHCHECK line of the Dockerfile, exec form, run as Docker would (PAPERBOY_PORT set).
     const dockerfile = readFileSync(path.join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
