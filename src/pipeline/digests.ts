@@ -34,11 +34,6 @@ export async function newestDigest(ctx: AppContext): Promise<StoredDigest | unde
   return latestDigest(ctx.db);
 }
 
-/** Whether the digest of `date` has gone to every reader (the scheduler's "done"). */
-export async function isDigestSent(ctx: AppContext, date: string): Promise<boolean> {
-  return (await findDigest(ctx.db, date))?.status === 'sent';
-}
-
 /** No digest has ever been stored: `serve` builds the first one at once. */
 export async function noDigestYet(ctx: AppContext): Promise<boolean> {
   return (await listDigests(ctx.db, 1)).length === 0;

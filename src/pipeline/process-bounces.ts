@@ -33,16 +33,9 @@ export interface BounceRunReport {
   unsubscribeRefused: number;
 }
 
-/**
- * Applies the messages in the Maildir `dir`: each file in `new/` is read and then moved to `cur/`.
- * A mail delivered to a reader's `unsubscribe+TOKEN@…` address (Delivered-To, X-Original-To,
- * Envelope-To, To or Cc) unsubscribes that reader when the token is authentic. Any other is read as
- * an RFC 3464 report: its failed recipients matched to a delivery (by the VERP token of the envelope
- * sender, else by the echoed Message-ID) and recorded as hard or soft bounces. Each report counts
- * once, even when the same file turns up again.
- */
-export async function processBounceMaildir(ctx: AppContext, dir: string): Promise<BounceRunReport> {
-  const report: BounceRunReport = {
+/** A bounce Maildir run's report with nothing counted yet. */
+export function emptyBounceRunReport(): BounceRunReport {
+  return {
     files: 0,
     applied: 0,
     bounced: 0,
@@ -53,6 +46,18 @@ export async function processBounceMaildir(ctx: AppContext, dir: string): Promis
     unsubscribeUnchanged: 0,
     unsubscribeRefused: 0,
   };
+}
+
+/**
+ * Applies the messages in the Maildir `dir`: each file in `new/` is read and then moved to `cur/`.
+ * A mail delivered to a reader's `unsubscribe+TOKEN@…` address (Delivered-To, X-Original-To,
+ * Envelope-To, To or Cc) unsubscribes that reader when the token is authentic. Any other is read as
+ * an RFC 3464 report: its failed recipients matched to a delivery (by the VERP token of the envelope
+ * sender, else by the echoed Message-ID) and recorded as hard or soft bounces. Each report counts
+ * once, even when the same file turns up again.
+ */
+export async function processBounceMaildir(ctx: AppContext, dir: string): Promise<BounceRunReport> {
+  const report = emptyBounceRunReport();
   const newDir = path.join(dir, 'new');
   const curDir = path.join(dir, 'cur');
   await mkdir(curDir, { recursive: true });

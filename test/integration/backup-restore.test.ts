@@ -5,6 +5,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
 import { STORE, tempDir, testEnv } from '../helpers/test-app.js';
@@ -50,12 +51,22 @@ describe('backup and restore', () => {
     cleanups.push(() => sink?.close());
     const env = testEnv(dir, { PAPERBOY_SMTP_URL: sink.url, PAPERBOY_SMTP_POOL: '1' });
     if (STORE === 'postgres') {
+      const db = loadConfig(env, dir).database;
+      const url = db.kind === 'postgres' ? new URL(db.url).toString() : '';
+      const file = path.join(dir, 'store.backup');
       const r = await runCli(['backup', '--out', 'store.backup'], env, dir);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`pg_dump --format=custom --file=${path.join(dir, 'store.backup')} 'postgres://`);
+      expect(r.stdout).toBe(
+        'The store is PostgreSQL: back it up with its own tool (the password from PGPASSWORD or ~/.pgpass):\n' +
+          `  pg_dump --format=custom --file=${file} '${url}'\n` +
+          `Restore with: pg_restore --clean --if-exists --dbname='…' ${file}\n`,
+      );
       const back = await runCli(['restore', 'store.backup'], env, dir);
       expect(back.code).toBe(1);
-      expect(back.stderr).toContain('paperboy: the store is PostgreSQL: restore it with pg_restore\n');
+      expect(back.stderr).toBe(
+        'paperboy: the store is PostgreSQL: restore it with pg_restore\n' +
+          `paperboy: → pg_restore --clean --if-exists --dbname='${url}' ${file}\n`,
+      );
       return;
     }
 

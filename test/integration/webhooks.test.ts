@@ -262,6 +262,9 @@ describe('webhooks', () => {
     );
     expect(page).not.toContain('<b>');
     const anonymous = await fetch(`${http.url}/admin/webhooks`, { redirect: 'manual' });
-    expect(anonymous.status).not.toBe(200);
+    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([
+      303,
+      '/admin/login?next=%2Fadmin%2Fwebhooks',
+    ]);
   });
 });
